@@ -1,0 +1,205 @@
+/* Netlink handle, request/reply loop and kernel error (extack) extraction. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "internal.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+/* The kernel fills at most ~32 KiB per dump datagram; leave room. */
+#define RECV_BUFFER_SIZE 65536
+
+void mptcp_nl_array_init(struct mptcp_nl_array *a, size_t item_size) {
+    a->items = NULL;
+    a->count = 0;
+    a->capacity = 0;
+    a->item_size = item_size;
+}
+
+void mptcp_nl_array_free(struct mptcp_nl_array *a) {
+    free(a->items);
+    a->items = NULL;
+    a->count = a->capacity = 0;
+}
+
+void *mptcp_nl_array_push(struct mptcp_nl_array *a) {
+    if (a->count == a->capacity) {
+        size_t capacity = a->capacity ? a->capacity * 2 : 64;
+        void *items = realloc(a->items, capacity * a->item_size);
+        if (items == NULL)
+            return NULL;
+        a->items = items;
+        a->capacity = capacity;
+    }
+    void *slot = (char *)a->items + a->count * a->item_size;
+    memset(slot, 0, a->item_size);
+    a->count++;
+    return slot;
+}
+
+mptcp_nl *mptcp_nl_open_bus(int bus, int *err) {
+    mptcp_nl *nl = calloc(1, sizeof *nl);
+    if (nl == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    nl->buf_size = RECV_BUFFER_SIZE;
+    nl->buf = malloc(nl->buf_size);
+    nl->sock = mnl_socket_open(bus);
+    if (nl->buf == NULL || nl->sock == NULL) {
+        *err = nl->buf == NULL ? -ENOMEM : -errno;
+        mptcp_nl_close(nl);
+        return NULL;
+    }
+    if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+        *err = -errno;
+        mptcp_nl_close(nl);
+        return NULL;
+    }
+    int on = 1;
+    /* Best effort: older kernels lack extack; errors then come without text. */
+    mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &on, sizeof on);
+    mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &on, sizeof on);
+    /* A kernel always answers; the timeout only guards against a wedged socket. */
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    nl->portid = mnl_socket_get_portid(nl->sock);
+    nl->seq = (unsigned int)time(NULL);
+    return nl;
+}
+
+void mptcp_nl_close(mptcp_nl *nl) {
+    if (nl == NULL)
+        return;
+    if (nl->sock != NULL)
+        mnl_socket_close(nl->sock);
+    free(nl->buf);
+    free(nl);
+}
+
+int mptcp_nl_fd(const mptcp_nl *nl) { return mnl_socket_get_fd(nl->sock); }
+
+const char *mptcp_nl_error_message(const mptcp_nl *nl) { return nl->errmsg; }
+
+int mptcp_nl_message_ok(const void *msg, size_t len, size_t header) {
+    const struct nlmsghdr *nlh = msg;
+    if (msg == NULL || len < sizeof(struct nlmsghdr))
+        return 0;
+    if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + header || nlh->nlmsg_len > len)
+        return 0;
+    return 1;
+}
+
+int mptcp_nl_parse_attrs(const void *start, size_t len, mnl_attr_cb_t cb, void *data) {
+    const struct nlattr *attr = start;
+    int remaining = (int)len;
+    while (mnl_attr_ok(attr, remaining)) {
+        int ret = cb(attr, data);
+        if (ret <= MNL_CB_STOP)
+            return ret == MNL_CB_STOP ? 0 : -EBADMSG;
+        remaining -= MNL_ALIGN(attr->nla_len);
+        attr = mnl_attr_next(attr);
+    }
+    /* remaining < 0 only when the last attribute was not padded: still whole. */
+    return remaining > 0 ? -EBADMSG : 0;
+}
+
+static int extack_cb(const struct nlattr *attr, void *data) {
+    mptcp_nl *nl = data;
+    if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+        mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+        strncpy(nl->errmsg, mnl_attr_get_str(attr), sizeof nl->errmsg - 1);
+        nl->errmsg[sizeof nl->errmsg - 1] = '\0';
+    }
+    return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: error 0 is the ACK of a "do" request. */
+static int handle_error(mptcp_nl *nl, const struct nlmsghdr *nlh) {
+    if (!mptcp_nl_message_ok(nlh, nlh->nlmsg_len, sizeof(struct nlmsgerr)))
+        return -EBADMSG;
+    const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+    if (err->error == 0)
+        return 0;
+    if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+        size_t offset = sizeof(struct nlmsgerr);
+        if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+            offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+        if (MNL_NLMSG_HDRLEN + offset <= nlh->nlmsg_len)
+            mptcp_nl_parse_attrs((const char *)nlh + MNL_NLMSG_HDRLEN + offset,
+                                 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - offset, extack_cb, nl);
+    }
+    return err->error < 0 ? err->error : -EPROTO;
+}
+
+/* NLMSG_DONE of a dump carries an int: a negative value is the dump's error. */
+static int handle_done(mptcp_nl *nl, const struct nlmsghdr *nlh) {
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(int))
+        return 0;
+    int error;
+    memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof error);
+    if (error >= 0)
+        return 0;
+    if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+        mptcp_nl_parse_attrs((const char *)nlh + MNL_NLMSG_HDRLEN + sizeof(int),
+                             nlh->nlmsg_len - MNL_NLMSG_HDRLEN - sizeof(int), extack_cb, nl);
+    return error;
+}
+
+int mptcp_nl_transact(mptcp_nl *nl, struct nlmsghdr *req, mptcp_nl_record_cb cb, void *data) {
+    nl->errmsg[0] = '\0';
+    req->nlmsg_seq = ++nl->seq;
+    if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
+        return -errno;
+
+    int record_error = 0;
+    int interrupted = 0;
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->buf_size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? -ETIMEDOUT : -errno;
+        }
+        int len = (int)n;
+        for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, len);
+             nlh = mnl_nlmsg_next(nlh, &len)) {
+            /* Leftovers of an earlier request that timed out belong to nobody. */
+            if (nlh->nlmsg_seq != req->nlmsg_seq || (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != nl->portid))
+                continue;
+            if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+                interrupted = 1;
+            switch (nlh->nlmsg_type) {
+            case NLMSG_NOOP:
+            case NLMSG_OVERRUN:
+                break;
+            case NLMSG_ERROR: {
+                int err = handle_error(nl, nlh);
+                return err ? err : record_error;
+            }
+            case NLMSG_DONE: {
+                int err = handle_done(nl, nlh);
+                if (err)
+                    return err;
+                if (record_error)
+                    return record_error;
+                return interrupted ? -EINTR : 0;
+            }
+            default:
+                if (cb != NULL && record_error == 0)
+                    record_error = cb(nlh, data);
+                /* A "do" request without a dump ends with its single reply + ACK. */
+                break;
+            }
+        }
+    }
+}

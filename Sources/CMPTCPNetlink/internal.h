@@ -1,0 +1,41 @@
+/* Shared between the shim's translation units; not part of the public header. */
+#ifndef MPTCP_NETLINK_INTERNAL_H
+#define MPTCP_NETLINK_INTERNAL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include "mptcp_netlink.h"
+
+struct mptcp_nl {
+    struct mnl_socket *sock;
+    unsigned int portid;
+    unsigned int seq;
+    int family_id;      /* generic netlink: resolved "mptcp_pm" id */
+    int events_group;   /* generic netlink: "mptcp_pm_events" group id */
+    char *buf;
+    size_t buf_size;
+    char errmsg[256];
+};
+
+/* Called for each data message of a reply; returns 0 or -errno. */
+typedef int (*mptcp_nl_record_cb)(const struct nlmsghdr *nlh, void *data);
+
+/* Sends `req` and reads the whole reply (to NLMSG_DONE or the ACK), passing each data
+ * message to `cb`. A dump is always drained, even after a failing record, so the socket
+ * never holds leftovers. Returns 0 or -errno (extack text in nl->errmsg). */
+int mptcp_nl_transact(mptcp_nl *nl, struct nlmsghdr *req, mptcp_nl_record_cb cb, void *data);
+
+mptcp_nl *mptcp_nl_open_bus(int bus, int *err);
+
+/* Walks the attributes in [start, start+len) like mnl_attr_parse, but a trailing
+ * partial attribute is an error (-EBADMSG) rather than a silent end. */
+int mptcp_nl_parse_attrs(const void *start, size_t len, mnl_attr_cb_t cb, void *data);
+
+/* True if `msg` holds one whole netlink message of `len` bytes with at least `header`
+ * bytes of payload. */
+int mptcp_nl_message_ok(const void *msg, size_t len, size_t header);
+
+/* Appends a zeroed element; NULL when out of memory. */
+void *mptcp_nl_array_push(struct mptcp_nl_array *a);
+
+#endif

@@ -1,0 +1,120 @@
+import CMPTCPNetlink
+import MPTCPModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What to send when adding an endpoint; nil fields are left to the kernel
+/// (`id` nil: the kernel allocates one).
+public struct EndpointRequest: Sendable, Hashable {
+    public var id: UInt8?
+    public var address: IPAddress
+    public var port: UInt16
+    public var ifIndex: UInt32
+    public var flags: EndpointFlags
+
+    public init(id: UInt8?, address: IPAddress, port: UInt16 = 0, ifIndex: UInt32 = 0, flags: EndpointFlags) {
+        self.id = id
+        self.address = address
+        self.port = port
+        self.ifIndex = ifIndex
+        self.flags = flags
+    }
+
+    public init(_ endpoint: Endpoint) {
+        self.init(id: endpoint.id, address: endpoint.address, port: endpoint.port,
+                  ifIndex: endpoint.ifIndex, flags: endpoint.flags)
+    }
+}
+
+/// The `mptcp_pm` generic-netlink family: in-kernel path-manager endpoints and limits.
+/// Not thread-safe: use one instance per thread.
+public final class PathManager {
+    let handle: OpaquePointer
+
+    public init() throws {
+        var err: Int32 = 0
+        guard let h = mptcp_nl_open_pm(&err) else {
+            if err == -ENOENT { throw KernelError.mptcpUnavailable("no \"mptcp_pm\" generic netlink family") }
+            throw KernelError.fromShim(err, operation: "open mptcp_pm generic netlink socket")
+        }
+        handle = h
+    }
+
+    deinit { mptcp_nl_close(handle) }
+
+    public func endpoints() throws -> [Endpoint] {
+        var array = mptcp_nl_array()
+        mptcp_nl_array_init(&array, MemoryLayout<mptcp_nl_endpoint>.stride)
+        defer { mptcp_nl_array_free(&array) }
+        try check(mptcp_nl_dump_endpoints(handle, &array), "dump endpoints")
+        guard let items = array.items?.assumingMemoryBound(to: mptcp_nl_endpoint.self) else { return [] }
+        return UnsafeBufferPointer(start: items, count: array.count).compactMap(Self.endpoint)
+    }
+
+    public func limits() throws -> Limits {
+        var subflows: UInt32 = 0, accepted: UInt32 = 0
+        try check(mptcp_nl_get_limits(handle, &subflows, &accepted), "get limits")
+        return Limits(subflows: subflows, addAddrAccepted: accepted)
+    }
+
+    /// Sets either limit or both; nil leaves a limit unchanged.
+    public func setLimits(subflows: UInt32? = nil, addAddrAccepted: UInt32? = nil) throws {
+        try check(mptcp_nl_set_limits(handle, subflows.map(Int64.init) ?? -1, addAddrAccepted.map(Int64.init) ?? -1),
+                  "set limits", isWrite: true)
+    }
+
+    public func addEndpoint(_ request: EndpointRequest) throws {
+        var ep = mptcp_nl_endpoint()
+        var attrs: [Int] = [MPTCP_NL_ADDR_ATTR_FAMILY, MPTCP_NL_ADDR_ATTR_FLAGS]
+        ep.family = UInt16(request.address.family == .ipv4 ? AF_INET : AF_INET6)
+        attrs.append(request.address.family == .ipv4 ? MPTCP_NL_ADDR_ATTR_ADDR4 : MPTCP_NL_ADDR_ATTR_ADDR6)
+        withUnsafeMutableBytes(of: &ep.addr) { dst in
+            for (i, b) in request.address.bytes.enumerated() { dst[i] = b }
+        }
+        ep.flags = request.flags.rawValue
+        if let id = request.id {
+            ep.id = id
+            attrs.append(MPTCP_NL_ADDR_ATTR_ID)
+        }
+        if request.port != 0 {
+            ep.port = request.port
+            attrs.append(MPTCP_NL_ADDR_ATTR_PORT)
+        }
+        if request.ifIndex != 0 {
+            ep.ifindex = Int32(bitPattern: request.ifIndex)
+            attrs.append(MPTCP_NL_ADDR_ATTR_IF_IDX)
+        }
+        ep.attrs = attrs.reduce(0) { $0 | 1 << UInt32($1) }
+        try check(mptcp_nl_add_endpoint(handle, &ep), "add endpoint \(request.address)", isWrite: true)
+    }
+
+    public func deleteEndpoint(id: UInt8) throws {
+        try check(mptcp_nl_delete_endpoint(handle, id), "delete endpoint \(id)", isWrite: true)
+    }
+
+    /// The kernel changes only backup and fullmesh of an existing endpoint.
+    public func setEndpointFlags(id: UInt8, flags: EndpointFlags) throws {
+        try check(mptcp_nl_set_endpoint_flags(handle, id, flags.rawValue), "set flags of endpoint \(id)", isWrite: true)
+    }
+
+    func check(_ ret: Int32, _ operation: String, isWrite: Bool = false) throws {
+        guard ret < 0 else { return }
+        throw KernelError.fromShim(ret, operation: operation,
+                                   message: String(cString: mptcp_nl_error_message(handle)), isWrite: isWrite)
+    }
+
+    static func endpoint(_ e: mptcp_nl_endpoint) -> Endpoint? {
+        let family: IPAddress.Family
+        switch Int32(e.family) {
+        case AF_INET: family = .ipv4
+        case AF_INET6: family = .ipv6
+        default: return nil
+        }
+        var addr = e.addr
+        let address = withUnsafeBytes(of: &addr) { IPAddress(family: family, prefixOf: $0) }
+        return Endpoint(id: e.id, address: address, port: e.port, ifIndex: UInt32(bitPattern: e.ifindex),
+                        flags: EndpointFlags(rawValue: e.flags))
+    }
+}

@@ -1,0 +1,100 @@
+import MPTCPModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counters from `/proc/net/netstat` and settings from `/proc/sys/net/mptcp`, of the
+/// namespace of this process.
+public enum ProcFS {
+    // thread-self: the namespace of the calling thread, which may differ from the process's.
+    public static let netstatPath = "/proc/thread-self/net/netstat"
+    public static let sysctlDirectory = "/proc/sys/net/mptcp"
+
+    /// The MPTcpExt counters by name, in file order; nil when the kernel has none.
+    public static func counters(path: String = netstatPath) throws -> Counters? {
+        parseNetstat(try readFile(path))
+    }
+
+    /// Parses the `MPTcpExt:` name line and the value line after it. Names are read, not
+    /// assumed: kernels append counters.
+    public static func parseNetstat(_ text: String) -> Counters? {
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("MPTcpExt:") }
+        guard lines.count >= 2 else { return nil }
+        let names = lines[0].split(separator: " ").dropFirst()
+        let values = lines[1].split(separator: " ").dropFirst()
+        guard names.count == values.count else { return nil }
+        var counters: [Counters.Counter] = []
+        counters.reserveCapacity(names.count)
+        for (name, value) in zip(names, values) {
+            guard let v = UInt64(value) else { return nil }
+            counters.append(Counters.Counter(name: String(name), value: v))
+        }
+        return Counters(counters)
+    }
+
+    /// Every readable file of the MPTCP sysctl directory, trimmed.
+    public static func settings(directory: String = sysctlDirectory) throws -> Settings {
+        guard let dir = opendir(directory) else {
+            if errno == ENOENT { throw KernelError.mptcpUnavailable("no \(directory)") }
+            throw KernelError.system(operation: "read \(directory)", errno: errno)
+        }
+        defer { closedir(dir) }
+        var values: [String: String] = [:]
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard !name.hasPrefix(".") else { continue }
+            if let text = try? readFile(directory + "/" + name) {
+                values[name] = text.trimmingTrailingWhitespace()
+            }
+        }
+        return Settings(values)
+    }
+
+    /// Writes one MPTCP sysctl. The kernel's refusal (EINVAL, ENOENT for an unknown
+    /// scheduler) becomes `.refused`, a missing privilege `.permissionDenied`.
+    public static func writeSetting(_ name: String, _ value: String, directory: String = sysctlDirectory) throws {
+        let path = directory + "/" + name
+        let operation = "set net.mptcp.\(name) to \"\(value)\""
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else {
+            let code = errno
+            if code == EACCES || code == EPERM || code == EROFS { throw KernelError.permissionDenied(operation: operation) }
+            throw KernelError.refused(operation: operation, errno: code, message: "")
+        }
+        defer { close(fd) }
+        let bytes = Array((value + "\n").utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            let code = errno
+            if code == EPERM || code == EACCES { throw KernelError.permissionDenied(operation: operation) }
+            throw KernelError.refused(operation: operation, errno: code, message: "")
+        }
+    }
+
+    static func readFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw KernelError.system(operation: "open \(path)", errno: errno) }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KernelError.system(operation: "read \(path)", errno: errno)
+            }
+            if n == 0 { break }
+            data.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

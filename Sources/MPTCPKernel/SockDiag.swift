@@ -1,0 +1,166 @@
+import CMPTCPNetlink
+import MPTCPModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads MPTCP connections, listeners and subflows through sock_diag: one dump per kind
+/// and address family, whatever the number of sockets.
+public final class SockDiag {
+    private let handle: OpaquePointer
+
+    public init() throws {
+        var err: Int32 = 0
+        guard let h = mptcp_nl_open_diag(&err) else {
+            throw KernelError.fromShim(err, operation: "open sock_diag socket")
+        }
+        handle = h
+    }
+
+    deinit { mptcp_nl_close(handle) }
+
+    /// MPTCP sockets in connected states, and listeners merged by address and port.
+    public func connectionsAndListeners() throws -> (connections: [Connection], listeners: [Listener]) {
+        let records: [mptcp_nl_connection] = try dump(operation: "dump MPTCP sockets") { nl, family, out in
+            mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, out)
+        }
+        var connections: [Connection] = []
+        connections.reserveCapacity(records.count)
+        var listeners: [SocketAddress: Listener] = [:]
+        for r in records {
+            guard let state = TCPState(rawValue: r.sock.state) else { continue }
+            if state == .listen {
+                let local = Self.local(r.sock)
+                if var l = listeners[local] {
+                    l.acceptQueue += r.sock.rqueue
+                    l.backlog += r.sock.wqueue
+                    l.sockets += 1
+                    listeners[local] = l
+                } else {
+                    listeners[local] = Listener(local: local, acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue)
+                }
+            } else if r.info_len > 0 {
+                connections.append(Self.connection(r, state: state))
+            }
+        }
+        return (connections, listeners.values.sorted { $0.local < $1.local })
+    }
+
+    /// TCP sockets in connected states whose ULP is mptcp and that carry MPTCP info.
+    public func subflows() throws -> [Subflow] {
+        let records: [mptcp_nl_subflow] = try dump(operation: "dump TCP subflows") { nl, family, out in
+            mptcp_nl_dump_subflows(nl, family, TCPState.connected, out)
+        }
+        return records.compactMap { r in
+            guard r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0,
+                  let state = TCPState(rawValue: r.sock.state) else { return nil }
+            return Self.subflow(r, state: state)
+        }
+    }
+
+    private func dump<Record>(
+        operation: String,
+        _ body: (OpaquePointer, UInt8, UnsafeMutablePointer<mptcp_nl_array>) -> Int32
+    ) throws -> [Record] {
+        var array = mptcp_nl_array()
+        mptcp_nl_array_init(&array, MemoryLayout<Record>.stride)
+        defer { mptcp_nl_array_free(&array) }
+        for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
+            var ret = body(handle, family, &array)
+            if ret == -EINTR { ret = body(handle, family, &array) }  // dump interrupted: once more
+            if ret < 0 {
+                throw KernelError.fromShim(ret, operation: operation,
+                                           message: String(cString: mptcp_nl_error_message(handle)))
+            }
+        }
+        guard let items = array.items else { return [] }
+        return Array(UnsafeBufferPointer(start: items.assumingMemoryBound(to: Record.self), count: array.count))
+    }
+
+    static func family(_ af: UInt8) -> IPAddress.Family { af == UInt8(AF_INET6) ? .ipv6 : .ipv4 }
+
+    static func local(_ s: mptcp_nl_sock) -> SocketAddress {
+        var src = s.src
+        let address = withUnsafeBytes(of: &src) { IPAddress(family: family(s.family), prefixOf: $0) }
+        return SocketAddress(address: address, port: s.sport)
+    }
+
+    static func remote(_ s: mptcp_nl_sock) -> SocketAddress {
+        var dst = s.dst
+        let address = withUnsafeBytes(of: &dst) { IPAddress(family: family(s.family), prefixOf: $0) }
+        return SocketAddress(address: address, port: s.dport)
+    }
+
+    /// True when the kernel sent the field at `path` (its struct was long enough).
+    static func sent<Root, Value>(_ path: KeyPath<Root, Value>, within length: UInt32) -> Bool {
+        MemoryLayout<Root>.offset(of: path)! + MemoryLayout<Value>.size <= Int(length)
+    }
+
+    static func connection(_ r: mptcp_nl_connection, state: TCPState) -> Connection {
+        let i = r.info
+        let n = r.info_len
+        var c = Connection(token: i.token, local: local(r.sock), remote: remote(r.sock), state: state)
+        c.ifIndex = r.sock.ifindex
+        c.uid = r.sock.uid
+        c.inode = r.sock.inode
+        c.flags = ConnectionFlags(rawValue: i.flags)
+        c.extraSubflows = i.subflows
+        c.addAddrSignal = i.add_addr_signal
+        c.addAddrAccepted = i.add_addr_accepted
+        c.limitSubflows = i.subflows_max
+        c.signalEndpoints = i.add_addr_signal_max
+        c.limitAddAddrAccepted = i.add_addr_accepted_max
+        c.writeSeq = i.write_seq
+        c.sndUna = i.snd_una
+        c.rcvNxt = i.rcv_nxt
+        if sent(\mptcp_nl_info.local_addr_max, within: n) {
+            c.localAddrUsed = i.local_addr_used
+            c.subflowEndpoints = i.local_addr_max
+        }
+        if sent(\mptcp_nl_info.csum_enabled, within: n) { c.checksumEnabled = i.csum_enabled != 0 }
+        if sent(\mptcp_nl_info.bytes_acked, within: n) {
+            c.retransmits = i.retransmits
+            c.bytesRetransmitted = i.bytes_retrans
+            c.bytesSent = i.bytes_sent
+            c.bytesReceived = i.bytes_received
+            c.bytesAcked = i.bytes_acked
+        }
+        if sent(\mptcp_nl_info.subflows_total, within: n) { c.subflowsTotal = i.subflows_total }
+        if sent(\mptcp_nl_info.last_ack_recv, within: n) {
+            // 6.10 turned the reserved byte into endp_laminar_max (6.18); before that it is 0,
+            // which is also the truth: no laminar endpoints existed.
+            c.laminarEndpoints = i.endp_laminar_max
+            c.lastDataSent = i.last_data_sent
+            c.lastDataReceived = i.last_data_recv
+            c.lastAckReceived = i.last_ack_recv
+        }
+        return c
+    }
+
+    static func subflow(_ r: mptcp_nl_subflow, state: TCPState) -> Subflow {
+        var s = Subflow(token: r.token_loc, local: local(r.sock), remote: remote(r.sock), state: state)
+        s.ifIndex = r.sock.ifindex
+        func has(_ attr: Int) -> Bool { r.attrs & (1 << UInt32(attr)) != 0 }
+        if has(MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM) { s.remoteToken = r.token_rem }
+        if has(MPTCP_NL_SUBFLOW_ATTR_ID_LOC) { s.localID = r.id_loc }
+        if has(MPTCP_NL_SUBFLOW_ATTR_ID_REM) { s.remoteID = r.id_rem }
+        if has(MPTCP_NL_SUBFLOW_ATTR_FLAGS) { s.flags = SubflowFlags(rawValue: r.flags) }
+        let t = r.tcp
+        let n = r.tcp_info_len
+        if sent(\mptcp_nl_tcp_info.total_retrans, within: n) {
+            s.rtt = t.rtt
+            s.rttVariance = t.rttvar
+            s.congestionWindow = t.snd_cwnd
+            s.mss = t.snd_mss
+            s.retransmits = t.retrans
+            s.totalRetransmits = t.total_retrans
+        }
+        if sent(\mptcp_nl_tcp_info.bytes_received, within: n) {
+            s.bytesAcked = t.bytes_acked
+            s.bytesReceived = t.bytes_received
+        }
+        if sent(\mptcp_nl_tcp_info.bytes_sent, within: n) { s.bytesSent = t.bytes_sent }
+        return s
+    }
+}

@@ -1,0 +1,34 @@
+/// Everything the kernel says about MPTCP in one namespace at one moment.
+/// A part the kernel could not deliver is empty (or nil) and named in `failures`.
+public struct Snapshot: Sendable {
+    public var connections: [Connection]
+    /// Only subflows whose token belongs to a connection in `connections`: the dumps are
+    /// not atomic, and a subflow of a connection born between them has no row to join.
+    public var subflows: [Subflow]
+    public var listeners: [Listener]
+    /// nil when the kernel has no `mptcp_pm` family.
+    public var endpoints: [Endpoint]?
+    public var limits: Limits?
+    /// nil when `/proc/net/netstat` has no MPTcpExt lines.
+    public var counters: Counters?
+    public var settings: Settings
+    public var remoteAddresses: [RemoteAddress]
+    /// One line per part that failed, e.g. "subflows: Operation not permitted".
+    public var failures: [String]
+
+    public init(connections: [Connection] = [], subflows: [Subflow] = [], listeners: [Listener] = [],
+                endpoints: [Endpoint]? = nil, limits: Limits? = nil, counters: Counters? = nil,
+                settings: Settings = Settings(), announcements: [Announcement] = [], failures: [String] = []) {
+        let tokens = Set(connections.map(\.token))
+        self.connections = connections
+        self.subflows = subflows.filter { tokens.contains($0.token) }
+        self.listeners = listeners
+        self.endpoints = endpoints
+        self.limits = limits
+        self.counters = counters
+        self.settings = settings
+        self.remoteAddresses = RemoteAddress.build(subflows: self.subflows, announcements: announcements,
+                                                   liveTokens: tokens)
+        self.failures = failures
+    }
+}

@@ -1,0 +1,287 @@
+// Test, demo and benchmark traffic: MPTCP (or plain TCP) servers, many long-lived
+// client connections, and connection churn. Run each side inside its namespace.
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let ipprotoMPTCP: Int32 = 262
+
+struct Target: ExpressibleByArgument {
+    var address: sockaddr_storage
+    var length: socklen_t
+    var family: Int32
+    var text: String
+
+    init?(argument: String) {
+        // ADDR:PORT or [V6ADDR]:PORT
+        guard let colon = argument.lastIndex(of: ":") else { return nil }
+        var host = String(argument[..<colon])
+        guard let port = UInt16(argument[argument.index(after: colon)...]) else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var storage = sockaddr_storage()
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            withUnsafeBytes(of: v4) { src in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: src) } }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            family = AF_INET
+        } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port.bigEndian
+            withUnsafeBytes(of: v6) { src in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: src) } }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            family = AF_INET6
+        } else {
+            return nil
+        }
+        address = storage
+        text = argument
+    }
+}
+
+struct TrafficError: Error, CustomStringConvertible {
+    var description: String
+    init(_ what: String, _ code: Int32 = errno) {
+        description = "\(what): \(String(cString: strerror(code)))"
+    }
+}
+
+func raiseFileLimit() {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+func makeSocket(_ family: Int32, tcp: Bool) throws -> Int32 {
+    let fd = socket(family, Int32(SOCK_STREAM.rawValue), tcp ? Int32(IPPROTO_TCP) : ipprotoMPTCP)
+    guard fd >= 0 else { throw TrafficError(tcp ? "TCP socket" : "MPTCP socket") }
+    return fd
+}
+
+func setNonBlocking(_ fd: Int32) {
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+}
+
+func say(_ line: String) {
+    let text = Array((line + "\n").utf8)
+    _ = text.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}
+
+/// poll(2) over many sockets (Glibc's module map has no epoll). Closed sockets are
+/// dropped from the set with `remove`.
+final class Poller {
+    private var fds: [pollfd] = []
+    private var slot: [Int32: Int] = [:]
+
+    func add(_ socket: Int32, events: Int16) {
+        slot[socket] = fds.count
+        fds.append(pollfd(fd: socket, events: events, revents: 0))
+    }
+
+    func modify(_ socket: Int32, events: Int16) {
+        if let i = slot[socket] { fds[i].events = events }
+    }
+
+    func remove(_ socket: Int32) {
+        guard let i = slot.removeValue(forKey: socket) else { return }
+        let last = fds.removeLast()
+        if i < fds.count {
+            fds[i] = last
+            slot[last.fd] = i
+        }
+    }
+
+    func wait(timeoutMs: Int32, _ handle: (Int32) -> Void) {
+        guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0 else { return }
+        let ready = fds.filter { $0.revents != 0 }.map(\.fd)
+        ready.forEach(handle)
+    }
+}
+
+@main
+struct MPTCPTraffic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mptcp-traffic",
+        abstract: "Generate MPTCP traffic for tests, demos and benchmarks.",
+        subcommands: [Serve.self, Connect.self, Churn.self])
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Listen on each address, echo what clients send; prints 'listening' when ready.")
+
+    @Option(name: .long, help: "ADDR:PORT or [ADDR6]:PORT to listen on (repeatable).")
+    var listen: [Target]
+
+    @Flag(help: "Plain TCP instead of MPTCP (makes MPTCP clients fall back).")
+    var tcp = false
+
+    func run() throws {
+        raiseFileLimit()
+        let poller = Poller()
+        var listeners: Set<Int32> = []
+        for target in listen {
+            let fd = try makeSocket(target.family, tcp: tcp)
+            var on: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            var addr = target.address
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, target.length) }
+            }
+            guard ok == 0 else { throw TrafficError("bind \(target.text)") }
+            guard Glibc.listen(fd, 4096) == 0 else { throw TrafficError("listen \(target.text)") }
+            setNonBlocking(fd)
+            poller.add(fd, events: Int16(POLLIN))
+            listeners.insert(fd)
+        }
+        say("listening")
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            poller.wait(timeoutMs: -1) { fd in
+                if listeners.contains(fd) {
+                    while true {
+                        let c = accept(fd, nil, nil)
+                        guard c >= 0 else { break }
+                        setNonBlocking(c)
+                        poller.add(c, events: Int16(POLLIN))
+                    }
+                    return
+                }
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n == 0 || (n < 0 && errno != EAGAIN) {
+                    poller.remove(fd)
+                    close(fd)
+                } else if n > 0 {
+                    _ = buffer.withUnsafeBytes { write(fd, $0.baseAddress, n) }  // best-effort echo
+                }
+            }
+        }
+    }
+}
+
+struct Connect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open COUNT connections, send BYTES on each, print 'connected N', hold until killed.")
+
+    @Option(name: .long, help: "Server ADDR:PORT.")
+    var to: Target
+
+    @Option(name: .long, help: "Number of connections.")
+    var count = 1
+
+    @Option(name: .long, help: "Bytes to send on each connection once established.")
+    var bytes = 1000
+
+    @Option(name: .long, help: "Connections being opened at once.")
+    var window = 256
+
+    @Flag(help: "Plain TCP instead of MPTCP.")
+    var tcp = false
+
+    @Flag(help: "Exit after all connections are up instead of holding them.")
+    var noHold = false
+
+    func run() throws {
+        raiseFileLimit()
+        let poller = Poller()
+        var pending = 0, established = 0, failed = 0, opened = 0
+        let payload = [UInt8](repeating: 0x6d, count: bytes)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var done: Set<Int32> = []
+        while established + failed < count {
+            while pending < window && opened < count {
+                let fd = try makeSocket(to.family, tcp: tcp)
+                setNonBlocking(fd)
+                var addr = to.address
+                let r = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, to.length) }
+                }
+                guard r == 0 || errno == EINPROGRESS else { throw TrafficError("connect \(to.text)") }
+                poller.add(fd, events: Int16(POLLOUT))
+                pending += 1
+                opened += 1
+            }
+            poller.wait(timeoutMs: 1000) { fd in
+                guard !done.contains(fd) else {
+                    _ = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    return
+                }
+                var err: Int32 = 0
+                var len = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                pending -= 1
+                done.insert(fd)
+                if err != 0 {
+                    failed += 1
+                    poller.remove(fd)
+                    close(fd)
+                    return
+                }
+                established += 1
+                if !payload.isEmpty { _ = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+                poller.modify(fd, events: Int16(POLLIN))
+            }
+        }
+        say("connected \(established) failed \(failed)")
+        if noHold { return }
+        while true {
+            poller.wait(timeoutMs: -1) { fd in
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n == 0 {  // server went away
+                    poller.remove(fd)
+                    close(fd)
+                }
+            }
+        }
+    }
+}
+
+struct Churn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open and close RATE connections per second for DURATION seconds (0: until killed).")
+
+    @Option(name: .long, help: "Server ADDR:PORT.")
+    var to: Target
+
+    @Option(name: .long, help: "Connections per second.")
+    var rate = 100
+
+    @Option(name: .long, help: "Seconds to run; 0 runs until killed.")
+    var duration = 0.0
+
+    func run() throws {
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        func elapsed() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
+        }
+        var made = 0, failed = 0
+        let byte: [UInt8] = [1]
+        say("churning")
+        while duration == 0 || elapsed() < duration {
+            let fd = try makeSocket(to.family, tcp: false)
+            var addr = to.address
+            let r = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, to.length) }
+            }
+            if r == 0 {
+                _ = byte.withUnsafeBytes { write(fd, $0.baseAddress, 1) }
+                made += 1
+            } else {
+                failed += 1
+            }
+            close(fd)
+            // Pace to RATE per second overall, not per iteration.
+            let ahead = Double(made + failed) / Double(rate) - elapsed()
+            if ahead > 0 { usleep(UInt32(ahead * 1e6)) }
+        }
+        say("churned \(made) failed \(failed)")
+    }
+}

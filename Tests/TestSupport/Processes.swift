@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the package and its built executables are.
+public enum Paths {
+    /// The package root, found from this file's location.
+    public static let packageRoot: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }()
+
+    /// The directory of the test bundle, which is also where `swift build` puts executables.
+    public static let binDirectory: String = {
+        if let dir = getenv("MPTCP_MIB_BIN_DIR") { return String(cString: dir) }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let exe = String(decoding: buf[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(exe[..<exe.lastIndex(of: "/")!])
+    }()
+
+    public static func executable(_ name: String) -> String { binDirectory + "/" + name }
+    public static func script(_ name: String) -> String { packageRoot + "/scripts/" + name }
+
+    /// A fresh private directory under /tmp, removed by `removeTree`.
+    public static func temporaryDirectory(_ tag: String) -> String {
+        var template = Array("/tmp/mptcp-mib-\(tag)-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    public static func removeTree(_ path: String) {
+        _ = try? Command.run(["rm", "-rf", path])
+    }
+}
+
+public struct CommandError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The outcome of a finished command.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Starts programs with posix_spawn and an empty signal mask (Foundation's Process
+/// starts children with SIGTERM blocked, so they would ignore `stop()`).
+enum Spawn {
+    static func start(_ argv: [String], stdoutPath: String, stderrPath: String, stdinPath: String = "/dev/null") throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        var pid: pid_t = 0
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attr, &cargs, environ)
+        guard rc == 0 else {
+            throw CommandError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        return pid
+    }
+
+    /// Waits for `pid`; nil if it is still running after `timeout` seconds.
+    static func wait(_ pid: pid_t, timeout: Double) -> Int32? {
+        let deadline = Clock.now + timeout
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                if status & 0x7f == 0 { return (status >> 8) & 0xff }  // exited
+                return 128 + (status & 0x7f)  // killed by a signal
+            }
+            if r < 0 { return -1 }
+            if Clock.now > deadline { return nil }
+            usleep(5000)
+        }
+    }
+}
+
+public enum Clock {
+    public static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+func readWholeFile(_ path: String) -> String {
+    guard let f = fopen(path, "r") else { return "" }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// Runs a command to completion.
+public enum Command {
+    @discardableResult
+    public static func run(_ argv: [String], timeout: Double = 120, stdin: String? = nil) throws -> CommandResult {
+        let dir = "/tmp"
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let out = "\(dir)/.mptcp-mib-cmd-\(tag).out", err = "\(dir)/.mptcp-mib-cmd-\(tag).err"
+        var input = "/dev/null"
+        if let stdin {
+            input = "\(dir)/.mptcp-mib-cmd-\(tag).in"
+            let f = fopen(input, "w")
+            fputs(stdin, f)
+            fclose(f)
+        }
+        defer { unlink(out); unlink(err); if stdin != nil { unlink(input) } }
+        let pid = try Spawn.start(argv, stdoutPath: out, stderrPath: err, stdinPath: input)
+        guard let status = Spawn.wait(pid, timeout: timeout) else {
+            kill(pid, SIGKILL)
+            _ = Spawn.wait(pid, timeout: 5)
+            throw CommandError(description: "\(argv.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        return CommandResult(status: status, stdout: readWholeFile(out), stderr: readWholeFile(err))
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    @discardableResult
+    public static func check(_ argv: [String], timeout: Double = 120, stdin: String? = nil) throws -> String {
+        let r = try run(argv, timeout: timeout, stdin: stdin)
+        guard r.status == 0 else {
+            throw CommandError(description: "\(argv.joined(separator: " ")) exited \(r.status): \(r.stderr)\(r.stdout)")
+        }
+        return r.stdout
+    }
+}
+
+/// A long-running child (server, agent, traffic generator) with its output in a log file.
+public final class Daemon: @unchecked Sendable {
+    public let pid: pid_t
+    public let name: String
+    public let logPath: String
+    private var exitStatus: Int32?
+
+    public init(_ argv: [String], name: String, logDirectory: String = "/tmp") throws {
+        self.name = name
+        logPath = "\(logDirectory)/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+        pid = try Spawn.start(argv, stdoutPath: logPath, stderrPath: logPath + ".err")
+    }
+
+    public var output: String { readWholeFile(logPath) }
+    public var errors: String { readWholeFile(logPath + ".err") }
+
+    /// True while the process has not exited.
+    public var isRunning: Bool {
+        if exitStatus != nil { return false }
+        if let s = Spawn.wait(pid, timeout: 0) {
+            exitStatus = s
+            return false
+        }
+        return true
+    }
+
+    /// Waits until the standard output contains `text`.
+    public func waitForOutput(_ text: String, timeout: Double = 30) throws {
+        let deadline = Clock.now + timeout
+        while !output.contains(text) {
+            guard isRunning else {
+                throw CommandError(description: "\(name) exited before printing '\(text)': \(errors)\(output)")
+            }
+            guard Clock.now < deadline else {
+                throw CommandError(description: "\(name) did not print '\(text)' within \(timeout) s: \(errors)")
+            }
+            usleep(20000)
+        }
+    }
+
+    /// Sends `signal` and waits up to `timeout` s; returns the exit status (nil: still running).
+    @discardableResult
+    public func signal(_ signal: Int32, waitUpTo timeout: Double) -> Int32? {
+        if let s = exitStatus { return s }
+        kill(pid, signal)
+        exitStatus = Spawn.wait(pid, timeout: timeout)
+        return exitStatus
+    }
+
+    /// SIGTERM, then SIGKILL after 3 s.
+    public func stop() {
+        guard isRunning else { return }
+        if signal(SIGTERM, waitUpTo: 3) == nil { signal(SIGKILL, waitUpTo: 5) }
+        unlink(logPath)
+        unlink(logPath + ".err")
+    }
+
+    deinit { stop() }
+}
