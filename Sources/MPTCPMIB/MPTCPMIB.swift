@@ -1,0 +1,299 @@
+/// MPTCP-MIB (`MIB/MPTCP-MIB.txt`): every object, once.
+public enum MPTCPMIB {
+    public static let moduleName = "MPTCP-MIB"
+    /// `{ experimental 8684 }`, provisional until an assignment exists.
+    public static let root: OID = [1, 3, 6, 1, 3, 8684]
+    public static let notificationsOID = root + [0]
+    public static let objectsOID = root + [1]
+    public static let generalOID = objectsOID + [1]
+    public static let statsOID = objectsOID + [2]
+
+    // MARK: General scalars
+
+    public enum General {
+        static func o(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access, units: String? = nil) -> MIBObject {
+            MIBObject(name, generalOID + [n], s, a, units: units)
+        }
+        public static let enabled = o("mptcpEnabled", 1, .truthValue, .readWrite)
+        public static let pathManager = o("mptcpPathManager", 2, Syntax.displayString.restricted(1...32), .readWrite)
+        public static let availablePathManagers = o("mptcpAvailablePathManagers", 3, .displayString, .readOnly)
+        public static let scheduler = o("mptcpScheduler", 4, Syntax.displayString.restricted(1...32), .readWrite)
+        public static let availableSchedulers = o("mptcpAvailableSchedulers", 5, .displayString, .readOnly)
+        public static let checksumEnabled = o("mptcpChecksumEnabled", 6, .truthValue, .readWrite)
+        public static let allowJoinInitialAddrPort = o("mptcpAllowJoinInitialAddrPort", 7, .truthValue, .readWrite)
+        public static let addAddrTimeout = o("mptcpAddAddrTimeout", 8, Syntax.integer32.restricted(0...2147483647),
+                                             .readWrite, units: "seconds")
+        public static let staleLossCount = o("mptcpStaleLossCount", 9, Syntax.unsigned32.restricted(0...2147483647),
+                                             .readWrite, units: "retransmission timeouts")
+        public static let closeTimeout = o("mptcpCloseTimeout", 10, Syntax.integer32.restricted(0...2147483647),
+                                           .readWrite, units: "seconds")
+        public static let blackholeTimeout = o("mptcpBlackholeTimeout", 11, Syntax.integer32.restricted(0...2147483647),
+                                               .readWrite, units: "seconds")
+        public static let synRetransBeforeFallback = o("mptcpSynRetransBeforeFallback", 12,
+                                                       Syntax.unsigned32.restricted(0...255), .readWrite)
+        public static let limitSubflows = o("mptcpLimitSubflows", 13, Syntax.unsigned32.restricted(0...8), .readWrite)
+        public static let limitAddAddrAccepted = o("mptcpLimitAddAddrAccepted", 14, Syntax.unsigned32.restricted(0...8),
+                                                   .readWrite)
+        public static let currentConnections = o("mptcpCurrentConnections", 15, .gauge32, .readOnly)
+        public static let currentSubflows = o("mptcpCurrentSubflows", 16, .gauge32, .readOnly)
+        public static let currentListeners = o("mptcpCurrentListeners", 17, .gauge32, .readOnly)
+        public static let endpointNextID = o("mptcpEndpointNextId", 18, Syntax.unsigned32.restricted(0...255), .readOnly)
+
+        public static let all: [MIBObject] = [
+            enabled, pathManager, availablePathManagers, scheduler, availableSchedulers, checksumEnabled,
+            allowJoinInitialAddrPort, addAddrTimeout, staleLossCount, closeTimeout, blackholeTimeout,
+            synRetransBeforeFallback, limitSubflows, limitAddAddrAccepted, currentConnections, currentSubflows,
+            currentListeners, endpointNextID,
+        ]
+    }
+
+    // MARK: Stats: one object per MPTcpExt counter of Linux 6.18, in kernel order
+
+    public enum Stats {
+        /// The kernel's counter names; object i+1 of mptcpStats is `mptcpExt` + names[i].
+        public static let kernelNames: [String] = [
+            "MPCapableSYNRX", "MPCapableSYNTX", "MPCapableSYNACKRX", "MPCapableACKRX", "MPCapableFallbackACK",
+            "MPCapableFallbackSYNACK", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "MPCapableEndpAttempt",
+            "MPFallbackTokenInit", "MPTCPRetrans", "MPJoinNoTokenFound", "MPJoinSynRx", "MPJoinSynBackupRx",
+            "MPJoinSynAckRx", "MPJoinSynAckBackupRx", "MPJoinSynAckHMacFailure", "MPJoinAckRx",
+            "MPJoinAckHMacFailure", "MPJoinRejected", "MPJoinSynTx", "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr",
+            "MPJoinSynTxConnectErr", "DSSNotMatching", "DSSCorruptionFallback", "DSSCorruptionReset",
+            "InfiniteMapTx", "InfiniteMapRx", "DSSNoMatchTCP", "DataCsumErr", "OFOQueueTail", "OFOQueue",
+            "OFOMerge", "NoDSSInWindow", "DuplicateData", "AddAddr", "AddAddrTx", "AddAddrTxDrop", "EchoAdd",
+            "EchoAddTx", "EchoAddTxDrop", "PortAdd", "AddAddrDrop", "MPJoinPortSynRx", "MPJoinPortSynAckRx",
+            "MPJoinPortAckRx", "MismatchPortSynRx", "MismatchPortAckRx", "RmAddr", "RmAddrDrop", "RmAddrTx",
+            "RmAddrTxDrop", "RmSubflow", "MPPrioTx", "MPPrioRx", "MPFailTx", "MPFailRx", "MPFastcloseTx",
+            "MPFastcloseRx", "MPRstTx", "MPRstRx", "SubflowStale", "SubflowRecover", "SndWndShared",
+            "RcvWndShared", "RcvWndConflictUpdate", "RcvWndConflict", "MPCurrEstab", "Blackhole",
+            "MPCapableDataFallback", "MD5SigFallback", "DssFallback", "SimultConnectFallback", "FallbackFailed",
+            "WinProbe",
+        ]
+
+        public static let all: [MIBObject] = kernelNames.enumerated().map { i, name in
+            let gauge = name == "MPCurrEstab"
+            return MIBObject("mptcpExt" + name, statsOID + [UInt32(i + 1)], gauge ? .gauge32 : .counter64, .readOnly,
+                             units: gauge ? "connections" : nil)
+        }
+
+        /// The kernel counter an object reports, by object name.
+        public static func kernelName(of object: MIBObject) -> String? {
+            object.name.hasPrefix("mptcpExt") ? String(object.name.dropFirst("mptcpExt".count)) : nil
+        }
+    }
+
+    // MARK: Tables
+
+    static func column(_ entry: OID, _ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly,
+                       units: String? = nil) -> MIBObject {
+        MIBObject(name, entry + [n], s, a, units: units)
+    }
+
+    public enum CounterTable {
+        public static let oid = objectsOID + [3]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
+            column(oid + [1], name, n, s, a)
+        }
+        public static let name = c("mptcpCounterName", 1, Syntax.displayString.restricted(1...64), .notAccessible)
+        public static let value = c("mptcpCounterValue", 2, .counter64)
+        public static let gauge = c("mptcpCounterGauge", 3, .counterBasedGauge64)
+        public static let table = MIBTable(name: "mptcpCounterTable", entryName: "mptcpCounterEntry", oid: oid,
+                                           indexes: [name], columns: [name, value, gauge])
+    }
+
+    public enum ConnectionTable {
+        public static let oid = objectsOID + [4]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            column(oid + [1], name, n, s, a, units: units)
+        }
+        public static let token = c("mptcpConnectionToken", 1, .mptcpToken, .notAccessible)
+        public static let localAddressType = c("mptcpConnectionLocalAddressType", 2, .inetAddressType)
+        public static let localAddress = c("mptcpConnectionLocalAddress", 3, .inetAddress)
+        public static let localPort = c("mptcpConnectionLocalPort", 4, .inetPortNumber)
+        public static let remoteAddressType = c("mptcpConnectionRemoteAddressType", 5, .inetAddressType)
+        public static let remoteAddress = c("mptcpConnectionRemoteAddress", 6, .inetAddress)
+        public static let remotePort = c("mptcpConnectionRemotePort", 7, .inetPortNumber)
+        public static let state = c("mptcpConnectionState", 8, .mptcpTcpState)
+        public static let flags = c("mptcpConnectionFlags", 9, .bits([0: "fallback", 1: "remoteKeyReceived"]))
+        public static let ifIndex = c("mptcpConnectionIfIndex", 10, .interfaceIndexOrZero)
+        public static let extraSubflows = c("mptcpConnectionExtraSubflows", 11, .gauge32)
+        public static let subflowsTotal = c("mptcpConnectionSubflowsTotal", 12, .gauge32)
+        public static let subflowsMax = c("mptcpConnectionSubflowsMax", 13, .unsigned32)
+        public static let addAddrSignal = c("mptcpConnectionAddAddrSignal", 14, .gauge32)
+        public static let addAddrAccepted = c("mptcpConnectionAddAddrAccepted", 15, .gauge32)
+        public static let addAddrAcceptMax = c("mptcpConnectionAddAddrAcceptMax", 16, .unsigned32)
+        public static let signalEndpoints = c("mptcpConnectionSignalEndpoints", 17, .gauge32)
+        public static let localAddrUsed = c("mptcpConnectionLocalAddrUsed", 18, .gauge32)
+        public static let subflowEndpoints = c("mptcpConnectionSubflowEndpoints", 19, .gauge32)
+        public static let laminarEndpoints = c("mptcpConnectionLaminarEndpoints", 20, .gauge32)
+        public static let checksum = c("mptcpConnectionChecksum", 21, .truthValue)
+        public static let retransmits = c("mptcpConnectionRetransmits", 22, .counter32)
+        public static let bytesRetrans = c("mptcpConnectionBytesRetrans", 23, .counter64, units: "octets")
+        public static let bytesSent = c("mptcpConnectionBytesSent", 24, .counter64, units: "octets")
+        public static let bytesReceived = c("mptcpConnectionBytesReceived", 25, .counter64, units: "octets")
+        public static let bytesAcked = c("mptcpConnectionBytesAcked", 26, .counter64, units: "octets")
+        public static let writeSeq = c("mptcpConnectionWriteSeq", 27, .counter64)
+        public static let sndUna = c("mptcpConnectionSndUna", 28, .counter64)
+        public static let rcvNxt = c("mptcpConnectionRcvNxt", 29, .counter64)
+        public static let lastDataSent = c("mptcpConnectionLastDataSent", 30, .gauge32, units: "milliseconds")
+        public static let lastDataRecv = c("mptcpConnectionLastDataRecv", 31, .gauge32, units: "milliseconds")
+        public static let lastAckRecv = c("mptcpConnectionLastAckRecv", 32, .gauge32, units: "milliseconds")
+        public static let uid = c("mptcpConnectionUid", 33, .unsigned32)
+        public static let table = MIBTable(
+            name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", oid: oid, indexes: [token],
+            columns: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort,
+                      state, flags, ifIndex, extraSubflows, subflowsTotal, subflowsMax, addAddrSignal, addAddrAccepted,
+                      addAddrAcceptMax, signalEndpoints, localAddrUsed, subflowEndpoints, laminarEndpoints, checksum,
+                      retransmits, bytesRetrans, bytesSent, bytesReceived, bytesAcked, writeSeq, sndUna, rcvNxt,
+                      lastDataSent, lastDataRecv, lastAckRecv, uid])
+    }
+
+    public enum SubflowTable {
+        public static let oid = objectsOID + [5]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            column(oid + [1], name, n, s, a, units: units)
+        }
+        public static let token = c("mptcpSubflowToken", 1, .mptcpToken, .notAccessible)
+        public static let localAddressType = c("mptcpSubflowLocalAddressType", 2, .inetAddressType, .notAccessible)
+        public static let localAddress = c("mptcpSubflowLocalAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16),
+                                           .notAccessible)
+        public static let localPort = c("mptcpSubflowLocalPort", 4, .inetPortNumber, .notAccessible)
+        public static let remoteAddressType = c("mptcpSubflowRemoteAddressType", 5, .inetAddressType, .notAccessible)
+        public static let remoteAddress = c("mptcpSubflowRemoteAddress", 6, Syntax.inetAddress.restricted(4...4, 16...16),
+                                            .notAccessible)
+        public static let remotePort = c("mptcpSubflowRemotePort", 7, .inetPortNumber, .notAccessible)
+        public static let state = c("mptcpSubflowState", 8, .mptcpTcpState)
+        public static let flags = c("mptcpSubflowFlags", 9, .bits([
+            0: "mpCapableRemote", 1: "mpCapableLocal", 2: "joinRemote", 3: "joinLocal", 4: "backupRemote",
+            5: "backupLocal", 6: "fullyEstablished", 7: "connected", 8: "mappingValid",
+        ]))
+        public static let localID = c("mptcpSubflowLocalId", 10, .mptcpAddressId)
+        public static let remoteID = c("mptcpSubflowRemoteId", 11, .mptcpAddressId)
+        public static let remoteToken = c("mptcpSubflowRemoteToken", 12, .mptcpToken)
+        public static let ifIndex = c("mptcpSubflowIfIndex", 13, .interfaceIndexOrZero)
+        public static let rtt = c("mptcpSubflowRtt", 14, .gauge32, units: "microseconds")
+        public static let rttVar = c("mptcpSubflowRttVar", 15, .gauge32, units: "microseconds")
+        public static let cwnd = c("mptcpSubflowCwnd", 16, .gauge32, units: "segments")
+        public static let mss = c("mptcpSubflowMss", 17, .gauge32, units: "octets")
+        public static let bytesSent = c("mptcpSubflowBytesSent", 18, .counter64, units: "octets")
+        public static let bytesAcked = c("mptcpSubflowBytesAcked", 19, .counter64, units: "octets")
+        public static let bytesReceived = c("mptcpSubflowBytesReceived", 20, .counter64, units: "octets")
+        public static let retransmits = c("mptcpSubflowRetransmits", 21, .gauge32, units: "segments")
+        public static let totalRetrans = c("mptcpSubflowTotalRetrans", 22, .counter32, units: "segments")
+        public static let table = MIBTable(
+            name: "mptcpSubflowTable", entryName: "mptcpSubflowEntry", oid: oid,
+            indexes: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort],
+            columns: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort,
+                      state, flags, localID, remoteID, remoteToken, ifIndex, rtt, rttVar, cwnd, mss, bytesSent,
+                      bytesAcked, bytesReceived, retransmits, totalRetrans])
+    }
+
+    public enum EndpointTable {
+        public static let oid = objectsOID + [6]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readCreate) -> MIBObject {
+            column(oid + [1], name, n, s, a)
+        }
+        public static let id = c("mptcpEndpointId", 1, Syntax.unsigned32.restricted(1...255), .notAccessible)
+        public static let addressType = c("mptcpEndpointAddressType", 2, .inetAddressType)
+        public static let address = c("mptcpEndpointAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16))
+        public static let port = c("mptcpEndpointPort", 4, .inetPortNumber)
+        public static let ifIndex = c("mptcpEndpointIfIndex", 5, .interfaceIndexOrZero)
+        public static let flags = c("mptcpEndpointFlags", 6, .bits([
+            0: "signal", 1: "subflow", 2: "backup", 3: "fullmesh", 4: "implicit", 5: "laminar",
+        ]))
+        public static let rowStatus = c("mptcpEndpointRowStatus", 7, .rowStatus)
+        public static let table = MIBTable(name: "mptcpEndpointTable", entryName: "mptcpEndpointEntry", oid: oid,
+                                           indexes: [id], columns: [id, addressType, address, port, ifIndex, flags, rowStatus])
+    }
+
+    public enum RemoteAddressTable {
+        public static let oid = objectsOID + [7]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
+            column(oid + [1], name, n, s, a)
+        }
+        public static let token = c("mptcpRemoteAddressToken", 1, .mptcpToken, .notAccessible)
+        public static let id = c("mptcpRemoteAddressId", 2, .mptcpAddressId, .notAccessible)
+        public static let addressType = c("mptcpRemoteAddressType", 3, .inetAddressType)
+        public static let address = c("mptcpRemoteAddress", 4, .inetAddress)
+        public static let port = c("mptcpRemoteAddressPort", 5, .inetPortNumber)
+        public static let source = c("mptcpRemoteAddressSource", 6, .bits([0: "subflow", 1: "announced"]))
+        public static let subflows = c("mptcpRemoteAddressSubflows", 7, .gauge32)
+        public static let table = MIBTable(name: "mptcpRemoteAddressTable", entryName: "mptcpRemoteAddressEntry",
+                                           oid: oid, indexes: [token, id],
+                                           columns: [token, id, addressType, address, port, source, subflows])
+    }
+
+    public enum ListenerTable {
+        public static let oid = objectsOID + [8]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            column(oid + [1], name, n, s, a, units: units)
+        }
+        public static let addressType = c("mptcpListenerAddressType", 1, .inetAddressType, .notAccessible)
+        public static let address = c("mptcpListenerAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16),
+                                      .notAccessible)
+        public static let port = c("mptcpListenerPort", 3, .inetPortNumber, .notAccessible)
+        public static let acceptQueue = c("mptcpListenerAcceptQueue", 4, .gauge32, units: "connections")
+        public static let backlog = c("mptcpListenerBacklog", 5, .gauge32, units: "connections")
+        public static let sockets = c("mptcpListenerSockets", 6, .gauge32)
+        public static let table = MIBTable(name: "mptcpListenerTable", entryName: "mptcpListenerEntry", oid: oid,
+                                           indexes: [addressType, address, port],
+                                           columns: [addressType, address, port, acceptQueue, backlog, sockets])
+    }
+
+    public static let tables: [MIBTable] = [
+        CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
+        RemoteAddressTable.table, ListenerTable.table,
+    ]
+
+    // MARK: Notifications
+
+    public enum Notifications {
+        typealias C = ConnectionTable
+        typealias S = SubflowTable
+        typealias R = RemoteAddressTable
+        public static let connectionEstablished = MIBNotification(
+            name: "mptcpConnectionEstablished", oid: notificationsOID + [1],
+            objects: [C.localAddressType, C.localAddress, C.localPort, C.remoteAddressType, C.remoteAddress, C.remotePort])
+        public static let connectionClosed = MIBNotification(
+            name: "mptcpConnectionClosed", oid: notificationsOID + [2], objects: [C.state])
+        public static let subflowEstablished = MIBNotification(
+            name: "mptcpSubflowEstablished", oid: notificationsOID + [3],
+            objects: [S.localID, S.remoteID, S.flags, S.ifIndex])
+        public static let subflowClosed = MIBNotification(
+            name: "mptcpSubflowClosed", oid: notificationsOID + [4], objects: [S.localID, S.remoteID])
+        public static let addressAnnounced = MIBNotification(
+            name: "mptcpAddressAnnounced", oid: notificationsOID + [5], objects: [R.addressType, R.address, R.port])
+        public static let addressRemoved = MIBNotification(
+            name: "mptcpAddressRemoved", oid: notificationsOID + [6], objects: [R.source])
+        public static let all = [connectionEstablished, connectionClosed, subflowEstablished, subflowClosed,
+                                 addressAnnounced, addressRemoved]
+    }
+
+    // MARK: Lookup
+
+    /// Every OBJECT-TYPE that has instances or is an index: scalars and columns, in OID order.
+    public static let objects: [MIBObject] =
+        (General.all + Stats.all + tables.flatMap(\.columns)).sorted { oidLess($0.oid, $1.oid) }
+
+    private static let byName: [String: MIBObject] = Dictionary(uniqueKeysWithValues: objects.map { ($0.name, $0) })
+
+    public static func object(named name: String) -> MIBObject? { byName[name] }
+
+    /// The object whose OID is a prefix of `oid`, and the rest of `oid` (the instance).
+    public static func object(containing oid: OID) -> (object: MIBObject, instance: ArraySlice<UInt32>)? {
+        // Binary search for the last object OID <= oid, then check it is a prefix.
+        var lo = 0, hi = objects.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if oidLess(oid, objects[mid].oid) { hi = mid } else { lo = mid + 1 }
+        }
+        guard lo > 0 else { return nil }
+        let candidate = objects[lo - 1]
+        guard oid.hasPrefix(candidate.oid) else { return nil }
+        return (candidate, oid[candidate.oid.count...])
+    }
+
+    /// The table a column belongs to.
+    public static func table(of column: MIBObject) -> MIBTable? {
+        tables.first { column.oid.hasPrefix($0.entryOID) && column.oid.count == $0.entryOID.count + 1 }
+    }
+}

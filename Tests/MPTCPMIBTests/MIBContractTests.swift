@@ -1,0 +1,77 @@
+import MPTCPMIB
+import Testing
+
+/// The MIB text is the contract; the Swift definitions must say exactly the same.
+@Suite("MPTCP-MIB text equals the Swift definitions")
+struct MIBContractTests {
+    static let mibPath: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path + "/MIB/MPTCP-MIB.txt"
+    }()
+
+    let mib: SMIModule
+    init() throws { mib = try SMIModule(path: Self.mibPath) }
+
+    /// Tables and entries are OBJECT-TYPEs of the text without instances; everything else
+    /// must be an object of the Swift definitions and vice versa.
+    @Test func sameObjects() {
+        let structural = Set(MPTCPMIB.tables.flatMap { [$0.name, $0.entryName] })
+        let inText = Set(mib.objects.keys).subtracting(structural)
+        let inSwift = Set(MPTCPMIB.objects.map(\.name))
+        #expect(inText.subtracting(inSwift).isEmpty, "only in the MIB text: \(inText.subtracting(inSwift).sorted())")
+        #expect(inSwift.subtracting(inText).isEmpty, "only in Swift: \(inSwift.subtracting(inText).sorted())")
+        #expect(MPTCPMIB.Stats.all.count == 76)
+    }
+
+    @Test func sameOIDAccessUnitsAndSyntax() {
+        for object in MPTCPMIB.objects {
+            guard let text = mib.objects[object.name] else {
+                Issue.record("\(object.name) missing from the MIB text")
+                continue
+            }
+            #expect(text.oid == object.oid, "\(object.name): OID")
+            #expect(text.access == object.access.rawValue, "\(object.name): MAX-ACCESS")
+            #expect(text.units == object.units, "\(object.name): UNITS")
+            #expect(text.syntax.typeName == object.syntax.typeName, "\(object.name): SYNTAX type")
+            #expect(text.syntax.ranges == object.syntax.ranges, "\(object.name): range or size")
+            if object.syntax.typeName == "BITS" || object.syntax.typeName == "INTEGER" {
+                #expect(text.syntax.names == object.syntax.names, "\(object.name): labels")
+            }
+            // Textual conventions of this module: labels and ranges come from the TC.
+            if let tc = mib.textualConventions[object.syntax.typeName] {
+                #expect(tc.names == object.syntax.names, "\(object.name): labels of \(object.syntax.typeName)")
+                #expect(tc.ranges == object.syntax.typeRanges.filter { _ in !tc.ranges.isEmpty },
+                        "\(object.name): range of \(object.syntax.typeName)")
+            }
+        }
+    }
+
+    @Test func tablesHaveTheirIndexesAndColumns() throws {
+        for table in MPTCPMIB.tables {
+            let t = try #require(mib.objects[table.name])
+            let entry = try #require(mib.objects[table.entryName])
+            #expect(t.oid == table.oid && t.syntax.typeName == "SEQUENCE OF")
+            #expect(entry.oid == table.entryOID)
+            #expect(entry.index == table.indexes.map(\.name), "\(table.name): INDEX")
+            let columns = mib.objects.values.filter { $0.oid.count == entry.oid.count + 1 && Array($0.oid.dropLast()) == entry.oid }
+            #expect(columns.sorted { $0.oid.last! < $1.oid.last! }.map(\.name) == table.columns.map(\.name),
+                    "\(table.name): columns")
+        }
+    }
+
+    @Test func sameNotifications() throws {
+        #expect(Set(mib.notifications.keys) == Set(MPTCPMIB.Notifications.all.map(\.name)))
+        for n in MPTCPMIB.Notifications.all {
+            let text = try #require(mib.notifications[n.name])
+            #expect(text.oid == n.oid)
+            #expect(text.objects == n.objects.map(\.name))
+        }
+    }
+
+    @Test func moduleRoot() {
+        #expect(mib.oids["mptcpMIB"] == MPTCPMIB.root)
+        #expect(mib.oids["mptcpGeneral"] == MPTCPMIB.generalOID)
+        #expect(mib.oids["mptcpStats"] == MPTCPMIB.statsOID)
+    }
+}
