@@ -1,0 +1,166 @@
+import MPTCPModel
+
+/// Where each object's value comes from in a snapshot: one line per object, table-driven.
+enum Bindings {
+    typealias G = MPTCPMIB.General
+
+    // MARK: Scalars
+
+    static func scalar(_ object: MIBObject, snapshot s: Snapshot, endpointNextID: UInt32) -> MIBValue? {
+        if let kernelName = MPTCPMIB.Stats.kernelName(of: object) {
+            guard let v = s.counters?[kernelName] else { return nil }
+            return object.syntax.encoding == .counter64 ? .counter64(v) : .gauge(v)
+        }
+        let settings = s.settings
+        func bool(_ name: String) -> MIBValue? { settings[name].map { .truth($0 != "0") } }
+        func int(_ name: String) -> MIBValue? { settings[name].flatMap { Int32($0) }.map { .integer($0) } }
+        func unsigned(_ name: String) -> MIBValue? { settings[name].flatMap { UInt32($0) }.map { .unsigned($0) } }
+        func text(_ value: String?) -> MIBValue? { value.map { .octets(Array($0.utf8)) } }
+        switch object {
+        case G.enabled: return bool("enabled")
+        case G.pathManager: return text(SettingNames.pathManager(settings))
+        case G.availablePathManagers: return text(SettingNames.availablePathManagers(settings))
+        case G.scheduler: return text(settings["scheduler"])
+        case G.availableSchedulers: return text(settings["available_schedulers"])
+        case G.checksumEnabled: return bool("checksum_enabled")
+        case G.allowJoinInitialAddrPort: return bool("allow_join_initial_addr_port")
+        case G.addAddrTimeout: return int("add_addr_timeout")
+        case G.staleLossCount: return unsigned("stale_loss_cnt")
+        case G.closeTimeout: return int("close_timeout")
+        case G.blackholeTimeout: return int("blackhole_timeout")
+        case G.synRetransBeforeFallback: return unsigned("syn_retrans_before_tcp_fallback")
+        case G.limitSubflows: return s.limits.map { .unsigned($0.subflows) }
+        case G.limitAddAddrAccepted: return s.limits.map { .unsigned($0.addAddrAccepted) }
+        case G.currentConnections: return .gauge(s.connections.count)
+        case G.currentSubflows: return .gauge(s.subflows.count)
+        case G.currentListeners: return .gauge(s.listeners.count)
+        case G.endpointNextID: return s.endpoints == nil ? nil : .unsigned(endpointNextID)
+        default: return nil
+        }
+    }
+
+    // MARK: Tables
+
+    typealias CT = MPTCPMIB.CounterTable
+    static let counterColumns: [Column<Counters.Counter>] = [
+        Column(CT.value) { $0.isGauge ? nil : .counter64($0.value) },
+        Column(CT.gauge) { $0.isGauge ? .counter64($0.value) : nil },
+    ]
+
+    typealias C = MPTCPMIB.ConnectionTable
+    static let connectionColumns: [Column<Connection>] = [
+        Column(C.localAddressType) { $0.local.address.inetAddressType },
+        Column(C.localAddress) { .octets($0.local.address.bytes) },
+        Column(C.localPort) { .unsigned(UInt32($0.local.port)) },
+        Column(C.remoteAddressType) { $0.remote.address.inetAddressType },
+        Column(C.remoteAddress) { .octets($0.remote.address.bytes) },
+        Column(C.remotePort) { .unsigned(UInt32($0.remote.port)) },
+        Column(C.state) { tcpState($0.state) },
+        Column(C.flags) { .bits(flags: $0.flags.rawValue, syntax: C.flags.syntax) },
+        Column(C.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
+        Column(C.extraSubflows) { .gauge($0.extraSubflows) },
+        Column(C.subflowsTotal) { $0.subflowsTotal.map { .gauge($0) } },
+        Column(C.subflowsMax) { .unsigned(UInt32($0.limitSubflows)) },
+        Column(C.addAddrSignal) { .gauge($0.addAddrSignal) },
+        Column(C.addAddrAccepted) { .gauge($0.addAddrAccepted) },
+        Column(C.addAddrAcceptMax) { .unsigned(UInt32($0.limitAddAddrAccepted)) },
+        Column(C.signalEndpoints) { .gauge($0.signalEndpoints) },
+        Column(C.localAddrUsed) { $0.localAddrUsed.map { .gauge($0) } },
+        Column(C.subflowEndpoints) { $0.subflowEndpoints.map { .gauge($0) } },
+        Column(C.laminarEndpoints) { $0.laminarEndpoints.map { .gauge($0) } },
+        Column(C.checksum) { $0.checksumEnabled.map { .truth($0) } },
+        Column(C.retransmits) { $0.retransmits.map { .counter32($0) } },
+        Column(C.bytesRetrans) { $0.bytesRetransmitted.map { .counter64($0) } },
+        Column(C.bytesSent) { $0.bytesSent.map { .counter64($0) } },
+        Column(C.bytesReceived) { $0.bytesReceived.map { .counter64($0) } },
+        Column(C.bytesAcked) { $0.bytesAcked.map { .counter64($0) } },
+        Column(C.writeSeq) { .counter64($0.writeSeq) },
+        Column(C.sndUna) { .counter64($0.sndUna) },
+        Column(C.rcvNxt) { .counter64($0.rcvNxt) },
+        Column(C.lastDataSent) { $0.lastDataSent.map { .gauge($0) } },
+        Column(C.lastDataRecv) { $0.lastDataReceived.map { .gauge($0) } },
+        Column(C.lastAckRecv) { $0.lastAckReceived.map { .gauge($0) } },
+        Column(C.uid) { .unsigned($0.uid) },
+    ]
+
+    typealias S = MPTCPMIB.SubflowTable
+    static let subflowColumns: [Column<Subflow>] = [
+        Column(S.state) { tcpState($0.state) },
+        Column(S.flags) { $0.flags.map { .bits(flags: $0.rawValue, syntax: S.flags.syntax) } },
+        Column(S.localID) { $0.localID.map { .unsigned(UInt32($0)) } },
+        Column(S.remoteID) { $0.remoteID.map { .unsigned(UInt32($0)) } },
+        Column(S.remoteToken) { $0.remoteToken.map { .unsigned($0) } },
+        Column(S.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
+        Column(S.rtt) { $0.rtt.map { .gauge($0) } },
+        Column(S.rttVar) { $0.rttVariance.map { .gauge($0) } },
+        Column(S.cwnd) { $0.congestionWindow.map { .gauge($0) } },
+        Column(S.mss) { $0.mss.map { .gauge($0) } },
+        Column(S.bytesSent) { $0.bytesSent.map { .counter64($0) } },
+        Column(S.bytesAcked) { $0.bytesAcked.map { .counter64($0) } },
+        Column(S.bytesReceived) { $0.bytesReceived.map { .counter64($0) } },
+        Column(S.retransmits) { $0.retransmits.map { .gauge($0) } },
+        Column(S.totalRetrans) { $0.totalRetransmits.map { .counter32($0) } },
+    ]
+
+    typealias E = MPTCPMIB.EndpointTable
+    static let endpointColumns: [Column<EndpointRow>] = [
+        Column(E.addressType) { row in (row.addressType ?? row.address?.family).map { .integer(Int32($0.rawValue)) } },
+        Column(E.address) { $0.address.map { .octets($0.bytes) } },
+        Column(E.port) { .unsigned(UInt32($0.port)) },
+        Column(E.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
+        Column(E.flags) { .bits(flags: $0.flags.rawValue, syntax: E.flags.syntax) },
+        Column(E.rowStatus) { .integer($0.status.rawValue) },
+    ]
+
+    typealias R = MPTCPMIB.RemoteAddressTable
+    static let remoteAddressColumns: [Column<RemoteAddress>] = [
+        Column(R.addressType) { $0.address.inetAddressType },
+        Column(R.address) { .octets($0.address.bytes) },
+        Column(R.port) { .unsigned(UInt32($0.port)) },
+        Column(R.source) { .bits(flags: UInt32($0.sources.rawValue), syntax: R.source.syntax) },
+        Column(R.subflows) { .gauge($0.subflows) },
+    ]
+
+    typealias L = MPTCPMIB.ListenerTable
+    static let listenerColumns: [Column<Listener>] = [
+        Column(L.acceptQueue) { .gauge($0.acceptQueue) },
+        Column(L.backlog) { .gauge($0.backlog) },
+        Column(L.sockets) { .gauge($0.sockets) },
+    ]
+
+    /// Linux TCP states as MptcpTcpState (TCP-MIB's tcpConnectionState numbering).
+    static func tcpState(_ s: TCPState) -> MIBValue {
+        let value: Int32
+        switch s {
+        case .close: value = 1
+        case .listen: value = 2
+        case .synSent: value = 3
+        case .synReceived, .newSynReceived: value = 4
+        case .established: value = 5
+        case .finWait1: value = 6
+        case .finWait2: value = 7
+        case .closeWait: value = 8
+        case .lastAck: value = 9
+        case .closing: value = 10
+        case .timeWait: value = 11
+        }
+        return .integer(value)
+    }
+}
+
+/// Sysctl knobs whose name changed across kernels.
+public enum SettingNames {
+    /// `path_manager` (6.15+) is authoritative; older kernels only have `pm_type`.
+    public static func pathManager(_ s: Settings) -> String? {
+        if let pm = s["path_manager"] { return pm }
+        switch s["pm_type"] {
+        case "0": return "kernel"
+        case "1": return "userspace"
+        default: return nil
+        }
+    }
+
+    public static func availablePathManagers(_ s: Settings) -> String? {
+        s["available_path_managers"] ?? (s["pm_type"] != nil ? "kernel userspace" : nil)
+    }
+}

@@ -1,0 +1,187 @@
+import MPTCPModel
+
+/// The answer to a GET of one OID.
+public enum Lookup: Sendable, Equatable {
+    case value(MIBValue)
+    /// No such object: the OID names no object, or one the running kernel does not have.
+    case noSuchObject
+    /// The object exists but not this instance.
+    case noSuchInstance
+}
+
+/// A column of a table and how to read it from a row; nil means the row lacks it.
+public struct Column<Row>: Sendable {
+    public let object: MIBObject
+    public let value: @Sendable (Row) -> MIBValue?
+
+    public init(_ object: MIBObject, _ value: @escaping @Sendable (Row) -> MIBValue?) {
+        self.object = object
+        self.value = value
+    }
+}
+
+/// One table's instances: rows sorted by their index OID, read column-major as GETNEXT walks.
+struct TableRegion<Row: Sendable>: Sendable {
+    let entry: OID
+    let columns: [Column<Row>]
+    private let rows: [Row]
+    private let indexes: [OID]
+
+    init(table: MIBTable, columns: [Column<Row>], rows: [Row], index: (Row) -> OID) {
+        entry = table.entryOID
+        self.columns = columns.sorted { $0.object.subID < $1.object.subID }
+        var keyed = rows.map { (index: index($0), row: $0) }
+        keyed.sort { oidLess($0.index, $1.index) }
+        // Equal indexes cannot both be instances: keep the first.
+        var unique: [(index: OID, row: Row)] = []
+        unique.reserveCapacity(keyed.count)
+        for k in keyed where unique.last.map({ $0.index != k.index }) ?? true { unique.append(k) }
+        self.rows = unique.map(\.row)
+        indexes = unique.map(\.index)
+    }
+
+    var count: Int { rows.count }
+
+    /// First row whose index is greater than `suffix`.
+    private func firstRow<S: RandomAccessCollection>(after suffix: S) -> Int where S.Element == UInt32 {
+        var lo = 0, hi = indexes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if oidLess(suffix, indexes[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    func get(column: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
+        guard let c = columns.first(where: { $0.object.subID == column.subID }) else { return .noSuchObject }
+        let i = firstRow(after: instance) - 1
+        guard i >= 0, indexes[i].elementsEqual(instance), let v = c.value(rows[i]) else { return .noSuchInstance }
+        return .value(v)
+    }
+
+    /// The first instance after `oid` in this table, column by column.
+    func next(after oid: OID) -> (OID, MIBValue)? {
+        var column = 0
+        var row = 0
+        if oid.hasPrefix(entry) {
+            if oid.count > entry.count {
+                let sub = oid[entry.count]
+                column = columns.firstIndex { $0.object.subID >= sub } ?? columns.count
+                if column < columns.count && columns[column].object.subID == sub {
+                    row = firstRow(after: oid[(entry.count + 1)...])
+                }
+            }
+        } else if !oidLess(oid, entry) {
+            return nil  // past this table
+        }
+        while column < columns.count {
+            let c = columns[column]
+            while row < rows.count {
+                if let v = c.value(rows[row]) { return (entry + [c.object.subID] + indexes[row], v) }
+                row += 1
+            }
+            column += 1
+            row = 0
+        }
+        return nil
+    }
+}
+
+/// Scalars (general settings and named counters), each either present with a value or
+/// absent on the running kernel.
+struct ScalarRegion: Sendable {
+    let objects: [MIBObject]  // OID order
+    let values: [MIBValue?]
+
+    func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
+        guard let i = objects.firstIndex(of: object), let v = values[i] else { return .noSuchObject }
+        return instance.elementsEqual([0]) ? .value(v) : .noSuchInstance
+    }
+
+    func next(after oid: OID) -> (OID, MIBValue)? {
+        for (i, o) in objects.enumerated() {
+            guard let v = values[i] else { continue }
+            let instance = o.oid + [0]
+            if oidLess(oid, instance) { return (instance, v) }
+        }
+        return nil
+    }
+}
+
+/// MPTCP-MIB over one snapshot: answers GET and GETNEXT for the whole subtree.
+/// Immutable and shareable; build a new view for a new snapshot.
+public struct MIBView: Sendable {
+    private let scalars: ScalarRegion
+    private let counters: TableRegion<Counters.Counter>
+    private let connections: TableRegion<Connection>
+    private let subflows: TableRegion<Subflow>
+    private let endpoints: TableRegion<EndpointRow>
+    private let remoteAddresses: TableRegion<RemoteAddress>
+    private let listeners: TableRegion<Listener>
+
+    public let snapshot: Snapshot
+    /// Endpoint rows: the kernel's endpoints and the agent's pending rows, by id.
+    public let endpointRows: [UInt8: EndpointRow]
+
+    public init(snapshot: Snapshot, pendingEndpoints: [EndpointRow] = []) {
+        self.snapshot = snapshot
+        var rows: [UInt8: EndpointRow] = [:]
+        for e in snapshot.endpoints ?? [] { rows[e.id] = EndpointRow(e) }
+        for p in pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
+        endpointRows = rows
+        let nextID = (1...255).first { rows[UInt8($0)] == nil }.map(UInt32.init) ?? 0
+
+        let scalarObjects = MPTCPMIB.General.all + MPTCPMIB.Stats.all
+        scalars = ScalarRegion(objects: scalarObjects, values: scalarObjects.map {
+            Bindings.scalar($0, snapshot: snapshot, endpointNextID: nextID)
+        })
+        counters = TableRegion(table: MPTCPMIB.CounterTable.table, columns: Bindings.counterColumns,
+                               rows: snapshot.counters?.all ?? [], index: { IndexEncoding.string($0.name) })
+        connections = TableRegion(table: MPTCPMIB.ConnectionTable.table, columns: Bindings.connectionColumns,
+                                  rows: snapshot.connections, index: { [$0.token] })
+        subflows = TableRegion(table: MPTCPMIB.SubflowTable.table, columns: Bindings.subflowColumns,
+                               rows: snapshot.subflows,
+                               index: { [$0.token] + IndexEncoding.inet($0.local) + IndexEncoding.inet($0.remote) })
+        endpoints = TableRegion(table: MPTCPMIB.EndpointTable.table, columns: Bindings.endpointColumns,
+                                rows: Array(rows.values), index: { [UInt32($0.id)] })
+        remoteAddresses = TableRegion(table: MPTCPMIB.RemoteAddressTable.table, columns: Bindings.remoteAddressColumns,
+                                      rows: snapshot.remoteAddresses, index: { [$0.token, UInt32($0.id)] })
+        listeners = TableRegion(table: MPTCPMIB.ListenerTable.table, columns: Bindings.listenerColumns,
+                                rows: snapshot.listeners, index: { IndexEncoding.inet($0.local) })
+    }
+
+    public func get(_ oid: OID) -> Lookup {
+        guard let (object, instance) = MPTCPMIB.object(containing: oid), object.access != .notAccessible else {
+            return .noSuchObject
+        }
+        switch MPTCPMIB.table(of: object)?.name {
+        case nil: return scalars.get(object, instance: instance)
+        case MPTCPMIB.CounterTable.table.name: return counters.get(column: object, instance: instance)
+        case MPTCPMIB.ConnectionTable.table.name: return connections.get(column: object, instance: instance)
+        case MPTCPMIB.SubflowTable.table.name: return subflows.get(column: object, instance: instance)
+        case MPTCPMIB.EndpointTable.table.name: return endpoints.get(column: object, instance: instance)
+        case MPTCPMIB.RemoteAddressTable.table.name: return remoteAddresses.get(column: object, instance: instance)
+        default: return listeners.get(column: object, instance: instance)
+        }
+    }
+
+    /// The first instance of MPTCP-MIB whose OID is greater than `oid`; nil past the subtree.
+    public func next(after oid: OID) -> (oid: OID, value: MIBValue)? {
+        if !oidLess(oid, MPTCPMIB.root + [2]) { return nil }  // past mptcpObjects: conformance has no instances
+        return scalars.next(after: oid)
+            ?? counters.next(after: oid)
+            ?? connections.next(after: oid)
+            ?? subflows.next(after: oid)
+            ?? endpoints.next(after: oid)
+            ?? remoteAddresses.next(after: oid)
+            ?? listeners.next(after: oid)
+    }
+
+    /// Instances in each table, for logs and benchmarks.
+    public var rowCounts: [String: Int] {
+        [MPTCPMIB.CounterTable.table.name: counters.count, MPTCPMIB.ConnectionTable.table.name: connections.count,
+         MPTCPMIB.SubflowTable.table.name: subflows.count, MPTCPMIB.EndpointTable.table.name: endpoints.count,
+         MPTCPMIB.RemoteAddressTable.table.name: remoteAddresses.count,
+         MPTCPMIB.ListenerTable.table.name: listeners.count]
+    }
+}

@@ -1,0 +1,159 @@
+import MPTCPMIB
+import MPTCPModel
+import Testing
+
+@Suite("MIB view over a snapshot")
+struct MIBViewTests {
+    static func ip(_ s: String) -> IPAddress { IPAddress(s)! }
+
+    /// A small snapshot with one of everything, and a connection from an "older kernel"
+    /// that lacks the 6.5+ byte counters.
+    static let snapshot: Snapshot = {
+        var c1 = Connection(token: 0x0A0B_0C0D, local: SocketAddress(address: ip("10.0.0.1"), port: 40000),
+                            remote: SocketAddress(address: ip("10.0.0.2"), port: 80), state: .established)
+        c1.flags = [.remoteKeyReceived]
+        c1.bytesSent = 1234
+        var c2 = Connection(token: 7, local: SocketAddress(address: ip("fd00::1"), port: 40001),
+                            remote: SocketAddress(address: ip("fd00::2"), port: 443), state: .established)
+        c2.flags = [.fallback]
+        var s1 = Subflow(token: c1.token, local: c1.local, remote: c1.remote, state: .established)
+        s1.flags = [.mpCapableLocal, .mpCapableRemote, .connected]
+        s1.rtt = 150
+        s1.localID = 0
+        s1.remoteID = 0
+        var s2 = Subflow(token: c1.token, local: SocketAddress(address: ip("10.0.1.1"), port: 40002),
+                         remote: SocketAddress(address: ip("10.0.1.2"), port: 80), state: .established)
+        s2.remoteID = 1
+        s2.flags = [.joinLocal, .backupLocal]
+        let endpoints = [Endpoint(id: 1, address: ip("10.0.1.1"), flags: [.subflow, .backup]),
+                         Endpoint(id: 3, address: ip("fd00::9"), port: 8080, flags: [.signal])]
+        return Snapshot(connections: [c1, c2], subflows: [s1, s2],
+                        listeners: [Listener(local: SocketAddress(address: ip("0.0.0.0"), port: 5000), acceptQueue: 0, backlog: 4096)],
+                        endpoints: endpoints, limits: Limits(subflows: 2, addAddrAccepted: 0),
+                        counters: Counters([.init(name: "MPCapableSYNRX", value: 5), .init(name: "MPCurrEstab", value: 2),
+                                            .init(name: "SomeFutureCounter", value: 9)]),
+                        settings: Settings(["enabled": "1", "scheduler": "default", "available_schedulers": "default",
+                                            "add_addr_timeout": "120"]),
+                        announcements: [Announcement(token: c1.token, id: 2, address: SocketAddress(address: ip("10.0.2.2"), port: 80))])
+    }()
+
+    func walk(_ view: MIBView) -> [(OID, MIBValue)] {
+        var out: [(OID, MIBValue)] = []
+        var oid = MPTCPMIB.root
+        while let (next, value) = view.next(after: oid) {
+            out.append((next, value))
+            oid = next
+        }
+        return out
+    }
+
+    @Test func walkIsStrictlyIncreasingAndAgreesWithGet() {
+        let view = MIBView(snapshot: Self.snapshot)
+        let instances = walk(view)
+        #expect(!instances.isEmpty)
+        for (a, b) in zip(instances, instances.dropFirst()) { #expect(oidLess(a.0, b.0)) }
+        for (oid, value) in instances {
+            #expect(oid.hasPrefix(MPTCPMIB.objectsOID))
+            #expect(view.get(oid) == .value(value), "\(oid.dotted)")
+            // Every value is encoded as its object's syntax says.
+            let object = MPTCPMIB.object(containing: oid)!.object
+            let expected: Syntax.Encoding = object.syntax.encoding == .bits ? .octets : object.syntax.encoding
+            #expect(value.encoding == expected, "\(object.name)")
+        }
+    }
+
+    @Test func walkVisitsEveryRowOfEveryTable() {
+        let instances = walk(MIBView(snapshot: Self.snapshot))
+        func count(_ column: MIBObject) -> Int { instances.filter { $0.0.hasPrefix(column.oid) }.count }
+        #expect(count(MPTCPMIB.ConnectionTable.state) == 2)
+        #expect(count(MPTCPMIB.SubflowTable.state) == 2)
+        #expect(count(MPTCPMIB.EndpointTable.rowStatus) == 2)
+        #expect(count(MPTCPMIB.ListenerTable.backlog) == 1)
+        // Remote addresses: ids 0 and 1 from subflows, 2 announced.
+        #expect(count(MPTCPMIB.RemoteAddressTable.source) == 3)
+        // Counters: three rows; MPCurrEstab only as a gauge, the others only as counters.
+        #expect(count(MPTCPMIB.CounterTable.value) == 2 && count(MPTCPMIB.CounterTable.gauge) == 1)
+        // Scalars: the stats objects the kernel has (2 of 76) and the general ones it has.
+        #expect(instances.filter { $0.0.hasPrefix(MPTCPMIB.statsOID) }.count == 2)
+    }
+
+    @Test func indexEncodingFollowsRFC2578AndRFC4001() {
+        let view = MIBView(snapshot: Self.snapshot)
+        // token 0x0A0B0C0D = 168496141; ipv4(1), length 4, 10.0.0.1, port 40000; ipv4(1), 4, 10.0.0.2, 80.
+        let rtt = MPTCPMIB.SubflowTable.rtt.oid + [168_496_141, 1, 4, 10, 0, 0, 1, 40000, 1, 4, 10, 0, 0, 2, 80]
+        #expect(view.get(rtt) == .value(.unsigned(150)))
+        // ipv6 index: type 2, length 16, then 16 octets.
+        let v6 = MPTCPMIB.ConnectionTable.localAddress.oid + [7]
+        #expect(view.get(v6) == .value(.octets([0xfd] + [UInt8](repeating: 0, count: 14) + [1])))
+        // Counter name: length-prefixed ASCII.
+        let name = MPTCPMIB.CounterTable.gauge.oid + [11] + Array("MPCurrEstab".utf8).map(UInt32.init)
+        #expect(view.get(name) == .value(.counter64(2)))
+        // Listener: 0.0.0.0 port 5000.
+        #expect(view.get(MPTCPMIB.ListenerTable.backlog.oid + [1, 4, 0, 0, 0, 0, 5000]) == .value(.unsigned(4096)))
+    }
+
+    @Test func getDistinguishesNoSuchObjectFromNoSuchInstance() {
+        let view = MIBView(snapshot: Self.snapshot)
+        let c = MPTCPMIB.ConnectionTable.self
+        #expect(view.get(c.oid) == .noSuchObject)  // the table
+        #expect(view.get(c.table.entryOID) == .noSuchObject)  // the entry
+        #expect(view.get(c.token.oid + [7]) == .noSuchObject)  // not-accessible index column
+        #expect(view.get(c.state.oid + [8]) == .noSuchInstance)  // no such row
+        #expect(view.get(c.state.oid) == .noSuchInstance)  // column without index
+        #expect(view.get(c.state.oid + [7, 1]) == .noSuchInstance)  // index too long
+        #expect(view.get(c.bytesSent.oid + [7]) == .noSuchInstance)  // the kernel did not send it
+        #expect(view.get(c.bytesSent.oid + [168_496_141]) == .value(.counter64(1234)))
+        #expect(view.get(MPTCPMIB.General.enabled.oid + [0]) == .value(.integer(1)))
+        #expect(view.get(MPTCPMIB.General.enabled.oid + [1]) == .noSuchInstance)
+        #expect(view.get(MPTCPMIB.General.closeTimeout.oid + [0]) == .noSuchObject)  // sysctl absent
+        let absent = MPTCPMIB.object(named: "mptcpExtWinProbe")!
+        #expect(view.get(absent.oid + [0]) == .noSuchObject)  // counter this kernel lacks
+        #expect(view.get(MPTCPMIB.object(named: "mptcpExtMPCurrEstab")!.oid + [0]) == .value(.unsigned(2)))
+        #expect(view.get([1, 3, 6, 1, 3, 8684, 1, 99, 1]) == .noSuchObject)
+        #expect(view.get([1, 3, 6, 1, 2, 1, 1, 1, 0]) == .noSuchObject)
+    }
+
+    @Test func getNextFromAnyPointLandsOnTheNextInstance() {
+        let view = MIBView(snapshot: Self.snapshot)
+        let all = walk(view)
+        // From before the subtree, from the table, entry, column and partial-index OIDs.
+        #expect(view.next(after: [1, 3, 6, 1])?.oid == all.first?.0)
+        let s = MPTCPMIB.SubflowTable.self
+        let firstState = all.first { $0.0.hasPrefix(s.state.oid) }!.0
+        #expect(view.next(after: s.oid)?.oid == firstState)
+        #expect(view.next(after: s.table.entryOID)?.oid == firstState)
+        #expect(view.next(after: s.token.oid)?.oid == firstState)  // not-accessible column: skip to the first readable
+        #expect(view.next(after: s.state.oid + [168_496_141, 1])?.oid == firstState)  // partial index
+        #expect(view.next(after: s.state.oid + [168_496_141, 1, 4, 10, 0, 0, 1, 40000, 1, 4, 10, 0, 0, 2, 80, 0])?.oid
+            == all.first { $0.0.hasPrefix(s.state.oid) && oidLess(s.state.oid + [168_496_141, 1, 4, 10, 0, 0, 1, 40000, 1, 4, 10, 0, 0, 2, 80, 0], $0.0) }!.0)
+        // Out-of-range sub-identifiers in an index are just larger OIDs.
+        #expect(view.next(after: s.state.oid + [UInt32.max])?.oid.hasPrefix(s.flags.oid) == true)
+        // Past the last instance: nothing (the master hands over to the next subtree).
+        #expect(view.next(after: all.last!.0) == nil)
+        #expect(view.next(after: MPTCPMIB.root + [2]) == nil)
+    }
+
+    @Test func bitsAreMostSignificantBitFirst() {
+        let view = MIBView(snapshot: Self.snapshot)
+        // Endpoint 1: subflow(1) and backup(2) -> 0110 0000.
+        #expect(view.get(MPTCPMIB.EndpointTable.flags.oid + [1]) == .value(.octets([0x60])))
+        // Subflow flags span two octets (nine named bits).
+        #expect(view.get(MPTCPMIB.SubflowTable.flags.oid + [168_496_141, 1, 4, 10, 0, 0, 1, 40000, 1, 4, 10, 0, 0, 2, 80])
+            == .value(.octets([0xC1, 0x00])))  // mpCapableRemote(0) 0x80, mpCapableLocal(1) 0x40, connected(7) 0x01
+    }
+
+    @Test func pendingEndpointRowsAppearWithTheirStatus() {
+        let pending = EndpointRow(id: 9, addressType: .ipv4, status: .notReady)
+        let view = MIBView(snapshot: Self.snapshot, pendingEndpoints: [pending])
+        #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [9]) == .value(.integer(3)))
+        #expect(view.get(MPTCPMIB.EndpointTable.address.oid + [9]) == .noSuchInstance)
+        #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [1]) == .value(.integer(1)))
+        #expect(view.get(MPTCPMIB.General.endpointNextID.oid + [0]) == .value(.unsigned(2)))
+    }
+
+    @Test func syntheticSnapshotHasTheRequestedShape() {
+        let view = MIBView(snapshot: .synthetic(connections: 100, subflowsPerConnection: 3))
+        #expect(view.rowCounts["mptcpConnectionTable"] == 100)
+        #expect(view.rowCounts["mptcpSubflowTable"] == 300)
+    }
+}
