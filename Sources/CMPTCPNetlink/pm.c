@@ -8,7 +8,6 @@
 
 #include "internal.h"
 
-#define PM_FAMILY_NAME "mptcp_pm"
 #define PM_EVENTS_GROUP "mptcp_pm_events"
 #define PM_VERSION 1
 
@@ -34,19 +33,23 @@ struct family_state {
     int group;
 };
 
+struct mcast_group {
+    const char *name;
+    uint32_t id;
+};
+
 static int group_attr_cb(const struct nlattr *attr, void *data) {
-    const char **name = ((const void **)data);
-    uint32_t *id = (uint32_t *)((const void **)data + 1);
+    struct mcast_group *g = data;
     switch (mnl_attr_get_type(attr)) {
     case CTRL_ATTR_MCAST_GRP_NAME:
         if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
             return MNL_CB_ERROR;
-        *name = mnl_attr_get_str(attr);
+        g->name = mnl_attr_get_str(attr);
         break;
     case CTRL_ATTR_MCAST_GRP_ID:
         if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
             return MNL_CB_ERROR;
-        *id = mnl_attr_get_u32(attr);
+        g->id = mnl_attr_get_u32(attr);
         break;
     }
     return MNL_CB_OK;
@@ -54,11 +57,11 @@ static int group_attr_cb(const struct nlattr *attr, void *data) {
 
 static int groups_cb(const struct nlattr *attr, void *data) {
     struct family_state *st = data;
-    const void *group[2] = {NULL, NULL}; /* name, id (stored in the pointer slot) */
-    if (mptcp_nl_parse_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), group_attr_cb, group) < 0)
+    struct mcast_group g = {NULL, 0};
+    if (mptcp_nl_parse_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), group_attr_cb, &g) < 0)
         return MNL_CB_ERROR;
-    if (group[0] != NULL && strcmp(group[0], PM_EVENTS_GROUP) == 0)
-        st->group = (int)*(uint32_t *)&group[1];
+    if (g.name != NULL && strcmp(g.name, PM_EVENTS_GROUP) == 0)
+        st->group = (int)g.id;
     return MNL_CB_OK;
 }
 
@@ -96,13 +99,13 @@ static struct nlmsghdr *genl_request(char *buf, uint16_t type, uint8_t cmd, uint
     return nlh;
 }
 
-mptcp_nl *mptcp_nl_open_pm(int *err) {
+mptcp_nl *mptcp_nl_open_pm(const char *family, int *err) {
     mptcp_nl *nl = mptcp_nl_open_bus(NETLINK_GENERIC, err);
     if (nl == NULL)
         return NULL;
     char buf[256];
     struct nlmsghdr *nlh = genl_request(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-    mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PM_FAMILY_NAME);
+    mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
     struct family_state st = {.id = -1, .group = -1};
     int ret = mptcp_nl_transact(nl, nlh, family_record_cb, &st);
     if (ret == 0 && st.id < 0)

@@ -33,10 +33,13 @@ public struct EndpointRequest: Sendable, Hashable {
 public final class PathManager {
     let handle: OpaquePointer
 
-    public init() throws {
+    public static let familyName = "mptcp_pm"
+
+    /// `family` is for tests of a kernel without MPTCP; production uses "mptcp_pm".
+    public init(family: String = PathManager.familyName) throws {
         var err: Int32 = 0
-        guard let h = mptcp_nl_open_pm(&err) else {
-            if err == -ENOENT { throw KernelError.mptcpUnavailable("no \"mptcp_pm\" generic netlink family") }
+        guard let h = mptcp_nl_open_pm(family, &err) else {
+            if err == -ENOENT { throw KernelError.mptcpUnavailable("no \"\(family)\" generic netlink family") }
             throw KernelError.fromShim(err, operation: "open mptcp_pm generic netlink socket")
         }
         handle = h

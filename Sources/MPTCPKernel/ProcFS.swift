@@ -51,6 +51,12 @@ public enum ProcFS {
         return Settings(values)
     }
 
+    /// Throws `.mptcpDisabled` when `net.mptcp.enabled` is 0 (reads keep working then;
+    /// only new MPTCP sockets fail) and `.mptcpUnavailable` without MPTCP.
+    public static func requireEnabled(directory: String = sysctlDirectory) throws {
+        guard try settings(directory: directory)["enabled"] != "0" else { throw KernelError.mptcpDisabled }
+    }
+
     /// Writes one MPTCP sysctl. The kernel's refusal (EINVAL, ENOENT for an unknown
     /// scheduler) becomes `.refused`, a missing privilege `.permissionDenied`.
     public static func writeSetting(_ name: String, _ value: String, directory: String = sysctlDirectory) throws {

@@ -24,14 +24,44 @@ public enum IntegrationEnvironment {
     }
 }
 
+/// Linux capability numbers the tests drop.
+public enum Capability: UInt32 {
+    case netAdmin = 12
+}
+
 private final class NamespaceThread: @unchecked Sendable {
     let name: String
+    let drop: [Capability]
     let body: () -> Void
     var failure: String?
 
-    init(_ name: String, _ body: @escaping () -> Void) {
+    init(_ name: String, drop: [Capability], _ body: @escaping () -> Void) {
         self.name = name
+        self.drop = drop
         self.body = body
+    }
+
+    /// Capabilities are per thread: drop some from this thread's effective and permitted
+    /// sets (glibc has capset but no header for it).
+    func dropCapabilities() -> Bool {
+        guard !drop.isEmpty else { return true }
+        typealias CapGetSet = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int32
+        guard let get = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "capget"),
+              let set = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "capset") else { return false }
+        var header: (UInt32, Int32) = (0x2008_0522, 0)  // _LINUX_CAPABILITY_VERSION_3, this thread
+        var data = [UInt32](repeating: 0, count: 6)  // 2 x {effective, permitted, inheritable}
+        return withUnsafeMutableBytes(of: &header) { h in
+            data.withUnsafeMutableBytes { d in
+                guard unsafeBitCast(get, to: CapGetSet.self)(h.baseAddress!, d.baseAddress!) == 0 else { return false }
+                let words = d.bindMemory(to: UInt32.self)
+                for cap in drop {
+                    let word = Int(cap.rawValue / 32) * 3, bit = UInt32(1) << (cap.rawValue % 32)
+                    words[word] &= ~bit
+                    words[word + 1] &= ~bit
+                }
+                return unsafeBitCast(set, to: CapGetSet.self)(h.baseAddress!, d.baseAddress!) == 0
+            }
+        }
     }
 
     func main() {
@@ -46,6 +76,10 @@ private final class NamespaceThread: @unchecked Sendable {
             return
         }
         close(fd)
+        guard dropCapabilities() else {
+            failure = "cannot drop capabilities \(drop): \(String(cString: strerror(errno)))"
+            return
+        }
         body()
     }
 }
@@ -55,10 +89,12 @@ private final class ResultBox<T>: @unchecked Sendable {
 }
 
 /// Runs `body` on a new thread that has entered the network namespace `name`
-/// (created by `ip netns add`); the calling thread keeps its namespace.
-public func inNetworkNamespace<T>(_ name: String, _ body: @escaping () throws -> T) throws -> T {
+/// (created by `ip netns add`) and dropped the capabilities `drop`; the calling thread
+/// keeps its namespace and capabilities.
+public func inNetworkNamespace<T>(_ name: String, dropping drop: [Capability] = [],
+                                  _ body: @escaping () throws -> T) throws -> T {
     let box = ResultBox<T>()
-    let thread = NamespaceThread(name) { box.result = Result { try body() } }
+    let thread = NamespaceThread(name, drop: drop) { box.result = Result { try body() } }
     var handle = pthread_t()
     let rc = pthread_create(&handle, nil, { arg in
         Unmanaged<NamespaceThread>.fromOpaque(arg!).takeUnretainedValue().main()

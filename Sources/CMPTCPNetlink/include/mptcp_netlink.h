@@ -203,9 +203,9 @@ typedef struct mptcp_nl mptcp_nl;
 
 /* Opens a sock_diag handle. NULL with *err = -errno on failure. */
 mptcp_nl *mptcp_nl_open_diag(int *err);
-/* Opens a generic-netlink handle and resolves the "mptcp_pm" family
- * (-ENOENT: the kernel has no MPTCP path manager). */
-mptcp_nl *mptcp_nl_open_pm(int *err);
+/* Opens a generic-netlink handle and resolves `family` (normally "mptcp_pm") and its
+ * "mptcp_pm_events" group. -ENOENT: the kernel has no such family. */
+mptcp_nl *mptcp_nl_open_pm(const char *family, int *err);
 void mptcp_nl_close(mptcp_nl *nl);
 int mptcp_nl_fd(const mptcp_nl *nl);
 /* Extack text of the last kernel refusal on this handle ("" if none). */
