@@ -38,9 +38,16 @@ public enum SSParser {
             }
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 5, let local = endpoint(f[3]), let peer = endpoint(f[4]) else { continue }
-            out.append(SSSocket(state: String(f[0]), recvQ: UInt32(f[1]) ?? 0, sendQ: UInt32(f[2]) ?? 0,
-                                localAddress: local.0, localPort: local.1, localDevice: local.2,
-                                peerAddress: peer.0, peerPort: peer.1))
+            var socket = SSSocket(state: String(f[0]), recvQ: UInt32(f[1]) ?? 0, sendQ: UInt32(f[2]) ?? 0,
+                                  localAddress: local.0, localPort: local.1, localDevice: local.2,
+                                  peerAddress: peer.0, peerPort: peer.1)
+            // `ss -e` appends uid:N ino:N sk:N ... to the socket line.
+            for token in f.dropFirst(5) {
+                if let colon = token.firstIndex(of: ":") {
+                    socket.info[String(token[..<colon])] = String(token[token.index(after: colon)...])
+                }
+            }
+            out.append(socket)
         }
         return out
     }

@@ -117,7 +117,8 @@ func readWholeFile(_ path: String) -> String {
 /// Runs a command to completion.
 public enum Command {
     @discardableResult
-    public static func run(_ argv: [String], timeout: Double = 120, stdin: String? = nil) throws -> CommandResult {
+    public static func run(_ argv: [String], timeout: Double = 120, stdin: String? = nil,
+                           environment: [String: String] = [:]) throws -> CommandResult {
         let dir = "/tmp"
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let out = "\(dir)/.mptcp-mib-cmd-\(tag).out", err = "\(dir)/.mptcp-mib-cmd-\(tag).err"
@@ -129,7 +130,8 @@ public enum Command {
             fclose(f)
         }
         defer { unlink(out); unlink(err); if stdin != nil { unlink(input) } }
-        let pid = try Spawn.start(argv, stdoutPath: out, stderrPath: err, stdinPath: input)
+        let full = environment.isEmpty ? argv : ["env"] + environment.map { "\($0)=\($1)" } + argv
+        let pid = try Spawn.start(full, stdoutPath: out, stderrPath: err, stdinPath: input)
         guard let status = Spawn.wait(pid, timeout: timeout) else {
             kill(pid, SIGKILL)
             _ = Spawn.wait(pid, timeout: 5)
@@ -156,10 +158,11 @@ public final class Daemon: @unchecked Sendable {
     public let logPath: String
     private var exitStatus: Int32?
 
-    public init(_ argv: [String], name: String, logDirectory: String = "/tmp") throws {
+    public init(_ argv: [String], name: String, logDirectory: String = "/tmp", environment: [String: String] = [:]) throws {
         self.name = name
         logPath = "\(logDirectory)/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-        pid = try Spawn.start(argv, stdoutPath: logPath, stderrPath: logPath + ".err")
+        pid = try Spawn.start(environment.isEmpty ? argv : ["env"] + environment.map { "\($0)=\($1)" } + argv,
+                              stdoutPath: logPath, stderrPath: logPath + ".err")
     }
 
     public var output: String { readWholeFile(logPath) }
@@ -175,10 +178,10 @@ public final class Daemon: @unchecked Sendable {
         return true
     }
 
-    /// Waits until the standard output contains `text`.
+    /// Waits until the standard output or error contains `text`.
     public func waitForOutput(_ text: String, timeout: Double = 30) throws {
         let deadline = Clock.now + timeout
-        while !output.contains(text) {
+        while !output.contains(text) && !errors.contains(text) {
             guard isRunning else {
                 throw CommandError(description: "\(name) exited before printing '\(text)': \(errors)\(output)")
             }

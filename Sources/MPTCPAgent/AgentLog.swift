@@ -1,0 +1,132 @@
+import CNetSNMP
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where log lines go (stderr or syslog) and from which level: one sink for Swift's
+/// loggers and net-snmp's own messages, changeable at run time (SIGHUP).
+public final class LogSink: Sendable {
+    public static let shared = LogSink()
+
+    private struct State {
+        var level: Logger.Level = .info
+        var target: AgentConfiguration.LogTarget = .stderr
+        var syslogOpen = false
+        var lastRepeated: [String: Double] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// Identical net-snmp messages (e.g. a master that is down) are repeated at most this often.
+    static let repeatInterval: Double = 60
+
+    public func configure(level: Logger.Level, target: AgentConfiguration.LogTarget) {
+        state.withLock {
+            $0.level = level
+            if target == .syslog && !$0.syslogOpen {
+                openlog("mptcp-agentx", LOG_PID, LOG_DAEMON)
+                $0.syslogOpen = true
+            }
+            $0.target = target
+        }
+    }
+
+    public var level: Logger.Level { state.withLock { $0.level } }
+
+    public func write(_ level: Logger.Level, _ message: String) {
+        let target: AgentConfiguration.LogTarget? = state.withLock { level >= $0.level ? $0.target : nil }
+        switch target {
+        case nil:
+            return
+        case .syslog?:
+            message.withCString { text in withVaList([text]) { vsyslog(Self.priority(level), "%s", $0) } }
+        case .stderr?:
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            var t = tm()
+            var secs = now.tv_sec
+            gmtime_r(&secs, &t)
+            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let stamp = "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"
+            let line = Array("\(stamp) \(level) mptcp-agentx: \(message)\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// net-snmp's messages: same sink, with repeats of one text shown once a minute.
+    func writeNetSNMP(priority: Int32, _ text: String) {
+        let message = text.trimmingTrailingNewlines()
+        guard !message.isEmpty else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let now = Double(ts.tv_sec)
+        let show = state.withLock { s -> Bool in
+            if let last = s.lastRepeated[message], now - last < Self.repeatInterval { return false }
+            s.lastRepeated[message] = now
+            return true
+        }
+        if show { write(Self.level(priority), "net-snmp: " + message) }
+    }
+
+    static func priority(_ level: Logger.Level) -> Int32 {
+        switch level {
+        case .trace, .debug: return LOG_DEBUG
+        case .info: return LOG_INFO
+        case .notice: return LOG_NOTICE
+        case .warning: return LOG_WARNING
+        case .error: return LOG_ERR
+        case .critical: return LOG_CRIT
+        }
+    }
+
+    static func level(_ priority: Int32) -> Logger.Level {
+        switch priority {
+        case LOG_DEBUG: return .debug
+        case LOG_INFO: return .info
+        case LOG_NOTICE: return .notice
+        case LOG_WARNING: return .warning
+        case LOG_ERR: return .error
+        default: return .critical
+        }
+    }
+
+    /// Routes net-snmp's log messages here.
+    public func captureNetSNMP() {
+        cnetsnmp_log_to { priority, text in
+            guard let text else { return }
+            LogSink.shared.writeNetSNMP(priority: priority, String(cString: text))
+        }
+    }
+}
+
+/// swift-log handler writing to `LogSink`; the level lives in the sink so SIGHUP can change it.
+public struct AgentLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level {
+        get { LogSink.shared.level }
+        set {}
+    }
+
+    public init(label: String) {}
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let extra = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let suffix = extra.isEmpty ? "" : " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        LogSink.shared.write(event.level, "\(event.message)\(suffix)")
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = Substring(self)
+        while let last = s.last, last == "\n" || last == "\r" || last == " " { s.removeLast() }
+        return String(s)
+    }
+}

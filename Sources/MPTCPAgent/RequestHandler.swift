@@ -1,0 +1,58 @@
+import CNetSNMP
+import Logging
+import MPTCPMIB
+
+/// Answers the requests net-snmp hands to the MPTCP-MIB registration: reads from one
+/// view per call (one call per request PDU), SETs through the SET engine.
+final class RequestHandler {
+    let cache: ViewCache
+    let sets: SetEngine
+    let logger: Logger
+
+    init(cache: ViewCache, sets: SetEngine, logger: Logger) {
+        self.cache = cache
+        self.sets = sets
+        self.logger = logger
+    }
+
+    func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
+                requests: UnsafeMutablePointer<netsnmp_request_info>?) -> Int32 {
+        let list = RequestList(head: requests)
+        switch mode {
+        case CNETSNMP_MODE_GET:
+            let view = cache.view()
+            for r in list where r.pointee.processed == 0 {
+                guard let vb = r.pointee.requestvb else { continue }
+                switch view.get(vb.oid) {
+                case .value(let v): vb.set(v)
+                case .noSuchObject: netsnmp_set_request_error(reqinfo, r, Int32(CNETSNMP_NOSUCHOBJECT))
+                case .noSuchInstance: netsnmp_set_request_error(reqinfo, r, Int32(CNETSNMP_NOSUCHINSTANCE))
+                }
+            }
+        case CNETSNMP_MODE_GETNEXT:
+            let view = cache.view()
+            for r in list where r.pointee.processed == 0 {
+                guard let vb = r.pointee.requestvb else { continue }
+                // Left untouched (ASN_NULL), net-snmp moves on past our subtree.
+                guard let (oid, value) = view.next(after: vb.oid) else { continue }
+                vb.setOID(oid)
+                vb.set(value)
+            }
+        default:
+            return sets.handle(mode: mode, reqinfo: reqinfo, requests: list)
+        }
+        return SNMP_ERR_NOERROR
+    }
+}
+
+/// The C entry point net-snmp calls; the Swift handler travels in `myvoid`.
+func mptcpNodeHandler(
+    _ handler: UnsafeMutablePointer<netsnmp_mib_handler>?,
+    _ reginfo: UnsafeMutablePointer<netsnmp_handler_registration>?,
+    _ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>?,
+    _ requests: UnsafeMutablePointer<netsnmp_request_info>?
+) -> Int32 {
+    guard let context = handler?.pointee.myvoid, let reqinfo else { return SNMP_ERR_GENERR }
+    let h = Unmanaged<RequestHandler>.fromOpaque(context).takeUnretainedValue()
+    return h.handle(mode: reqinfo.pointee.mode, reqinfo: reqinfo, requests: requests)
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import MPTCPKernel
+import MPTCPMIB
+import MPTCPModel
+import Synchronization
+
+/// Hands out one MIB view per request PDU. A view is reused for `ttl` seconds; after
+/// that the next request starts a refresh on a background thread and keeps being
+/// answered from the previous view until the new one is ready, so no request waits for a
+/// kernel dump while polls keep coming. A view older than twice the TTL (after an idle
+/// period) is refreshed before answering. Nothing runs while nobody polls.
+public final class ViewCache: @unchecked Sendable {
+    private struct Entry {
+        let view: MIBView
+        let takenAt: Double
+    }
+
+    /// Thread-local sources of snapshots: each reading thread owns its netlink sockets.
+    public typealias ReaderFactory = @Sendable () throws -> SnapshotReader
+
+    public private(set) var ttl: Double
+    private let condition = NSCondition()
+    private var entry: Entry?  // guarded by condition
+    private var refreshWanted = false  // guarded by condition
+    private var stopped = false  // guarded by condition
+    private let foreground: SnapshotReader?
+    private let makeReader: ReaderFactory?
+    private let announcements = Mutex(AnnouncementTracker())
+    private let pendingEndpoints = Mutex<[EndpointRow]>([])
+    private let logger: Logger
+    private let failureLog = RateLimiter(interval: 60)
+    private var refresher: Thread?
+
+    /// A cache over the live kernel; `makeReader` opens a reader for each thread.
+    public init(ttl: Double, makeReader: @escaping ReaderFactory, logger: Logger) throws {
+        self.ttl = ttl
+        self.makeReader = makeReader
+        foreground = try makeReader()
+        self.logger = logger
+    }
+
+    /// A cache that always serves `view` (synthetic mode: no kernel access).
+    public init(fixed view: MIBView, logger: Logger) {
+        ttl = .infinity
+        makeReader = nil
+        foreground = nil
+        self.logger = logger
+        entry = Entry(view: view, takenAt: Self.now())
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// The view for one request PDU. Call from the agent thread only.
+    public func view() -> MIBView {
+        let now = Self.now()
+        condition.lock()
+        if let e = entry {
+            let age = now - e.takenAt
+            if age < ttl || foreground == nil {
+                condition.unlock()
+                return e.view
+            }
+            if age < 2 * ttl {
+                startRefresher()
+                refreshWanted = true
+                condition.signal()
+                condition.unlock()
+                return e.view
+            }
+        }
+        condition.unlock()
+        return refresh(with: foreground!)
+    }
+
+    /// Forgets the current view: the next request reads the kernel (after a SET).
+    public func invalidate() {
+        condition.lock()
+        entry = nil
+        condition.unlock()
+    }
+
+    public func setTTL(_ ttl: Double) {
+        condition.lock()
+        if foreground != nil { self.ttl = ttl }
+        condition.unlock()
+    }
+
+    /// Rows created with createAndWait, shown until activated or destroyed.
+    public func setPendingEndpoints(_ rows: [EndpointRow]) {
+        pendingEndpoints.withLock { $0 = rows }
+        invalidate()
+    }
+
+    public func apply(_ events: [PathManagerEvent]) {
+        announcements.withLock { tracker in events.forEach { tracker.apply($0) } }
+    }
+
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Reads the kernel with `reader` and installs the view unless a newer one won.
+    @discardableResult
+    private func refresh(with reader: SnapshotReader) -> MIBView {
+        let started = Self.now()
+        let known = announcements.withLock { $0.announcements }
+        let snapshot = reader.read(announcements: known)
+        for failure in snapshot.failures where failureLog.allow(failure) {
+            logger.warning("kernel read failed, the affected table answers empty: \(failure)")
+        }
+        let live = Set(snapshot.connections.map(\.token))
+        announcements.withLock { $0.retain(tokens: live) }
+        let view = MIBView(snapshot: snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })
+        condition.lock()
+        if entry.map({ started > $0.takenAt }) ?? true { entry = Entry(view: view, takenAt: started) }
+        condition.unlock()
+        logger.debug("snapshot", metadata: ["connections": "\(snapshot.connections.count)",
+                                            "subflows": "\(snapshot.subflows.count)",
+                                            "seconds": "\(Self.now() - started)"])
+        return view
+    }
+
+    /// Starts the background refresher on first need (condition held).
+    private func startRefresher() {
+        guard refresher == nil, let makeReader else { return }
+        let thread = Thread { [unowned self] in
+            let reader: SnapshotReader
+            do { reader = try makeReader() } catch {
+                logger.error("background snapshot reader: \(error)")
+                return
+            }
+            while true {
+                condition.lock()
+                while !refreshWanted && !stopped { condition.wait() }
+                if stopped {
+                    condition.unlock()
+                    return
+                }
+                refreshWanted = false
+                condition.unlock()
+                refresh(with: reader)
+            }
+        }
+        thread.name = "snapshot-refresher"
+        thread.start()
+        refresher = thread
+    }
+}
+
+/// Lets a given message through at most once per interval.
+final class RateLimiter: @unchecked Sendable {
+    private let interval: Double
+    private let last = Mutex<[String: Double]>([:])
+
+    init(interval: Double) { self.interval = interval }
+
+    func allow(_ key: String) -> Bool {
+        let now = ViewCache.now()
+        return last.withLock {
+            if let t = $0[key], now - t < interval { return false }
+            $0[key] = now
+            return true
+        }
+    }
+}

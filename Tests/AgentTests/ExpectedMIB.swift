@@ -1,0 +1,280 @@
+import MPTCPMIB
+import TestSupport
+import Testing
+
+/// What iproute2, nstat and sysctl say about one namespace.
+struct KernelTruth {
+    var connections: [SSSocket] = []
+    var subflows: [SSSocket] = []
+    var listeners: [SSSocket] = []
+    var endpoints: [IPEndpoint] = []
+    var limits: [String: UInt32] = [:]
+    var counters: [String: UInt64] = [:]
+    var sysctl: [String: String] = [:]
+    var ifindex: [String: UInt32] = [:]
+
+    static func read(_ lab: Lab, _ ns: String) throws -> KernelTruth {
+        var t = KernelTruth()
+        t.connections = SSParser.sockets(try lab.exec(ns, ["ss", "-Mnie"]))
+        t.subflows = SSParser.subflows(try lab.exec(ns, ["ss", "-tni"]))
+        t.listeners = SSParser.sockets(try lab.exec(ns, ["ss", "-Mlni"])).filter { $0.state == "LISTEN" }
+        t.endpoints = IPMPTCPParser.endpoints(try lab.exec(ns, ["ip", "mptcp", "endpoint", "show"]))
+        t.limits = IPMPTCPParser.limits(try lab.exec(ns, ["ip", "mptcp", "limits", "show"]))
+        t.counters = NstatParser.counters(try lab.exec(ns, ["nstat", "-azs"]))
+        for line in try lab.exec(ns, ["sysctl", "net.mptcp"]).split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
+            guard parts.count == 2, let key = parts[0].first?.split(separator: ".").last else { continue }
+            t.sysctl[String(key)] = parts[1].joined(separator: " ")
+        }
+        for line in try lab.exec(ns, ["ip", "-o", "link", "show"]).split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2)
+            guard f.count >= 2, let index = UInt32(f[0]) else { continue }
+            let name = f[1].split(separator: " ")[0].split(separator: "@")[0]
+            t.ifindex[String(name)] = index
+        }
+        return t
+    }
+}
+
+/// The walk of MPTCP-MIB that the kernel's state implies, written from the MIB's text
+/// (independently of the agent's bindings): exact values, instances whose value moves
+/// with time, and counters bracketed by two nstat reads.
+struct ExpectedMIB {
+    var exact: [[UInt32]: MIBValue] = [:]
+    var present: Set<[UInt32]> = []
+    var bracketed: [[UInt32]: ClosedRange<UInt64>] = [:]
+
+    var allOIDs: Set<[UInt32]> { Set(exact.keys).union(present).union(bracketed.keys) }
+
+    static func address(_ text: String) -> [UInt8] {
+        IPAddressText.bytes(text == "*" ? "::" : text)!
+    }
+
+    static func inetIndex(_ text: String, _ port: UInt16) -> [UInt32] {
+        let b = address(text)
+        return [b.count == 4 ? 1 : 2, UInt32(b.count)] + b.map(UInt32.init) + [UInt32(port)]
+    }
+
+    static func bits(_ set: [Int], octets: Int) -> MIBValue {
+        var out = [UInt8](repeating: 0, count: octets)
+        for b in set { out[b / 8] |= 0x80 >> UInt8(b % 8) }
+        return .octets(out)
+    }
+
+    /// `announcedBy`: the peer's signal endpoints, announced to every connection the agent
+    /// saw being created; `bytesPerConnection`: what the traffic generator sent (and got back).
+    init(truth t: KernelTruth, countersAfter: [String: UInt64], announcedBy peer: [IPEndpoint],
+         bytesPerConnection: UInt64) {
+        typealias G = MPTCPMIB.General
+        func scalar(_ o: MIBObject, _ v: MIBValue?) { if let v { exact[o.oid + [0]] = v } }
+        func truth(_ key: String) -> MIBValue? { t.sysctl[key].map { .integer($0 == "1" ? 1 : 2) } }
+        func text(_ key: String) -> MIBValue? { t.sysctl[key].map { .octets(Array($0.utf8)) } }
+        scalar(G.enabled, truth("enabled"))
+        scalar(G.pathManager, text("path_manager"))
+        scalar(G.availablePathManagers, text("available_path_managers"))
+        scalar(G.scheduler, text("scheduler"))
+        scalar(G.availableSchedulers, text("available_schedulers"))
+        scalar(G.checksumEnabled, truth("checksum_enabled"))
+        scalar(G.allowJoinInitialAddrPort, truth("allow_join_initial_addr_port"))
+        scalar(G.addAddrTimeout, t.sysctl["add_addr_timeout"].flatMap { Int32($0) }.map { .integer($0) })
+        scalar(G.staleLossCount, t.sysctl["stale_loss_cnt"].flatMap { UInt32($0) }.map { .unsigned($0) })
+        scalar(G.closeTimeout, t.sysctl["close_timeout"].flatMap { Int32($0) }.map { .integer($0) })
+        scalar(G.blackholeTimeout, t.sysctl["blackhole_timeout"].flatMap { Int32($0) }.map { .integer($0) })
+        scalar(G.synRetransBeforeFallback, t.sysctl["syn_retrans_before_tcp_fallback"].flatMap { UInt32($0) }.map { .unsigned($0) })
+        scalar(G.limitSubflows, t.limits["subflows"].map { .unsigned($0) })
+        scalar(G.limitAddAddrAccepted, t.limits["add_addr_accepted"].map { .unsigned($0) })
+        scalar(G.currentConnections, .unsigned(UInt32(t.connections.count)))
+        scalar(G.currentSubflows, .unsigned(UInt32(t.subflows.count)))
+        let listenerKeys = Set(t.listeners.map { "\($0.localAddress) \($0.localPort)" })
+        scalar(G.currentListeners, .unsigned(UInt32(listenerKeys.count)))
+        let usedIDs = Set(t.endpoints.map(\.id))
+        scalar(G.endpointNextID, .unsigned(UInt32((1...255).first { !usedIDs.contains(UInt8($0)) } ?? 0)))
+
+        // Named counters (Linux 6.18's list) and the counter table.
+        for (name, high) in countersAfter {
+            let low = t.counters[name] ?? high
+            let range = min(low, high)...max(low, high)
+            if let i = MPTCPMIB.Stats.kernelNames.firstIndex(of: name) {
+                bracketed[MPTCPMIB.statsOID + [UInt32(i + 1), 0]] = range
+            }
+            let index = [UInt32(name.utf8.count)] + name.utf8.map(UInt32.init)
+            let column = name == "MPCurrEstab" ? MPTCPMIB.CounterTable.gauge : MPTCPMIB.CounterTable.value
+            bracketed[column.oid + index] = range
+        }
+
+        // Connections.
+        typealias C = MPTCPMIB.ConnectionTable
+        let subflowsByToken = Dictionary(grouping: t.subflows) { SSParser.subflowTokens($0.info["token"]!)!.2 }
+        let subflowEndpoints = t.endpoints.filter { $0.flags.contains("subflow") }
+        for s in t.connections {
+            let token = UInt32(s.hex("token")!)
+            func col(_ o: MIBObject, _ v: MIBValue) { exact[o.oid + [token]] = v }
+            func gauge(_ key: String) -> MIBValue { .unsigned(UInt32(s.int(key) ?? 0)) }
+            let local = Self.address(s.localAddress), remote = Self.address(s.peerAddress)
+            col(C.localAddressType, .integer(local.count == 4 ? 1 : 2))
+            col(C.localAddress, .octets(local))
+            col(C.localPort, .unsigned(UInt32(s.localPort)))
+            col(C.remoteAddressType, .integer(remote.count == 4 ? 1 : 2))
+            col(C.remoteAddress, .octets(remote))
+            col(C.remotePort, .unsigned(UInt32(s.peerPort)))
+            col(C.state, .integer(s.state == "ESTAB" ? 5 : -1))
+            col(C.flags, Self.bits((s.words.contains("fallback") ? [0] : []) + (s.words.contains("remote_key") ? [1] : []), octets: 1))
+            col(C.ifIndex, .integer(Int32(s.localDevice.flatMap { t.ifindex[$0] } ?? 0)))
+            col(C.extraSubflows, gauge("subflows"))
+            let own = subflowsByToken[token] ?? []
+            col(C.subflowsTotal, .unsigned(UInt32(own.count)))
+            col(C.subflowsMax, gauge("subflows_max"))
+            col(C.addAddrSignal, gauge("add_addr_signal"))
+            col(C.addAddrAccepted, gauge("add_addr_accepted"))
+            col(C.addAddrAcceptMax, gauge("add_addr_accepted_max"))
+            col(C.signalEndpoints, gauge("add_addr_signal_max"))
+            // local_addr_used counts the subflow endpoints the path manager tried, including
+            // ones whose subflow could not be created (the v4 endpoint on a v6 connection);
+            // iproute2 6.1 does not print it, so only its presence is checked here.
+            present.insert(C.localAddrUsed.oid + [token])
+            col(C.subflowEndpoints, .unsigned(UInt32(subflowEndpoints.count)))
+            col(C.laminarEndpoints, .unsigned(0))
+            col(C.checksum, .integer(t.sysctl["checksum_enabled"] == "1" ? 1 : 2))
+            col(C.bytesSent, .counter64(bytesPerConnection))
+            // A connection that fell back reports its TCP subflow's bytes_acked, SYN included.
+            let fallbackAcked = s.words.contains("fallback") ? own.first?.int("bytes_acked") : nil
+            col(C.bytesAcked, .counter64(fallbackAcked ?? bytesPerConnection))
+            col(C.bytesReceived, .counter64(bytesPerConnection))
+            col(C.writeSeq, .counter64(s.hex("write_seq") ?? 0))
+            col(C.sndUna, .counter64(s.hex("snd_una") ?? 0))
+            col(C.rcvNxt, .counter64(s.hex("rcv_nxt") ?? 0))
+            col(C.uid, .unsigned(UInt32(s.int("uid") ?? 0)))  // ss -e omits uid 0
+            for o in [C.retransmits, C.bytesRetrans, C.lastDataSent, C.lastDataRecv, C.lastAckRecv] {
+                present.insert(o.oid + [token])
+            }
+        }
+
+        // Subflows.
+        typealias S = MPTCPMIB.SubflowTable
+        struct RemoteKey: Hashable { let token: UInt32; let id: UInt8 }
+        var remote: [RemoteKey: (address: String, port: UInt16, subflows: UInt32, announced: Bool)] = [:]
+        for s in t.subflows {
+            let (remoteToken, remoteID, token, localID) = SSParser.subflowTokens(s.info["token"]!)!
+            let index = [token] + Self.inetIndex(s.localAddress, s.localPort) + Self.inetIndex(s.peerAddress, s.peerPort)
+            func col(_ o: MIBObject, _ v: MIBValue) { exact[o.oid + index] = v }
+            let flags = SSParser.subflowFlags(s.info["flags"] ?? "")
+            col(S.state, .integer(s.state == "ESTAB" ? 5 : -1))
+            col(S.flags, Self.bits((0..<9).filter { flags & (1 << UInt32($0)) != 0 }, octets: 2))
+            col(S.localID, .unsigned(UInt32(localID)))
+            col(S.remoteID, .unsigned(UInt32(remoteID)))
+            col(S.remoteToken, .unsigned(remoteToken))
+            col(S.ifIndex, .integer(Int32(s.localDevice.flatMap { t.ifindex[$0] } ?? 0)))
+            let rtt = s.info["rtt"]!.split(separator: "/").map { UInt32((Double($0)! * 1000).rounded()) }
+            col(S.rtt, .unsigned(rtt[0]))
+            col(S.rttVar, .unsigned(rtt[1]))
+            col(S.cwnd, .unsigned(UInt32(s.int("cwnd")!)))
+            col(S.mss, .unsigned(UInt32(s.int("mss")!)))
+            col(S.bytesSent, .counter64(s.int("bytes_sent") ?? 0))
+            col(S.bytesAcked, .counter64(s.int("bytes_acked") ?? 0))
+            col(S.bytesReceived, .counter64(s.int("bytes_received") ?? 0))
+            let retrans = s.info["retrans"]?.split(separator: "/").compactMap { UInt32($0) } ?? [0, 0]
+            col(S.retransmits, .unsigned(retrans[0]))
+            col(S.totalRetrans, .counter32(retrans[1]))
+            let key = RemoteKey(token: token, id: remoteID)
+            if var r = remote[key] {
+                r.subflows += 1
+                r.port = min(r.port, s.peerPort)
+                remote[key] = r
+            } else {
+                remote[key] = (s.peerAddress, s.peerPort, 1, false)
+            }
+        }
+
+        // Peer addresses: seen on subflows, and announced by the peer's signal endpoints.
+        for c in t.connections where !c.words.contains("fallback") {
+            let token = UInt32(c.hex("token")!)
+            for ep in peer where ep.flags.contains("signal") {
+                let key = RemoteKey(token: token, id: ep.id)
+                let port = ep.port != 0 ? ep.port : c.peerPort
+                if let r = remote[key] {
+                    remote[key] = (ep.address, port, r.subflows, true)
+                } else {
+                    remote[key] = (ep.address, port, 0, true)
+                }
+            }
+        }
+        typealias R = MPTCPMIB.RemoteAddressTable
+        for (key, r) in remote {
+            let index = [key.token, UInt32(key.id)]
+            let bytes = Self.address(r.address)
+            exact[R.addressType.oid + index] = .integer(bytes.count == 4 ? 1 : 2)
+            exact[R.address.oid + index] = .octets(bytes)
+            exact[R.port.oid + index] = .unsigned(UInt32(r.port))
+            exact[R.source.oid + index] = Self.bits((r.subflows > 0 ? [0] : []) + (r.announced ? [1] : []), octets: 1)
+            exact[R.subflows.oid + index] = .unsigned(r.subflows)
+        }
+
+        // Endpoints.
+        typealias E = MPTCPMIB.EndpointTable
+        let flagBits = ["signal": 0, "subflow": 1, "backup": 2, "fullmesh": 3, "rawflags 10": 4, "rawflags 20": 5]
+        for ep in t.endpoints {
+            let index = [UInt32(ep.id)]
+            let bytes = Self.address(ep.address)
+            exact[E.addressType.oid + index] = .integer(bytes.count == 4 ? 1 : 2)
+            exact[E.address.oid + index] = .octets(bytes)
+            exact[E.port.oid + index] = .unsigned(UInt32(ep.port))
+            exact[E.ifIndex.oid + index] = .integer(Int32(ep.device.flatMap { t.ifindex[$0] } ?? 0))
+            exact[E.flags.oid + index] = Self.bits(ep.flags.compactMap { flagBits[$0] }, octets: 1)
+            exact[E.rowStatus.oid + index] = .integer(1)
+        }
+
+        // Listeners: sockets on one address and port are one row.
+        typealias L = MPTCPMIB.ListenerTable
+        for (_, group) in Dictionary(grouping: t.listeners, by: { "\($0.localAddress) \($0.localPort)" }) {
+            let index = Self.inetIndex(group[0].localAddress, group[0].localPort)
+            exact[L.acceptQueue.oid + index] = .unsigned(group.reduce(0) { $0 + $1.recvQ })
+            exact[L.backlog.oid + index] = .unsigned(group.reduce(0) { $0 + $1.sendQ })
+            exact[L.sockets.oid + index] = .unsigned(UInt32(group.count))
+        }
+    }
+
+    /// Compares a walk with these expectations; returns one line per difference.
+    func differences(_ walk: [PrintedVarBind]) -> [String] {
+        var out: [String] = []
+        var seen: Set<[UInt32]> = []
+        for vb in walk {
+            seen.insert(vb.oid)
+            let oid = vb.oid.map(String.init).joined(separator: ".")
+            if let want = exact[vb.oid] {
+                if Self.value(vb) != want { out.append("\(oid): got \(vb.type): \(vb.value), expected \(want)") }
+            } else if let range = bracketed[vb.oid] {
+                if !(vb.number.map { range.contains($0) } ?? false) { out.append("\(oid): \(vb.value) not in \(range)") }
+            } else if !present.contains(vb.oid) {
+                out.append("\(oid): unexpected instance \(vb.type): \(vb.value)")
+            }
+        }
+        for missing in allOIDs.subtracting(seen).sorted(by: { oidLess($0, $1) }) {
+            out.append("\(missing.map(String.init).joined(separator: ".")): missing from the walk")
+        }
+        return out
+    }
+
+    static func value(_ vb: PrintedVarBind) -> MIBValue? {
+        switch vb.type {
+        case "INTEGER": return Int32(vb.value).map { .integer($0) }
+        case "Gauge32": return UInt32(vb.value).map { .unsigned($0) }
+        case "Counter32": return UInt32(vb.value).map { .counter32($0) }
+        case "Counter64": return UInt64(vb.value).map { .counter64($0) }
+        default: return vb.octets.map { .octets($0) }
+        }
+    }
+}
+
+/// IPv4 and IPv6 text to bytes, with the libc parser.
+enum IPAddressText {
+    static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private snmpd: UDP on 127.0.0.1 at a free high port, the AgentX master socket in a
+/// temporary directory, persistent state there too. Stopped and removed by `shutdown()`.
+public final class PrivateSNMPD: @unchecked Sendable {
+    public let directory: String
+    public let port: UInt16
+    public let extraConfiguration: String
+    private var daemon: Daemon?
+
+    public var socketPath: String { directory + "/agentx.sock" }
+    public var target: String { "127.0.0.1:\(port)" }
+    public var logPath: String { directory + "/snmpd.log" }
+
+    /// The SNMPv3 user of `extraConfiguration` lines the tests add.
+    public static let v3User = (name: "mptcpadmin", auth: "auth-pass-12345", priv: "priv-pass-12345")
+
+    public init(tag: String, extraConfiguration: String = "") throws {
+        directory = Paths.temporaryDirectory(tag)
+        port = try Self.freeUDPPort()
+        self.extraConfiguration = extraConfiguration
+        try start()
+    }
+
+    static func freeUDPPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw CommandError(description: "no free UDP port") }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+
+    public func start() throws {
+        let config = """
+            agentaddress udp:127.0.0.1:\(port)
+            master agentx
+            agentXSocket unix:\(socketPath)
+            agentXPerms 0600 0700
+            rocommunity public 127.0.0.1
+            \(extraConfiguration)
+            """
+        let f = fopen(directory + "/snmpd.conf", "w")
+        fputs(config, f)
+        fclose(f)
+        unlink(socketPath)
+        let d = try Daemon(["snmpd", "-f", "-C", "-c", directory + "/snmpd.conf", "-Lf", logPath,
+                            "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"],
+                           name: "snmpd", environment: ["MIBS": ""])
+        daemon = d
+        let deadline = Clock.now + 10
+        while access(socketPath, F_OK) != 0 {
+            guard d.isRunning, Clock.now < deadline else {
+                throw CommandError(description: "snmpd did not start: \(readWholeFile(logPath))\(d.errors)")
+            }
+            usleep(20000)
+        }
+    }
+
+    /// Stops snmpd (SIGTERM, or SIGKILL to simulate a crash).
+    public func stop(crash: Bool = false) {
+        guard let d = daemon else { return }
+        if crash { d.signal(SIGKILL, waitUpTo: 5) } else { d.stop() }
+        daemon = nil
+    }
+
+    public func shutdown() {
+        stop()
+        Paths.removeTree(directory)
+    }
+
+    deinit { shutdown() }
+}
+
+/// One varbind as net-snmp's tools print it with `-On -Ox`.
+public struct PrintedVarBind: Sendable, Equatable, CustomStringConvertible {
+    public var oid: [UInt32]
+    /// `INTEGER`, `Gauge32`, `Counter32`, `Counter64`, `Hex-STRING`, `STRING`, ... or an
+    /// exception: `noSuchObject`, `noSuchInstance`, `endOfMibView`.
+    public var type: String
+    public var value: String
+
+    public var description: String { "\(oid.map(String.init).joined(separator: ".")) = \(type): \(value)" }
+
+    /// The bytes of a Hex-STRING (or of a quoted STRING).
+    public var octets: [UInt8]? {
+        if type == "Hex-STRING" { return value.split(separator: " ").compactMap { UInt8($0, radix: 16) } }
+        if type == "STRING" { return Array(value.dropFirst().dropLast().utf8) }
+        if value == "\"\"" { return [] }
+        return nil
+    }
+
+    public var number: UInt64? {
+        if type == "INTEGER" { return Int64(value).map { UInt64(bitPattern: $0) } }
+        return UInt64(value)
+    }
+}
+
+/// net-snmp's command-line tools against one agent.
+public struct SNMPTools: Sendable {
+    public let target: String
+    public var version = "2c"
+    public var community = "public"
+    /// `-u -l -a -A -x -X` for SNMPv3.
+    public var v3: [String]?
+
+    public init(target: String) { self.target = target }
+
+    public static func v3(target: String) -> SNMPTools {
+        var t = SNMPTools(target: target)
+        t.version = "3"
+        let u = PrivateSNMPD.v3User
+        t.v3 = ["-u", u.name, "-l", "authPriv", "-a", "SHA-256", "-A", u.auth, "-x", "AES", "-X", u.priv]
+        return t
+    }
+
+    var common: [String] {
+        ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + ["-On", "-Ox", "-t", "3", "-r", "1"]
+    }
+
+    /// Runs a tool; stdout and stderr as printed.
+    public func run(_ tool: String, _ args: [String]) throws -> CommandResult {
+        try Command.run([tool] + common + args + [target], timeout: 600, environment: ["MIBS": ""])
+    }
+
+    func varbinds(_ tool: String, _ options: [String], _ oids: [String]) throws -> [PrintedVarBind] {
+        let r = try Command.run([tool] + common + options + [target] + oids, timeout: 600, environment: ["MIBS": ""])
+        guard r.status == 0 else { throw CommandError(description: "\(tool) exited \(r.status): \(r.stderr)\(r.stdout)") }
+        return Self.parse(r.stdout)
+    }
+
+    public func walk(_ oid: String = "1.3.6.1.3.8684", options: [String] = []) throws -> [PrintedVarBind] {
+        try varbinds("snmpwalk", options, [oid])
+    }
+
+    public func bulkWalk(_ oid: String = "1.3.6.1.3.8684", repetitions: Int = 50) throws -> [PrintedVarBind] {
+        try varbinds("snmpbulkwalk", ["-Cr\(repetitions)"], [oid])
+    }
+
+    public func get(_ oids: [String]) throws -> [PrintedVarBind] { try varbinds("snmpget", [], oids) }
+    public func getNext(_ oids: [String]) throws -> [PrintedVarBind] { try varbinds("snmpgetnext", [], oids) }
+
+    /// Parses `-On -Ox` output; hex strings may continue on following lines.
+    public static func parse(_ text: String) -> [PrintedVarBind] {
+        var out: [PrintedVarBind] = []
+        for line in text.split(separator: "\n") {
+            guard line.hasPrefix(".") else {
+                if !out.isEmpty && out[out.count - 1].type == "Hex-STRING" {
+                    out[out.count - 1].value += " " + line.split(separator: " ").joined(separator: " ")
+                }
+                continue
+            }
+            guard let eq = line.firstRange(of: " = ") else { continue }
+            let oid = line[line.index(after: line.startIndex)..<eq.lowerBound].split(separator: ".").compactMap { UInt32($0) }
+            let rest = line[eq.upperBound...]
+            var type = "", value = String(rest)
+            if rest.hasPrefix("No Such Object") { type = "noSuchObject" }
+            else if rest.hasPrefix("No Such Instance") { type = "noSuchInstance" }
+            else if rest.hasPrefix("No more variables") { type = "endOfMibView" }
+            else if let colon = rest.firstRange(of: ": ") {
+                type = String(rest[..<colon.lowerBound])
+                value = String(rest[colon.upperBound...])
+            } else if rest == "\"\"" {
+                type = "STRING"
+            }
+            out.append(PrintedVarBind(oid: oid, type: type, value: value.trimmingTrailingSpaces()))
+        }
+        return out
+    }
+}
+
+/// mptcp-agentx inside a lab namespace, attached to a private snmpd.
+public final class AgentProcess: @unchecked Sendable {
+    public let daemon: Daemon
+
+    public init(namespace: String, snmpd: PrivateSNMPD, arguments: [String] = [], waitForMaster: Bool = true) throws {
+        daemon = try Daemon(["ip", "netns", "exec", namespace, Paths.executable("mptcp-agentx"), "-f",
+                             "-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
+                            name: "mptcp-agentx")
+        if waitForMaster { try daemon.waitForOutput("AgentX subagent connected", timeout: 20) }
+    }
+
+    public var log: String { daemon.errors + daemon.output }
+    public func stop() { daemon.stop() }
+    deinit { daemon.stop() }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}
