@@ -241,6 +241,8 @@ struct Connect: ParsableCommand {
     }
 }
 
+nonisolated(unsafe) var stopChurn: sig_atomic_t = 0
+
 struct Churn: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open and close RATE connections per second for DURATION seconds (0: until killed).")
@@ -264,8 +266,11 @@ struct Churn: ParsableCommand {
         }
         var made = 0, failed = 0
         let byte: [UInt8] = [1]
+        // Stop on SIGINT/SIGTERM and report what was done.
+        signal(SIGINT) { _ in stopChurn = 1 }
+        signal(SIGTERM) { _ in stopChurn = 1 }
         say("churning")
-        while duration == 0 || elapsed() < duration {
+        while (duration == 0 || elapsed() < duration) && stopChurn == 0 {
             let fd = try makeSocket(to.family, tcp: false)
             var addr = to.address
             let r = withUnsafePointer(to: &addr) {

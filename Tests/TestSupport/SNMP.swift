@@ -125,9 +125,9 @@ public struct SNMPTools: Sendable {
         ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + ["-On", "-Ox", "-t", "3", "-r", "1"]
     }
 
-    /// Runs a tool; stdout and stderr as printed.
+    /// Runs a tool on the target with `args` (OIDs, values) after it; output as printed.
     public func run(_ tool: String, _ args: [String]) throws -> CommandResult {
-        try Command.run([tool] + common + args + [target], timeout: 600, environment: ["MIBS": ""])
+        try Command.run([tool] + common + [target] + args, timeout: 600, environment: ["MIBS": ""])
     }
 
     func varbinds(_ tool: String, _ options: [String], _ oids: [String]) throws -> [PrintedVarBind] {

@@ -1,0 +1,152 @@
+import MPTCPMIB
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("mptcp-agentx under churn, restarts and signals", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
+struct AgentLifecycleTests {
+    static let probe = MPTCPMIB.General.enabled.oid.dotted + ".0"
+
+    /// Polls a GET of mptcpEnabled until it answers; returns the seconds it took.
+    static func secondsUntilServed(_ tools: SNMPTools, timeout: Double) throws -> Double {
+        let start = Clock.now
+        while Clock.now - start < timeout {
+            if let vb = try? tools.get([probe]).first, vb.type == "INTEGER" { return Clock.now - start }
+            usleep(100_000)
+        }
+        return .infinity
+    }
+
+    @Test("20 full walks while 100+ connections per second open and close")
+    func walksDuringChurn() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "ac", v4: 5, v6: 2)
+        defer { s.shutdown() }
+        let churn = try s.lab.start(s.lab.client, [Paths.executable("mptcp-traffic"), "churn", "--to", "10.201.1.2:5000",
+                                                   "--rate", "150", "--duration", "0"], name: "churn")
+        try churn.waitForOutput("churning")
+        let started = Clock.now
+        var sizes: [Int] = []
+        for i in 0..<20 {
+            let walk = try s.tools.bulkWalk()
+            sizes.append(walk.count)
+            for (a, b) in zip(walk, walk.dropFirst()) where !oidLess(a.oid, b.oid) {
+                Issue.record("walk \(i): \(b) does not follow \(a)")
+                break
+            }
+            #expect(walk.contains { $0.oid.hasPrefix(MPTCPMIB.ConnectionTable.oid) })
+        }
+        let elapsed = Clock.now - started
+        churn.signal(SIGINT, waitUpTo: 5)
+        // The generator really churned at 100+ connections per second during the walks.
+        let opened = s.lab.connectionsOpenedByChurn(churn)
+        #expect(Double(opened) / elapsed >= 100, "\(opened) connections in \(elapsed) s")
+        #expect(s.agent.daemon.isRunning)
+        #expect(Set(sizes).count > 1, "the walks should see connections come and go: \(sizes)")
+    }
+
+    @Test("snmpd killed and restarted: the subagent serves again within the ping interval")
+    func survivesMasterRestart() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "rs")
+        defer { lab.shutdown() }
+        let snmpd = try PrivateSNMPD(tag: "rs")
+        defer { snmpd.shutdown() }
+        let agent = try AgentProcess(namespace: lab.client, snmpd: snmpd)  // default ping interval: 5 s
+        let tools = SNMPTools(target: snmpd.target)
+        #expect(try Self.secondsUntilServed(tools, timeout: 5) < 1)
+        for crash in [true, false] {
+            snmpd.stop(crash: crash)
+            usleep(500_000)
+            try snmpd.start()
+            let seconds = try Self.secondsUntilServed(tools, timeout: 15)
+            #expect(seconds <= 5.5, "served again after \(seconds) s (crash: \(crash))")
+            #expect(agent.daemon.isRunning)
+        }
+    }
+
+    @Test("Started before snmpd: keeps retrying, warns once, attaches within the ping interval")
+    func startsBeforeMaster() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "bm")
+        defer { lab.shutdown() }
+        let snmpd = try PrivateSNMPD(tag: "bm")
+        defer { snmpd.shutdown() }
+        snmpd.stop()
+        let agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: ["--ping-interval", "2"],
+                                     waitForMaster: false)
+        usleep(5_500_000)  // three connection attempts
+        #expect(agent.daemon.isRunning)
+        let warnings = agent.log.split(separator: "\n").filter { $0.contains("Failed to connect to the agentx master") }
+        #expect(warnings.count == 1, "\(agent.log)")
+        try snmpd.start()
+        let seconds = try Self.secondsUntilServed(SNMPTools(target: snmpd.target), timeout: 10)
+        #expect(seconds <= 2.5, "attached after \(seconds) s")
+    }
+
+    @Test("SIGTERM closes the AgentX session and exits within 1 s; SIGHUP reloads the configuration")
+    func signals() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "sg")
+        defer { lab.shutdown() }
+        let snmpd = try PrivateSNMPD(tag: "sg")
+        defer { snmpd.shutdown() }
+        let config = snmpd.directory + "/mptcp-agentx.conf"
+        try Command.check(["sh", "-c", "printf 'cache-ttl 1\\nlog-level info\\n' > \(config)"])
+        let agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: ["-C", config, "--log-level", "info"])
+        let tools = SNMPTools(target: snmpd.target)
+        #expect(try tools.get([Self.probe]).first?.type == "INTEGER")
+
+        // Reload: a new TTL applies; a broken file is refused and the old configuration kept.
+        try Command.check(["sh", "-c", "printf 'cache-ttl 0\\n' > \(config)"])
+        kill(agent.daemon.pid, SIGHUP)
+        try agent.daemon.waitForOutput("configuration reloaded", timeout: 5)
+        #expect(agent.log.contains("cache-ttl=0.0"))
+        try Command.check(["sh", "-c", "printf 'cache-ttl soon\\n' > \(config)"])
+        kill(agent.daemon.pid, SIGHUP)
+        try agent.daemon.waitForOutput("configuration not reloaded", timeout: 5)
+        #expect(agent.log.contains("\(config):1: cache-ttl: 'soon' is not a number"))
+        #expect(try tools.get([Self.probe]).first?.type == "INTEGER")
+
+        // SIGTERM: gone within a second, and the master knows at once (no AgentX timeout).
+        let start = Clock.now
+        let status = agent.daemon.signal(SIGTERM, waitUpTo: 1)
+        #expect(status == 0, "exit status \(String(describing: status)) after \(Clock.now - start) s")
+        let after = try tools.get([Self.probe])
+        #expect(after.first?.type == "noSuchObject")
+    }
+
+    @Test("Bad options and configuration files: a clear error and a non-zero exit")
+    func badConfiguration() throws {
+        let agentx = Paths.executable("mptcp-agentx")
+        let dir = Paths.temporaryDirectory("cfg")
+        defer { Paths.removeTree(dir) }
+        try Command.check(["sh", "-c", "printf 'master unix:/x\\nbogus 1\\n' > \(dir)/bad.conf; printf 'log-level loud\\n' > \(dir)/level.conf"])
+        let cases: [([String], String)] = [
+            (["--bogus"], "Unknown option '--bogus'"),
+            (["-f", "-C", "\(dir)/missing.conf"], "\(dir)/missing.conf: cannot read: No such file or directory"),
+            (["-f", "-C", "\(dir)/bad.conf"], "\(dir)/bad.conf:2: bogus: unknown key"),
+            (["-f", "-C", "\(dir)/level.conf"], "\(dir)/level.conf:1: log-level: 'loud' is not one of"),
+            (["-f", "--cache-ttl=-1"], "--cache-ttl: '-1' is not a number of seconds"),
+            (["-f", "--ping-interval", "x"], "--ping-interval: 'x' is not a whole number"),
+            (["-f", "--log-target", "file"], "--log-target: 'file' is not stderr or syslog"),
+        ]
+        for (args, message) in cases {
+            let r = try Command.run([agentx] + args, timeout: 10)
+            #expect(r.status != 0, "\(args)")
+            #expect((r.stderr + r.stdout).contains(message), "\(args): \(r.stderr)")
+        }
+    }
+}
+
+extension Lab {
+    /// The number of connections `mptcp-traffic churn` reported when it stopped.
+    func connectionsOpenedByChurn(_ churn: Daemon) -> Int {
+        let words = churn.output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard let i = words.firstIndex(of: "churned"), i + 1 < words.count else { return 0 }
+        return Int(words[i + 1]) ?? 0
+    }
+}
