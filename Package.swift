@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "mptcp-agentx", targets: ["mptcp-agentx"]),
         .executable(name: "mptcp-mib", targets: ["mptcp-mib"]),
         .executable(name: "mptcp-traffic", targets: ["mptcp-traffic"]),
+        .executable(name: "mptcp-bench", targets: ["mptcp-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,10 @@ let package = Package(
         .executableTarget(name: "mptcp-traffic", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        .executableTarget(name: "mptcp-bench", dependencies: [
+            "SNMPClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "bench/Sources/mptcp-bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "TestSupport"],

@@ -164,8 +164,9 @@ int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow 
 }
 
 struct dump_state {
-    struct mptcp_nl_array *out;
     int subflows;
+    void *cb;
+    void *context;
 };
 
 static int dump_record_cb(const struct nlmsghdr *nlh, void *data) {
@@ -175,22 +176,16 @@ static int dump_record_cb(const struct nlmsghdr *nlh, void *data) {
         int ret = mptcp_nl_parse_subflow(nlh, nlh->nlmsg_len, &sf);
         if (ret <= 0)
             return ret;
-        struct mptcp_nl_subflow *slot = mptcp_nl_array_push(st->out);
-        if (slot == NULL)
-            return -ENOMEM;
-        *slot = sf;
-        return 0;
+        return ((mptcp_nl_subflow_cb)st->cb)(&sf, st->context);
     }
-    struct mptcp_nl_connection *slot = mptcp_nl_array_push(st->out);
-    if (slot == NULL)
-        return -ENOMEM;
-    int ret = mptcp_nl_parse_connection(nlh, nlh->nlmsg_len, slot);
+    struct mptcp_nl_connection c;
+    int ret = mptcp_nl_parse_connection(nlh, nlh->nlmsg_len, &c);
     if (ret < 0)
-        st->out->count--;
-    return ret;
+        return ret;
+    return ((mptcp_nl_connection_cb)st->cb)(&c, st->context);
 }
 
-static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, int mptcp, struct mptcp_nl_array *out) {
+static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, int mptcp, void *cb, void *context) {
     char buf[256];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -205,18 +200,15 @@ static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, int mptcp, struct
     if (mptcp)
         mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, MPTCP_NL_IPPROTO_MPTCP);
 
-    size_t start = out->count;
-    struct dump_state st = {.out = out, .subflows = !mptcp};
-    int ret = mptcp_nl_transact(nl, nlh, dump_record_cb, &st);
-    if (ret < 0)
-        out->count = start;
-    return ret;
+    struct dump_state st = {.subflows = !mptcp, .cb = cb, .context = context};
+    return mptcp_nl_transact(nl, nlh, dump_record_cb, &st);
 }
 
-int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states, struct mptcp_nl_array *out) {
-    return dump(nl, family, states, 1, out);
+int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_connection_cb cb,
+                              void *context) {
+    return dump(nl, family, states, 1, (void *)cb, context);
 }
 
-int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, struct mptcp_nl_array *out) {
-    return dump(nl, family, states, 0, out);
+int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_subflow_cb cb, void *context) {
+    return dump(nl, family, states, 0, (void *)cb, context);
 }

@@ -18,34 +18,6 @@
 /* The kernel fills at most ~32 KiB per dump datagram; leave room. */
 #define RECV_BUFFER_SIZE 65536
 
-void mptcp_nl_array_init(struct mptcp_nl_array *a, size_t item_size) {
-    a->items = NULL;
-    a->count = 0;
-    a->capacity = 0;
-    a->item_size = item_size;
-}
-
-void mptcp_nl_array_free(struct mptcp_nl_array *a) {
-    free(a->items);
-    a->items = NULL;
-    a->count = a->capacity = 0;
-}
-
-void *mptcp_nl_array_push(struct mptcp_nl_array *a) {
-    if (a->count == a->capacity) {
-        size_t capacity = a->capacity ? a->capacity * 2 : 64;
-        void *items = realloc(a->items, capacity * a->item_size);
-        if (items == NULL)
-            return NULL;
-        a->items = items;
-        a->capacity = capacity;
-    }
-    void *slot = (char *)a->items + a->count * a->item_size;
-    memset(slot, 0, a->item_size);
-    a->count++;
-    return slot;
-}
-
 mptcp_nl *mptcp_nl_open_bus(int bus, int *err) {
     mptcp_nl *nl = calloc(1, sizeof *nl);
     if (nl == NULL) {

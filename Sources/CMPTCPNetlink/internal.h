@@ -35,7 +35,4 @@ int mptcp_nl_parse_attrs(const void *start, size_t len, mnl_attr_cb_t cb, void *
  * bytes of payload. */
 int mptcp_nl_message_ok(const void *msg, size_t len, size_t header);
 
-/* Appends a zeroed element; NULL when out of memory. */
-void *mptcp_nl_array_push(struct mptcp_nl_array *a);
-
 #endif

@@ -200,24 +200,23 @@ int mptcp_nl_parse_endpoint(const void *msg, size_t len, struct mptcp_nl_endpoin
     return 0;
 }
 
+struct endpoint_dump {
+    mptcp_nl_endpoint_cb cb;
+    void *context;
+};
+
 static int endpoint_record_cb(const struct nlmsghdr *nlh, void *data) {
-    struct mptcp_nl_endpoint *slot = mptcp_nl_array_push(data);
-    if (slot == NULL)
-        return -ENOMEM;
-    int ret = mptcp_nl_parse_endpoint(nlh, nlh->nlmsg_len, slot);
-    if (ret < 0)
-        ((struct mptcp_nl_array *)data)->count--;
-    return ret;
+    struct endpoint_dump *d = data;
+    struct mptcp_nl_endpoint ep;
+    int ret = mptcp_nl_parse_endpoint(nlh, nlh->nlmsg_len, &ep);
+    return ret < 0 ? ret : d->cb(&ep, d->context);
 }
 
-int mptcp_nl_dump_endpoints(mptcp_nl *nl, struct mptcp_nl_array *out) {
+int mptcp_nl_dump_endpoints(mptcp_nl *nl, mptcp_nl_endpoint_cb cb, void *context) {
     char buf[256];
     struct nlmsghdr *nlh = genl_request(buf, (uint16_t)nl->family_id, PM_CMD_GET_ADDR, NLM_F_DUMP);
-    size_t start = out->count;
-    int ret = mptcp_nl_transact(nl, nlh, endpoint_record_cb, out);
-    if (ret < 0)
-        out->count = start;
-    return ret;
+    struct endpoint_dump d = {cb, context};
+    return mptcp_nl_transact(nl, nlh, endpoint_record_cb, &d);
 }
 
 static void put_address(struct nlmsghdr *nlh, const struct mptcp_nl_endpoint *ep) {
@@ -447,7 +446,7 @@ int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out
     return mptcp_nl_parse_attrs(attrs, attrs_len, event_attr_cb, out);
 }
 
-int mptcp_nl_read_events(mptcp_nl *nl, struct mptcp_nl_array *out) {
+int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context) {
     int appended = 0, overrun = 0;
     for (;;) {
         ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, nl->buf_size, 0);
@@ -467,13 +466,10 @@ int mptcp_nl_read_events(mptcp_nl *nl, struct mptcp_nl_array *out) {
              nlh = mnl_nlmsg_next(nlh, &len)) {
             if (nlh->nlmsg_type != nl->family_id)
                 continue;
-            struct mptcp_nl_event *slot = mptcp_nl_array_push(out);
-            if (slot == NULL)
-                return -ENOMEM;
-            if (mptcp_nl_parse_event(nlh, nlh->nlmsg_len, slot) < 0) {
-                out->count--; /* malformed event: skip it, keep the rest */
-                continue;
-            }
+            struct mptcp_nl_event ev;
+            if (mptcp_nl_parse_event(nlh, nlh->nlmsg_len, &ev) < 0)
+                continue; /* malformed event: skip it, keep the rest */
+            cb(&ev, context);
             appended++;
         }
     }

@@ -27,6 +27,9 @@ public final class Subagent {
 
     /// `reload` re-reads the configuration on SIGHUP.
     public init(configuration: AgentConfiguration, reload: @escaping () throws -> AgentConfiguration, logger: Logger) throws {
+        // One malloc arena: the refresher thread's snapshots would otherwise pin a second
+        // heap's worth of freed memory.
+        HeapTuning.useOneArena()
         self.configuration = configuration
         self.reload = reload
         self.logger = logger

@@ -122,6 +122,9 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         if entry.map({ started > $0.takenAt }) ?? true { entry = Entry(view: view, takenAt: started) }
         condition.unlock()
+        // A snapshot of a large host is tens of megabytes of short-lived allocations:
+        // give the freed pages back instead of keeping the high-water mark.
+        HeapTuning.returnFreeMemory()
         logger.debug("snapshot", metadata: ["connections": "\(snapshot.connections.count)",
                                             "subflows": "\(snapshot.subflows.count)",
                                             "seconds": "\(Self.now() - started)"])

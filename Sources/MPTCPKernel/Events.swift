@@ -79,15 +79,18 @@ public final class EventMonitor {
 
     /// Every pending event; `lost` is true when the kernel dropped some (socket overrun).
     public func drain() throws -> (events: [PathManagerEvent], lost: Bool) {
-        var array = mptcp_nl_array()
-        mptcp_nl_array_init(&array, MemoryLayout<mptcp_nl_event>.stride)
-        defer { mptcp_nl_array_free(&array) }
-        let ret = mptcp_nl_read_events(pm.handle, &array)
+        var events: [PathManagerEvent] = []
+        let ret = withUnsafeMutablePointer(to: &events) { out in
+            mptcp_nl_read_events(pm.handle, { record, ctx in
+                if let e = PathManagerEvent(record!.pointee) {
+                    ctx!.assumingMemoryBound(to: [PathManagerEvent].self).pointee.append(e)
+                }
+                return 0
+            }, out)
+        }
         if ret < 0 && ret != -ENOBUFS {
             throw KernelError.fromShim(ret, operation: "read mptcp_pm events")
         }
-        guard let items = array.items?.assumingMemoryBound(to: mptcp_nl_event.self) else { return ([], ret == -ENOBUFS) }
-        let events = UnsafeBufferPointer(start: items, count: array.count).compactMap(PathManagerEvent.init)
         return (events, ret == -ENOBUFS)
     }
 }

@@ -48,12 +48,18 @@ public final class PathManager {
     deinit { mptcp_nl_close(handle) }
 
     public func endpoints() throws -> [Endpoint] {
-        var array = mptcp_nl_array()
-        mptcp_nl_array_init(&array, MemoryLayout<mptcp_nl_endpoint>.stride)
-        defer { mptcp_nl_array_free(&array) }
-        try check(mptcp_nl_dump_endpoints(handle, &array), "dump endpoints")
-        guard let items = array.items?.assumingMemoryBound(to: mptcp_nl_endpoint.self) else { return [] }
-        return UnsafeBufferPointer(start: items, count: array.count).compactMap(Self.endpoint)
+        var endpoints: [Endpoint] = []
+        // withUnsafeMutablePointer: `&endpoints` alone would pass the elements' storage.
+        let ret = withUnsafeMutablePointer(to: &endpoints) { out in
+            mptcp_nl_dump_endpoints(handle, { record, ctx in
+                if let e = PathManager.endpoint(record!.pointee) {
+                    ctx!.assumingMemoryBound(to: [Endpoint].self).pointee.append(e)
+                }
+                return 0
+            }, out)
+        }
+        try check(ret, "dump endpoints")
+        return endpoints
     }
 
     public func limits() throws -> Limits {

@@ -22,60 +22,81 @@ public final class SockDiag {
 
     /// MPTCP sockets in connected states, and listeners merged by address and port.
     public func connectionsAndListeners() throws -> (connections: [Connection], listeners: [Listener]) {
-        let records: [mptcp_nl_connection] = try dump(operation: "dump MPTCP sockets") { nl, family, out in
-            mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, out)
+        var found = Found()
+        try dump(operation: "dump MPTCP sockets", into: &found) { nl, family, ctx in
+            mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { record, ctx in
+                ctx!.assumingMemoryBound(to: Found.self).pointee.add(record!.pointee)
+                return 0
+            }, ctx)
         }
-        var connections: [Connection] = []
-        connections.reserveCapacity(records.count)
-        var listeners: [SocketAddress: Listener] = [:]
-        for r in records {
-            guard let state = TCPState(rawValue: r.sock.state) else { continue }
-            if state == .listen {
-                let local = Self.local(r.sock)
-                if var l = listeners[local] {
-                    l.acceptQueue += r.sock.rqueue
-                    l.backlog += r.sock.wqueue
-                    l.sockets += 1
-                    listeners[local] = l
-                } else {
-                    listeners[local] = Listener(local: local, acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue)
-                }
-            } else if r.info_len > 0 {
-                connections.append(Self.connection(r, state: state))
-            }
-        }
-        return (connections, listeners.values.sorted { $0.local < $1.local })
+        return (found.connections, found.listeners.values.sorted { $0.local < $1.local })
     }
 
     /// TCP sockets in connected states whose ULP is mptcp and that carry MPTCP info.
     public func subflows() throws -> [Subflow] {
-        let records: [mptcp_nl_subflow] = try dump(operation: "dump TCP subflows") { nl, family, out in
-            mptcp_nl_dump_subflows(nl, family, TCPState.connected, out)
+        var subflows: [Subflow] = []
+        try dump(operation: "dump TCP subflows", into: &subflows) { nl, family, ctx in
+            mptcp_nl_dump_subflows(nl, family, TCPState.connected, { record, ctx in
+                let r = record!.pointee
+                if r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0, let state = TCPState(rawValue: r.sock.state) {
+                    ctx!.assumingMemoryBound(to: [Subflow].self).pointee.append(SockDiag.subflow(r, state: state))
+                }
+                return 0
+            }, ctx)
         }
-        return records.compactMap { r in
-            guard r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0,
-                  let state = TCPState(rawValue: r.sock.state) else { return nil }
-            return Self.subflow(r, state: state)
+        return subflows
+    }
+
+    /// What a dump of MPTCP sockets found.
+    struct Found: DumpResult {
+        var connections: [Connection] = []
+        var listeners: [SocketAddress: Listener] = [:]
+
+        mutating func merge(_ other: Found) {
+            connections += other.connections
+            other.listeners.values.forEach { absorb($0) }
+        }
+
+        /// Sockets listening on one address and port are one listener.
+        mutating func absorb(_ l: Listener) {
+            guard var mine = listeners[l.local] else {
+                listeners[l.local] = l
+                return
+            }
+            mine.acceptQueue += l.acceptQueue
+            mine.backlog += l.backlog
+            mine.sockets += l.sockets
+            listeners[l.local] = mine
+        }
+
+        mutating func add(_ r: mptcp_nl_connection) {
+            guard let state = TCPState(rawValue: r.sock.state) else { return }
+            if state == .listen {
+                absorb(Listener(local: SockDiag.local(r.sock), acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue))
+            } else if r.info_len > 0 {
+                connections.append(SockDiag.connection(r, state: state))
+            }
         }
     }
 
-    private func dump<Record>(
-        operation: String,
-        _ body: (OpaquePointer, UInt8, UnsafeMutablePointer<mptcp_nl_array>) -> Int32
-    ) throws -> [Record] {
-        var array = mptcp_nl_array()
-        mptcp_nl_array_init(&array, MemoryLayout<Record>.stride)
-        defer { mptcp_nl_array_free(&array) }
+    /// Runs `body` for IPv4 then IPv6, each into a fresh result merged on success, and
+    /// once more if the kernel reports the dump as interrupted.
+    private func dump<Result: DumpResult>(operation: String, into result: inout Result,
+                                          _ body: (OpaquePointer, UInt8, UnsafeMutableRawPointer) -> Int32) throws {
         for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
-            var ret = body(handle, family, &array)
-            if ret == -EINTR { ret = body(handle, family, &array) }  // dump interrupted: once more
+            var ret: Int32 = 0
+            var part = Result()
+            for _ in 0..<2 {
+                part = Result()
+                ret = withUnsafeMutablePointer(to: &part) { body(handle, family, UnsafeMutableRawPointer($0)) }
+                if ret != -EINTR { break }
+            }
             if ret < 0 {
                 throw KernelError.fromShim(ret, operation: operation,
                                            message: String(cString: mptcp_nl_error_message(handle)))
             }
+            result.merge(part)
         }
-        guard let items = array.items else { return [] }
-        return Array(UnsafeBufferPointer(start: items.assumingMemoryBound(to: Record.self), count: array.count))
     }
 
     static func family(_ af: UInt8) -> IPAddress.Family { af == UInt8(AF_INET6) ? .ipv6 : .ipv4 }
@@ -163,4 +184,14 @@ public final class SockDiag {
         if sent(\mptcp_nl_tcp_info.bytes_sent, within: n) { s.bytesSent = t.bytes_sent }
         return s
     }
+}
+
+/// The result of a dump per address family, merged across families.
+protocol DumpResult {
+    init()
+    mutating func merge(_ other: Self)
+}
+
+extension Array: DumpResult {
+    mutating func merge(_ other: [Element]) { self += other }
 }

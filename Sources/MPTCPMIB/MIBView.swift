@@ -20,34 +20,56 @@ public struct Column<Row>: Sendable {
     }
 }
 
-/// One table's instances: rows sorted by their index OID, read column-major as GETNEXT walks.
+/// One table's instances: rows sorted by their index OID, read column-major as GETNEXT
+/// walks. Each row is held once; the index OIDs of all rows share one buffer.
 struct TableRegion<Row: Sendable>: Sendable {
     let entry: OID
     let columns: [Column<Row>]
     private let rows: [Row]
-    private let indexes: [OID]
+    private let keys: [UInt32]  // the rows' index OIDs, concatenated in row order
+    private let starts: [Int]  // row i's index is keys[starts[i]..<starts[i + 1]]
 
-    init(table: MIBTable, columns: [Column<Row>], rows: [Row], index: (Row) -> OID) {
+    /// `index` appends a row's index sub-identifiers to the buffer it is given.
+    init(table: MIBTable, columns: [Column<Row>], rows input: [Row], index: (Row, inout [UInt32]) -> Void) {
         entry = table.entryOID
         self.columns = columns.sorted { $0.object.subID < $1.object.subID }
-        var keyed = rows.map { (index: index($0), row: $0) }
-        keyed.sort { oidLess($0.index, $1.index) }
-        // Equal indexes cannot both be instances: keep the first.
-        var unique: [(index: OID, row: Row)] = []
-        unique.reserveCapacity(keyed.count)
-        for k in keyed where unique.last.map({ $0.index != k.index }) ?? true { unique.append(k) }
-        self.rows = unique.map(\.row)
-        indexes = unique.map(\.index)
+        var flat: [UInt32] = []
+        var bounds = [0]
+        bounds.reserveCapacity(input.count + 1)
+        for row in input {
+            index(row, &flat)
+            bounds.append(flat.count)
+        }
+        func key(_ i: Int) -> ArraySlice<UInt32> { flat[bounds[i]..<bounds[i + 1]] }
+        let order = (0..<input.count).sorted { oidLess(key($0), key($1)) }
+        var rows: [Row] = []
+        var keys: [UInt32] = []
+        var starts = [0]
+        rows.reserveCapacity(input.count)
+        keys.reserveCapacity(flat.count)
+        starts.reserveCapacity(input.count + 1)
+        for (n, i) in order.enumerated() {
+            // Equal indexes cannot both be instances: keep the first.
+            if n > 0 && key(order[n - 1]).elementsEqual(key(i)) { continue }
+            rows.append(input[i])
+            keys += key(i)
+            starts.append(keys.count)
+        }
+        self.rows = rows
+        self.keys = keys
+        self.starts = starts
     }
 
     var count: Int { rows.count }
 
+    private func key(_ i: Int) -> ArraySlice<UInt32> { keys[starts[i]..<starts[i + 1]] }
+
     /// First row whose index is greater than `suffix`.
     private func firstRow<S: RandomAccessCollection>(after suffix: S) -> Int where S.Element == UInt32 {
-        var lo = 0, hi = indexes.count
+        var lo = 0, hi = rows.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if oidLess(suffix, indexes[mid]) { hi = mid } else { lo = mid + 1 }
+            if oidLess(suffix, key(mid)) { hi = mid } else { lo = mid + 1 }
         }
         return lo
     }
@@ -55,7 +77,7 @@ struct TableRegion<Row: Sendable>: Sendable {
     func get(column: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
         guard let c = columns.first(where: { $0.object.subID == column.subID }) else { return .noSuchObject }
         let i = firstRow(after: instance) - 1
-        guard i >= 0, indexes[i].elementsEqual(instance), let v = c.value(rows[i]) else { return .noSuchInstance }
+        guard i >= 0, key(i).elementsEqual(instance), let v = c.value(rows[i]) else { return .noSuchInstance }
         return .value(v)
     }
 
@@ -77,7 +99,7 @@ struct TableRegion<Row: Sendable>: Sendable {
         while column < columns.count {
             let c = columns[column]
             while row < rows.count {
-                if let v = c.value(rows[row]) { return (entry + [c.object.subID] + indexes[row], v) }
+                if let v = c.value(rows[row]) { return (entry + [c.object.subID] + key(row), v) }
                 row += 1
             }
             column += 1
@@ -119,12 +141,11 @@ public struct MIBView: Sendable {
     private let remoteAddresses: TableRegion<RemoteAddress>
     private let listeners: TableRegion<Listener>
 
-    public let snapshot: Snapshot
     /// Endpoint rows: the kernel's endpoints and the agent's pending rows, by id.
     public let endpointRows: [UInt8: EndpointRow]
 
+    /// Builds the view; it keeps what it serves, not the snapshot.
     public init(snapshot: Snapshot, pendingEndpoints: [EndpointRow] = []) {
-        self.snapshot = snapshot
         var rows: [UInt8: EndpointRow] = [:]
         for e in snapshot.endpoints ?? [] { rows[e.id] = EndpointRow(e) }
         for p in pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
@@ -136,18 +157,22 @@ public struct MIBView: Sendable {
             Bindings.scalar($0, snapshot: snapshot, endpointNextID: nextID)
         })
         counters = TableRegion(table: MPTCPMIB.CounterTable.table, columns: Bindings.counterColumns,
-                               rows: snapshot.counters?.all ?? [], index: { IndexEncoding.string($0.name) })
+                               rows: snapshot.counters?.all ?? [], index: { IndexEncoding.append(string: $0.name, to: &$1) })
         connections = TableRegion(table: MPTCPMIB.ConnectionTable.table, columns: Bindings.connectionColumns,
-                                  rows: snapshot.connections, index: { [$0.token] })
+                                  rows: snapshot.connections, index: { $1.append($0.token) })
         subflows = TableRegion(table: MPTCPMIB.SubflowTable.table, columns: Bindings.subflowColumns,
                                rows: snapshot.subflows,
-                               index: { [$0.token] + IndexEncoding.inet($0.local) + IndexEncoding.inet($0.remote) })
+                               index: { row, out in
+                                   out.append(row.token)
+                                   IndexEncoding.append(row.local, to: &out)
+                                   IndexEncoding.append(row.remote, to: &out)
+                               })
         endpoints = TableRegion(table: MPTCPMIB.EndpointTable.table, columns: Bindings.endpointColumns,
-                                rows: Array(rows.values), index: { [UInt32($0.id)] })
+                                rows: Array(rows.values), index: { $1.append(UInt32($0.id)) })
         remoteAddresses = TableRegion(table: MPTCPMIB.RemoteAddressTable.table, columns: Bindings.remoteAddressColumns,
-                                      rows: snapshot.remoteAddresses, index: { [$0.token, UInt32($0.id)] })
+                                      rows: snapshot.remoteAddresses, index: { $1 += [$0.token, UInt32($0.id)] })
         listeners = TableRegion(table: MPTCPMIB.ListenerTable.table, columns: Bindings.listenerColumns,
-                                rows: snapshot.listeners, index: { IndexEncoding.inet($0.local) })
+                                rows: snapshot.listeners, index: { IndexEncoding.append($0.local, to: &$1) })
     }
 
     public func get(_ oid: OID) -> Lookup {

@@ -42,19 +42,19 @@ public enum MIBValue: Sendable, Hashable {
 
 /// Encodings of index values into OID sub-identifiers (RFC 2578 section 7.7, RFC 4001).
 public enum IndexEncoding {
-    /// InetAddressType followed by the length-prefixed InetAddress (not IMPLIED).
-    public static func inet(_ address: IPAddress) -> OID {
-        [UInt32(address.family.rawValue), UInt32(address.family.byteCount)] + address.bytes.map(UInt32.init)
-    }
-
-    public static func inet(_ endpoint: SocketAddress) -> OID {
-        inet(endpoint.address) + [UInt32(endpoint.port)]
+    /// InetAddressType, the length-prefixed InetAddress (not IMPLIED), then the port.
+    public static func append(_ endpoint: SocketAddress, to oid: inout OID) {
+        let a = endpoint.address
+        oid.append(UInt32(a.family.rawValue))
+        oid.append(UInt32(a.family.byteCount))
+        for b in a.bytes { oid.append(UInt32(b)) }
+        oid.append(UInt32(endpoint.port))
     }
 
     /// A length-prefixed OCTET STRING (not IMPLIED).
-    public static func string(_ s: String) -> OID {
-        let bytes = Array(s.utf8)
-        return [UInt32(bytes.count)] + bytes.map(UInt32.init)
+    public static func append(string s: String, to oid: inout OID) {
+        oid.append(UInt32(s.utf8.count))
+        for b in s.utf8 { oid.append(UInt32(b)) }
     }
 }
 

@@ -48,6 +48,12 @@ struct MPTCPAgentX: ParsableCommand {
     @Option(help: "Serve N synthetic connections (3 subflows each) from memory instead of the kernel (benchmarks).")
     var synthetic: Int?
 
+    @Flag(help: "Read the kernel once as the agent would, print what was found and the time taken, and exit.")
+    var check = false
+
+    @Option(help: "With --check: read this many times.")
+    var `repeat` = 1
+
     /// The configuration file, then the command line.
     func loadConfiguration() throws -> AgentConfiguration {
         var c = AgentConfiguration()
@@ -70,6 +76,11 @@ struct MPTCPAgentX: ParsableCommand {
     }
 
     func run() throws {
+        if check {
+            let status = SnapshotCheck.run(repeat: `repeat`)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let configuration: AgentConfiguration
         do {
             configuration = try loadConfiguration()

@@ -73,20 +73,25 @@ func say(_ line: String) {
 }
 
 /// poll(2) over many sockets (Glibc's module map has no epoll). Closed sockets are
-/// dropped from the set with `remove`.
+/// dropped from the set with `remove`. The methods stay out of line: inlined into a
+/// caller that holds the Poller on its stack, Swift 6.3's optimised build merged their
+/// access scopes across the event loop and aborted with "simultaneous accesses".
 final class Poller {
     private var fds: [pollfd] = []
     private var slot: [Int32: Int] = [:]
 
+    @inline(never)
     func add(_ socket: Int32, events: Int16) {
         slot[socket] = fds.count
         fds.append(pollfd(fd: socket, events: events, revents: 0))
     }
 
+    @inline(never)
     func modify(_ socket: Int32, events: Int16) {
         if let i = slot[socket] { fds[i].events = events }
     }
 
+    @inline(never)
     func remove(_ socket: Int32) {
         guard let i = slot.removeValue(forKey: socket) else { return }
         let last = fds.removeLast()
@@ -96,10 +101,12 @@ final class Poller {
         }
     }
 
+    /// Calls `handle` for each ready socket; `handle` may add and remove sockets.
+    @inline(never)
     func wait(timeoutMs: Int32, _ handle: (Int32) -> Void) {
-        guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0 else { return }
-        let ready = fds.filter { $0.revents != 0 }.map(\.fd)
-        ready.forEach(handle)
+        let count = nfds_t(fds.count)
+        guard poll(&fds, count, timeoutMs) > 0 else { return }
+        fds.filter { $0.revents != 0 }.map(\.fd).forEach(handle)
     }
 }
 

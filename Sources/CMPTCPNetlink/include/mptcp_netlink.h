@@ -187,15 +187,14 @@ struct mptcp_nl_event {
     uint32_t timeout, reset_reason, reset_flags;
 };
 
-/* ---- Growable arrays filled by the dumps (free with mptcp_nl_array_free) ------------ */
+/* ---- Record callbacks: each record is handed over as it is parsed -------------------
+ * A callback returns 0 to continue or a negative errno to fail the call (the rest of the
+ * reply is still drained). Records are only valid during the callback. */
 
-struct mptcp_nl_array {
-    void *items;
-    size_t count, capacity, item_size;
-};
-
-void mptcp_nl_array_init(struct mptcp_nl_array *a, size_t item_size);
-void mptcp_nl_array_free(struct mptcp_nl_array *a);
+typedef int (*mptcp_nl_connection_cb)(const struct mptcp_nl_connection *record, void *context);
+typedef int (*mptcp_nl_subflow_cb)(const struct mptcp_nl_subflow *record, void *context);
+typedef int (*mptcp_nl_endpoint_cb)(const struct mptcp_nl_endpoint *record, void *context);
+typedef int (*mptcp_nl_event_cb)(const struct mptcp_nl_event *record, void *context);
 
 /* ---- Netlink handle ----------------------------------------------------------------- */
 
@@ -211,20 +210,22 @@ int mptcp_nl_fd(const mptcp_nl *nl);
 /* Extack text of the last kernel refusal on this handle ("" if none). */
 const char *mptcp_nl_error_message(const mptcp_nl *nl);
 
-/* ---- sock_diag dumps (append to arrays; one request per family) --------------------- */
+/* ---- sock_diag dumps (one request per family) --------------------------------------- */
 
-/* MPTCP sockets of `family` (AF_INET/AF_INET6) whose TCP state bit is in `states`. */
-int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states,
-                              struct mptcp_nl_array *out /* of mptcp_nl_connection */);
-/* TCP sockets of `family` in `states`; keeps only those whose ULP is "mptcp". */
-int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states,
-                           struct mptcp_nl_array *out /* of mptcp_nl_subflow */);
+/* MPTCP sockets of `family` (AF_INET/AF_INET6) whose TCP state bit is in `states`.
+ * -EINTR: the kernel flagged the dump as interrupted; records already delivered may be
+ * inconsistent and the caller should dump again. */
+int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_connection_cb cb,
+                              void *context);
+/* TCP sockets of `family` in `states` whose ULP is "mptcp". */
+int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_subflow_cb cb,
+                           void *context);
 
 /* ---- mptcp_pm commands -------------------------------------------------------------- */
 
 int mptcp_nl_pm_family_id(const mptcp_nl *nl);
 int mptcp_nl_pm_events_group(const mptcp_nl *nl);
-int mptcp_nl_dump_endpoints(mptcp_nl *nl, struct mptcp_nl_array *out /* of mptcp_nl_endpoint */);
+int mptcp_nl_dump_endpoints(mptcp_nl *nl, mptcp_nl_endpoint_cb cb, void *context);
 int mptcp_nl_get_limits(mptcp_nl *nl, uint32_t *subflows, uint32_t *add_addr_accepted);
 /* Negative value: leave that limit unchanged. */
 int mptcp_nl_set_limits(mptcp_nl *nl, int64_t subflows, int64_t add_addr_accepted);
@@ -238,9 +239,9 @@ int mptcp_nl_set_endpoint_flags(mptcp_nl *nl, uint8_t id, uint32_t flags);
 /* Joins the mptcp_pm_events group and makes the socket non-blocking (-EPERM without
  * CAP_NET_ADMIN). Poll mptcp_nl_fd() for readability, then drain with read_events. */
 int mptcp_nl_subscribe_events(mptcp_nl *nl);
-/* Reads every pending datagram and appends decoded events. Returns the number of
- * events appended, or -ENOBUFS if the kernel dropped events (the caller resyncs). */
-int mptcp_nl_read_events(mptcp_nl *nl, struct mptcp_nl_array *out /* of mptcp_nl_event */);
+/* Reads every pending datagram and hands each decoded event to `cb` (malformed events
+ * are skipped). Returns the number of events, or -ENOBUFS if the kernel dropped some. */
+int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context);
 
 /* ---- Parsers (exposed for tests: one netlink message in, one record out) ------------ */
 

@@ -1,0 +1,246 @@
+import CNetSNMP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why an SNMP exchange failed.
+public enum SNMPError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Options net-snmp refused (its message).
+    case usage(String)
+    /// No response within timeout x (retries + 1).
+    case timeout(target: String)
+    /// The target could not be reached or resolved (net-snmp's message).
+    case transport(String)
+    /// SNMPv3: wrong user, passphrase or security level (net-snmp's message).
+    case authentication(String)
+    /// The agent answered with an error status, at varbind `index` (1-based; 0: none).
+    case response(ErrorStatus, index: Int)
+
+    public var description: String {
+        switch self {
+        case .usage(let m): return m
+        case .timeout(let t): return "timeout: no response from \(t)"
+        case .transport(let m): return m
+        case .authentication(let m): return "authentication failure: \(m)"
+        case .response(let s, let i): return i > 0 ? "\(s) (varbind \(i))" : "\(s)"
+        }
+    }
+}
+
+/// How to reach an agent: net-snmp's own options, passed through its argument parser so
+/// that `snmp.conf` defaults (defVersion, defCommunity, defSecurityName, ...) apply as
+/// they do for snmpget.
+public struct SessionOptions: Sendable, Equatable {
+    public var version: String?  // "1", "2c", "3"
+    public var community: String?
+    public var user: String?
+    public var securityLevel: String?  // noAuthNoPriv, authNoPriv, authPriv
+    public var authProtocol: String?  // MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512
+    public var authPassphrase: String?
+    public var privProtocol: String?  // DES, AES, AES-192, AES-256
+    public var privPassphrase: String?
+    public var timeout: Double?  // seconds
+    public var retries: Int?
+
+    public init() {}
+
+    /// net-snmp command-line arguments for these options and `target`.
+    public func arguments(target: String) -> [String] {
+        var a: [String] = []
+        func add(_ flag: String, _ v: String?) { if let v { a += [flag, v] } }
+        add("-v", version)
+        add("-c", community)
+        add("-u", user)
+        add("-l", securityLevel)
+        add("-a", authProtocol)
+        add("-A", authPassphrase)
+        add("-x", privProtocol)
+        add("-X", privPassphrase)
+        add("-t", timeout.map { "\($0)" })
+        add("-r", retries.map { "\($0)" })
+        return a + [target]
+    }
+}
+
+/// One SNMP session (net-snmp's single-session API). Not thread-safe.
+public final class SNMPSession {
+    private let handle: UnsafeMutableRawPointer
+    public let target: String
+    public let version: Int
+
+    public init(target: String, options: SessionOptions) throws {
+        self.target = target
+        // The client needs no MIB files: it knows MPTCP-MIB by itself.
+        setenv("MIBS", "", 0)
+        var session = netsnmp_session()
+        let argv = ["mptcp-mib"] + options.arguments(target: target)
+        var cargs = argv.map { strdup($0) }
+        defer { cargs.forEach { free($0) } }
+        let captured = StderrCapture()
+        let rc = cargs.withUnsafeMutableBufferPointer {
+            netsnmp_parse_args(Int32(argv.count), $0.baseAddress, &session, "", nil, Int32(NETSNMP_PARSE_ARGS_NOLOGGING))
+        }
+        let message = captured.finish()
+        guard rc >= 0 else {
+            throw SNMPError.usage(message.isEmpty ? "invalid SNMP options" : message)
+        }
+        version = session.version
+        guard let h = snmp_sess_open(&session) else {
+            var lib: Int32 = 0, sys: Int32 = 0
+            var text: UnsafeMutablePointer<CChar>?
+            snmp_error(&session, &lib, &sys, &text)
+            let m = text.map { String(cString: $0) } ?? "cannot open a session to \(target)"
+            free(text)
+            throw SNMPError.transport(m)
+        }
+        handle = h
+    }
+
+    deinit { snmp_sess_close(handle) }
+
+    public func get(_ oids: [ObjectID]) throws -> [VarBind] {
+        try request(CNETSNMP_MSG_GET, oids)
+    }
+
+    public func getNext(_ oids: [ObjectID]) throws -> [VarBind] {
+        try request(CNETSNMP_MSG_GETNEXT, oids)
+    }
+
+    public func getBulk(_ oids: [ObjectID], nonRepeaters: Int = 0, maxRepetitions: Int) throws -> [VarBind] {
+        try request(CNETSNMP_MSG_GETBULK, oids) { pdu in
+            pdu.pointee.errstat = nonRepeaters  // non-repeaters travel in errstat
+            pdu.pointee.errindex = maxRepetitions  // max-repetitions in errindex
+        }
+    }
+
+    /// Sets every varbind in one PDU.
+    public func set(_ varbinds: [VarBind]) throws -> [VarBind] {
+        guard let pdu = snmp_pdu_create(CNETSNMP_MSG_SET) else { throw SNMPError.transport("out of memory") }
+        for vb in varbinds { add(vb, to: pdu) }
+        return try exchange(pdu)
+    }
+
+    /// Every instance under `root`, in order: GETBULK with `repetitions` on v2c/v3,
+    /// GETNEXT on v1 (or when `repetitions` is 0).
+    public func walk(_ root: ObjectID, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
+        var current = root
+        while true {
+            let batch = version == SNMP_VERSION_1 || repetitions == 0
+                ? try getNext([current]) : try getBulk([current], maxRepetitions: repetitions)
+            guard !batch.isEmpty else { return }
+            for vb in batch {
+                if vb.value == .endOfMibView || !vb.oid.starts(with: root) { return }
+                guard Self.less(current, vb.oid) else {
+                    throw SNMPError.transport("\(target) returned \(vb.oid.map(String.init).joined(separator: ".")) after "
+                        + "\(current.map(String.init).joined(separator: ".")): OID not increasing")
+                }
+                try body(vb)
+                current = vb.oid
+            }
+        }
+    }
+
+    static func less(_ a: ObjectID, _ b: ObjectID) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return x < y }
+        return a.count < b.count
+    }
+
+    private func request(_ type: Int32, _ oids: [ObjectID],
+                         _ prepare: (UnsafeMutablePointer<netsnmp_pdu>) -> Void = { _ in }) throws -> [VarBind] {
+        guard let pdu = snmp_pdu_create(type) else { throw SNMPError.transport("out of memory") }
+        prepare(pdu)
+        for o in oids {
+            let wide = o.map { CNetSNMP.oid($0) }
+            _ = wide.withUnsafeBufferPointer { snmp_add_null_var(pdu, $0.baseAddress, $0.count) }
+        }
+        return try exchange(pdu)
+    }
+
+    private func add(_ vb: VarBind, to pdu: UnsafeMutablePointer<netsnmp_pdu>) {
+        let name = vb.oid.map { CNetSNMP.oid($0) }
+        func put(_ type: u_char, _ bytes: UnsafeRawBufferPointer) {
+            _ = name.withUnsafeBufferPointer {
+                snmp_pdu_add_variable(pdu, $0.baseAddress, $0.count, type, bytes.baseAddress, bytes.count)
+            }
+        }
+        switch vb.value {
+        case .integer(let v): withUnsafeBytes(of: Int(v)) { put(u_char(ASN_INTEGER), $0) }
+        case .unsigned(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_GAUGE, $0) }
+        case .counter32(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_COUNTER, $0) }
+        case .timeticks(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_TIMETICKS, $0) }
+        case .counter64(let v):
+            withUnsafeBytes(of: counter64(high: UInt(v >> 32), low: UInt(v & 0xffff_ffff))) { put(CNETSNMP_ASN_COUNTER64, $0) }
+        case .octets(let b): b.withUnsafeBytes { put(u_char(ASN_OCTET_STR), $0) }
+        case .ipAddress(let b): b.withUnsafeBytes { put(CNETSNMP_ASN_IPADDRESS, $0) }
+        case .objectID(let o): o.map { CNetSNMP.oid($0) }.withUnsafeBytes { put(u_char(ASN_OBJECT_ID), $0) }
+        case .null, .noSuchObject, .noSuchInstance, .endOfMibView: put(u_char(ASN_NULL), UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    /// Sends `pdu` (consumed) and returns the response's varbinds.
+    private func exchange(_ pdu: UnsafeMutablePointer<netsnmp_pdu>) throws -> [VarBind] {
+        var response: UnsafeMutablePointer<netsnmp_pdu>?
+        let status = snmp_sess_synch_response(handle, pdu, &response)
+        defer { if let response { snmp_free_pdu(response) } }
+        switch status {
+        case STAT_SUCCESS:
+            guard let r = response else { throw SNMPError.transport("empty response from \(target)") }
+            if r.pointee.errstat != SNMP_ERR_NOERROR {
+                throw SNMPError.response(ErrorStatus(rawValue: r.pointee.errstat) ?? .genErr, index: r.pointee.errindex)
+            }
+            var out: [VarBind] = []
+            var v = r.pointee.variables
+            while let cur = v {
+                out.append(VarBind(cur))
+                v = cur.pointee.next_variable
+            }
+            return out
+        case STAT_TIMEOUT:
+            throw SNMPError.timeout(target: target)
+        default:
+            var lib: Int32 = 0, sys: Int32 = 0
+            var text: UnsafeMutablePointer<CChar>?
+            snmp_sess_error(handle, &lib, &sys, &text)
+            let m = text.map { String(cString: $0) } ?? "SNMP error \(lib)"
+            free(text)
+            switch lib {
+            case SNMPERR_AUTHENTICATION_FAILURE, SNMPERR_UNKNOWN_USER_NAME, SNMPERR_UNSUPPORTED_SEC_LEVEL,
+                 SNMPERR_USM_AUTHENTICATIONFAILURE, SNMPERR_USM_UNKNOWNSECURITYNAME, SNMPERR_USM_UNSUPPORTEDSECURITYLEVEL,
+                 SNMPERR_DECRYPTION_ERR, SNMPERR_USM_DECRYPTIONERROR:
+                throw SNMPError.authentication(m)
+            case SNMPERR_TIMEOUT:
+                throw SNMPError.timeout(target: target)
+            default:
+                throw SNMPError.transport(m)
+            }
+        }
+    }
+}
+
+/// Captures what net-snmp's argument parser prints on stderr, to report it as one error.
+final class StderrCapture {
+    private var saved: Int32
+    private var path: String
+
+    init() {
+        var template = Array("/tmp/mptcp-mib-args-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        saved = dup(2)
+        dup2(fd, 2)
+        close(fd)
+    }
+
+    func finish() -> String {
+        dup2(saved, 2)
+        close(saved)
+        defer { unlink(path) }
+        guard let f = fopen(path, "r") else { return "" }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").joined(separator: "; ")
+    }
+}

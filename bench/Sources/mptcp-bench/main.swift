@@ -1,0 +1,53 @@
+// Benchmark probes that need an in-process SNMP client (a process per request would
+// measure process start-up, not the agent).
+import ArgumentParser
+import SNMPClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+@main
+struct MPTCPBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mptcp-bench", abstract: "Benchmark probes for mptcp-agentx.", subcommands: [Latency.self])
+}
+
+struct Latency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "GET one OID repeatedly (SNMPv2c) and print latency percentiles in milliseconds.")
+
+    @Option(help: "Agent, e.g. 127.0.0.1:16161.") var target: String
+    @Option(help: "Dotted OID to GET.") var oid: String
+    @Option(help: "Seconds to run.") var duration = 10.0
+    @Option(help: "Pause between GETs, milliseconds.") var intervalMs = 5.0
+
+    func run() throws {
+        var options = SessionOptions()
+        options.version = "2c"
+        options.community = "public"
+        options.timeout = 2
+        options.retries = 0
+        let session = try SNMPSession(target: target, options: options)
+        let name = oid.split(separator: ".").compactMap { UInt32($0) }
+        var samples: [Double] = []
+        var failures = 0
+        let end = now() + duration
+        while now() < end {
+            let t0 = now()
+            do { _ = try session.get([name]) } catch { failures += 1 }
+            samples.append((now() - t0) * 1000)
+            usleep(UInt32(intervalMs * 1000))
+        }
+        samples.sort()
+        func pct(_ p: Double) -> Double { samples.isEmpty ? 0 : samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        func f(_ v: Double) -> String { "\((v * 100).rounded() / 100)" }
+        print("gets \(samples.count) failures \(failures) p50-ms \(f(pct(0.5))) p99-ms \(f(pct(0.99))) max-ms \(f(samples.last ?? 0))")
+    }
+}
