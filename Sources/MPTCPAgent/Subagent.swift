@@ -34,7 +34,9 @@ public final class Subagent {
         self.reload = reload
         self.logger = logger
         if let n = configuration.synthetic {
-            cache = ViewCache(fixed: MIBView(snapshot: .synthetic(connections: n)), logger: logger)
+            let snapshot = Snapshot.synthetic(connections: n)
+            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { SyntheticSource(snapshot: snapshot) },
+                                  logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
             cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() }, logger: logger)

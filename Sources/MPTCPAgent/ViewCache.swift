@@ -1,9 +1,12 @@
-import Foundation
 import Logging
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Hands out one MIB view per request PDU. A view is reused for `ttl` seconds; after
 /// that the next request starts a refresh on a background thread and keeps being
@@ -16,37 +19,30 @@ public final class ViewCache: @unchecked Sendable {
         let takenAt: Double
     }
 
-    /// Thread-local sources of snapshots: each reading thread owns its netlink sockets.
-    public typealias ReaderFactory = @Sendable () throws -> SnapshotReader
+    /// Opens a snapshot source for the calling thread (each reading thread owns its
+    /// netlink sockets).
+    public typealias ReaderFactory = @Sendable () throws -> any SnapshotSource
 
     public private(set) var ttl: Double
-    private let condition = NSCondition()
+    private let condition = Monitor()
     private var entry: Entry?  // guarded by condition
     private var refreshWanted = false  // guarded by condition
     private var stopped = false  // guarded by condition
-    private let foreground: SnapshotReader?
-    private let makeReader: ReaderFactory?
+    private let foreground: any SnapshotSource
+    private let makeReader: ReaderFactory
     private let announcements = Mutex(AnnouncementTracker())
     private let pendingEndpoints = Mutex<[EndpointRow]>([])
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
-    private var refresher: Thread?
+    private var refresherStarted = false
 
-    /// A cache over the live kernel; `makeReader` opens a reader for each thread.
+    /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
+    /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
     public init(ttl: Double, makeReader: @escaping ReaderFactory, logger: Logger) throws {
         self.ttl = ttl
         self.makeReader = makeReader
         foreground = try makeReader()
         self.logger = logger
-    }
-
-    /// A cache that always serves `view` (synthetic mode: no kernel access).
-    public init(fixed view: MIBView, logger: Logger) {
-        ttl = .infinity
-        makeReader = nil
-        foreground = nil
-        self.logger = logger
-        entry = Entry(view: view, takenAt: Self.now())
     }
 
     static func now() -> Double {
@@ -61,7 +57,7 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         if let e = entry {
             let age = now - e.takenAt
-            if age < ttl || foreground == nil {
+            if age < ttl {
                 condition.unlock()
                 return e.view
             }
@@ -74,7 +70,7 @@ public final class ViewCache: @unchecked Sendable {
             }
         }
         condition.unlock()
-        return refresh(with: foreground!)
+        return refresh(with: foreground)
     }
 
     /// Forgets the current view: the next request reads the kernel (after a SET).
@@ -86,7 +82,7 @@ public final class ViewCache: @unchecked Sendable {
 
     public func setTTL(_ ttl: Double) {
         condition.lock()
-        if foreground != nil { self.ttl = ttl }
+        self.ttl = ttl
         condition.unlock()
     }
 
@@ -109,7 +105,7 @@ public final class ViewCache: @unchecked Sendable {
 
     /// Reads the kernel with `reader` and installs the view unless a newer one won.
     @discardableResult
-    private func refresh(with reader: SnapshotReader) -> MIBView {
+    private func refresh(with reader: any SnapshotSource) -> MIBView {
         let started = Self.now()
         let known = announcements.withLock { $0.announcements }
         let snapshot = reader.read(announcements: known)
@@ -118,24 +114,25 @@ public final class ViewCache: @unchecked Sendable {
         }
         let live = Set(snapshot.connections.map(\.token))
         announcements.withLock { $0.retain(tokens: live) }
-        let view = MIBView(snapshot: snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })
+        let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
+        // Consumed: the view frees each table's snapshot rows once it has sorted them.
+        let view = MIBView(snapshot: consume snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })
         condition.lock()
         if entry.map({ started > $0.takenAt }) ?? true { entry = Entry(view: view, takenAt: started) }
         condition.unlock()
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
         HeapTuning.returnFreeMemory()
-        logger.debug("snapshot", metadata: ["connections": "\(snapshot.connections.count)",
-                                            "subflows": "\(snapshot.subflows.count)",
-                                            "seconds": "\(Self.now() - started)"])
+        logger.debug("snapshot: \(counts) in \(Self.now() - started) s")
         return view
     }
 
     /// Starts the background refresher on first need (condition held).
     private func startRefresher() {
-        guard refresher == nil, let makeReader else { return }
-        let thread = Thread { [unowned self] in
-            let reader: SnapshotReader
+        guard !refresherStarted else { return }
+        refresherStarted = true
+        startThread { [unowned self] in
+            let reader: any SnapshotSource
             do { reader = try makeReader() } catch {
                 logger.error("background snapshot reader: \(error)")
                 return
@@ -152,10 +149,20 @@ public final class ViewCache: @unchecked Sendable {
                 refresh(with: reader)
             }
         }
-        thread.name = "snapshot-refresher"
-        thread.start()
-        refresher = thread
     }
+}
+
+/// Where snapshots come from: the kernel (`SnapshotReader`) or memory.
+public protocol SnapshotSource {
+    func read(announcements: [Announcement]) -> Snapshot
+}
+
+extension SnapshotReader: SnapshotSource {}
+
+/// Synthetic mode: the same snapshot every time, no kernel access.
+struct SyntheticSource: SnapshotSource {
+    let snapshot: Snapshot
+    func read(announcements: [Announcement]) -> Snapshot { snapshot }
 }
 
 /// Lets a given message through at most once per interval.
@@ -172,5 +179,46 @@ final class RateLimiter: @unchecked Sendable {
             $0[key] = now
             return true
         }
+    }
+}
+
+/// A pthread mutex with a condition variable (Foundation's NSCondition would pull in
+/// several megabytes of libraries for this one use).
+final class Monitor: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(cond, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        pthread_mutex_destroy(mutex)
+        cond.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Waits for `signal()`; the mutex must be held.
+    func wait() { pthread_cond_wait(cond, mutex) }
+    func signal() { pthread_cond_signal(cond) }
+}
+
+/// Runs `body` on a new detached thread.
+func startThread(_ body: @escaping () -> Void) {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    var thread = pthread_t()
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    if pthread_create(&thread, nil, { arg in
+        let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+        box.body()
+        return nil
+    }, box) == 0 {
+        pthread_detach(thread)
+    } else {
+        Unmanaged<Box>.fromOpaque(box).release()
     }
 }

@@ -20,22 +20,31 @@ public final class SockDiag {
 
     deinit { mptcp_nl_close(handle) }
 
+    /// Sizes of the previous dumps: arrays are reserved from them instead of growing by
+    /// doubling, which at 30,000 subflows would briefly hold twice the memory.
+    private var lastConnections = 0
+    private var lastSubflows = 0
+
     /// MPTCP sockets in connected states, and listeners merged by address and port.
     public func connectionsAndListeners() throws -> (connections: [Connection], listeners: [Listener]) {
-        var found = Found()
-        try dump(operation: "dump MPTCP sockets", into: &found) { nl, family, ctx in
+        let found = try dump(operation: "dump MPTCP sockets", fresh: { Found(reserve: lastConnections) }) { nl, family, ctx in
             mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { record, ctx in
                 ctx!.assumingMemoryBound(to: Found.self).pointee.add(record!.pointee)
                 return 0
             }, ctx)
         }
+        lastConnections = found.connections.count
         return (found.connections, found.listeners.values.sorted { $0.local < $1.local })
     }
 
     /// TCP sockets in connected states whose ULP is mptcp and that carry MPTCP info.
     public func subflows() throws -> [Subflow] {
-        var subflows: [Subflow] = []
-        try dump(operation: "dump TCP subflows", into: &subflows) { nl, family, ctx in
+        let fresh = { [lastSubflows] () -> [Subflow] in
+            var a: [Subflow] = []
+            a.reserveCapacity(lastSubflows + lastSubflows / 8)
+            return a
+        }
+        let subflows = try dump(operation: "dump TCP subflows", fresh: fresh) { nl, family, ctx in
             mptcp_nl_dump_subflows(nl, family, TCPState.connected, { record, ctx in
                 let r = record!.pointee
                 if r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0, let state = TCPState(rawValue: r.sock.state) {
@@ -44,59 +53,51 @@ public final class SockDiag {
                 return 0
             }, ctx)
         }
+        lastSubflows = subflows.count
         return subflows
     }
 
     /// What a dump of MPTCP sockets found.
-    struct Found: DumpResult {
+    struct Found {
         var connections: [Connection] = []
         var listeners: [SocketAddress: Listener] = [:]
 
-        mutating func merge(_ other: Found) {
-            connections += other.connections
-            other.listeners.values.forEach { absorb($0) }
-        }
-
-        /// Sockets listening on one address and port are one listener.
-        mutating func absorb(_ l: Listener) {
-            guard var mine = listeners[l.local] else {
-                listeners[l.local] = l
-                return
-            }
-            mine.acceptQueue += l.acceptQueue
-            mine.backlog += l.backlog
-            mine.sockets += l.sockets
-            listeners[l.local] = mine
-        }
+        init(reserve: Int) { connections.reserveCapacity(reserve + reserve / 8) }
 
         mutating func add(_ r: mptcp_nl_connection) {
             guard let state = TCPState(rawValue: r.sock.state) else { return }
             if state == .listen {
-                absorb(Listener(local: SockDiag.local(r.sock), acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue))
+                let l = Listener(local: SockDiag.local(r.sock), acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue)
+                // Sockets listening on one address and port (SO_REUSEPORT) are one listener.
+                guard var mine = listeners[l.local] else {
+                    listeners[l.local] = l
+                    return
+                }
+                mine.acceptQueue += l.acceptQueue
+                mine.backlog += l.backlog
+                mine.sockets += 1
+                listeners[l.local] = mine
             } else if r.info_len > 0 {
                 connections.append(SockDiag.connection(r, state: state))
             }
         }
     }
 
-    /// Runs `body` for IPv4 then IPv6, each into a fresh result merged on success, and
-    /// once more if the kernel reports the dump as interrupted.
-    private func dump<Result: DumpResult>(operation: String, into result: inout Result,
-                                          _ body: (OpaquePointer, UInt8, UnsafeMutableRawPointer) -> Int32) throws {
-        for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
-            var ret: Int32 = 0
-            var part = Result()
-            for _ in 0..<2 {
-                part = Result()
-                ret = withUnsafeMutablePointer(to: &part) { body(handle, family, UnsafeMutableRawPointer($0)) }
-                if ret != -EINTR { break }
+    /// Dumps IPv4 then IPv6 into one result; starts over once if the kernel reports the
+    /// dump as interrupted (records delivered until then may be inconsistent).
+    private func dump<Result>(operation: String, fresh: () -> Result,
+                              _ body: (OpaquePointer, UInt8, UnsafeMutableRawPointer) -> Int32) throws -> Result {
+        var ret: Int32 = 0
+        for _ in 0..<2 {
+            var result = fresh()
+            for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
+                ret = withUnsafeMutablePointer(to: &result) { body(handle, family, UnsafeMutableRawPointer($0)) }
+                if ret < 0 { break }
             }
-            if ret < 0 {
-                throw KernelError.fromShim(ret, operation: operation,
-                                           message: String(cString: mptcp_nl_error_message(handle)))
-            }
-            result.merge(part)
+            if ret >= 0 { return result }
+            if ret != -EINTR { break }
         }
+        throw KernelError.fromShim(ret, operation: operation, message: String(cString: mptcp_nl_error_message(handle)))
     }
 
     static func family(_ af: UInt8) -> IPAddress.Family { af == UInt8(AF_INET6) ? .ipv6 : .ipv4 }
@@ -184,14 +185,4 @@ public final class SockDiag {
         if sent(\mptcp_nl_tcp_info.bytes_sent, within: n) { s.bytesSent = t.bytes_sent }
         return s
     }
-}
-
-/// The result of a dump per address family, merged across families.
-protocol DumpResult {
-    init()
-    mutating func merge(_ other: Self)
-}
-
-extension Array: DumpResult {
-    mutating func merge(_ other: [Element]) { self += other }
 }

@@ -144,8 +144,10 @@ public struct MIBView: Sendable {
     /// Endpoint rows: the kernel's endpoints and the agent's pending rows, by id.
     public let endpointRows: [UInt8: EndpointRow]
 
-    /// Builds the view; it keeps what it serves, not the snapshot.
-    public init(snapshot: Snapshot, pendingEndpoints: [EndpointRow] = []) {
+    /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
+    /// taken out of the snapshot as the table is built, so a snapshot passed with
+    /// `consume` is freed table by table rather than held until the end.
+    public init(snapshot: consuming Snapshot, pendingEndpoints: [EndpointRow] = []) {
         var rows: [UInt8: EndpointRow] = [:]
         for e in snapshot.endpoints ?? [] { rows[e.id] = EndpointRow(e) }
         for p in pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
@@ -157,11 +159,11 @@ public struct MIBView: Sendable {
             Bindings.scalar($0, snapshot: snapshot, endpointNextID: nextID)
         })
         counters = TableRegion(table: MPTCPMIB.CounterTable.table, columns: Bindings.counterColumns,
-                               rows: snapshot.counters?.all ?? [], index: { IndexEncoding.append(string: $0.name, to: &$1) })
+                               rows: snapshot.takeCounters(), index: { IndexEncoding.append(string: $0.name, to: &$1) })
         connections = TableRegion(table: MPTCPMIB.ConnectionTable.table, columns: Bindings.connectionColumns,
-                                  rows: snapshot.connections, index: { $1.append($0.token) })
+                                  rows: snapshot.take(\.connections), index: { $1.append($0.token) })
         subflows = TableRegion(table: MPTCPMIB.SubflowTable.table, columns: Bindings.subflowColumns,
-                               rows: snapshot.subflows,
+                               rows: snapshot.take(\.subflows),
                                index: { row, out in
                                    out.append(row.token)
                                    IndexEncoding.append(row.local, to: &out)
@@ -170,9 +172,9 @@ public struct MIBView: Sendable {
         endpoints = TableRegion(table: MPTCPMIB.EndpointTable.table, columns: Bindings.endpointColumns,
                                 rows: Array(rows.values), index: { $1.append(UInt32($0.id)) })
         remoteAddresses = TableRegion(table: MPTCPMIB.RemoteAddressTable.table, columns: Bindings.remoteAddressColumns,
-                                      rows: snapshot.remoteAddresses, index: { $1 += [$0.token, UInt32($0.id)] })
+                                      rows: snapshot.take(\.remoteAddresses), index: { $1 += [$0.token, UInt32($0.id)] })
         listeners = TableRegion(table: MPTCPMIB.ListenerTable.table, columns: Bindings.listenerColumns,
-                                rows: snapshot.listeners, index: { IndexEncoding.append($0.local, to: &$1) })
+                                rows: snapshot.take(\.listeners), index: { IndexEncoding.append($0.local, to: &$1) })
     }
 
     public func get(_ oid: OID) -> Lookup {

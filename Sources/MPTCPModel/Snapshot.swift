@@ -32,3 +32,19 @@ public struct Snapshot: Sendable {
         self.failures = failures
     }
 }
+
+extension Snapshot {
+    /// Moves a table out of the snapshot, leaving it empty, so its storage can be freed
+    /// as soon as the taker is done with it.
+    public mutating func take<Row>(_ table: WritableKeyPath<Snapshot, [Row]>) -> [Row] {
+        let rows = self[keyPath: table]
+        self[keyPath: table] = []
+        return rows
+    }
+
+    public mutating func takeCounters() -> [Counters.Counter] {
+        let all = counters?.all ?? []
+        counters = counters.map { _ in Counters([]) }
+        return all
+    }
+}

@@ -9,7 +9,8 @@ extension Snapshot {
         connections.reserveCapacity(count)
         subflows.reserveCapacity(count * subflowsPerConnection)
         for i in 0..<count {
-            let token = UInt32(truncatingIfNeeded: 0x1000_0000 &+ i &* 7919)
+            // Tokens spread over the whole 32-bit range as the kernel's random ones are.
+            let token = UInt32(truncatingIfNeeded: (UInt64(i) &+ 1) &* 0x9E37_79B9)
             let port = UInt16(10000 + i % 50000)
             let local = SocketAddress(address: IPAddress(bytes: [10, 201, 1, 1])!, port: port)
             var c = Connection(token: token, local: local, remote: SocketAddress(address: server, port: 5000),

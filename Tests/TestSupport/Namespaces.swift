@@ -155,6 +155,32 @@ public final class Lab: @unchecked Sendable {
                       name: name).waitForOutput("connected \(count) failed 0", timeout: 120)
         }
         try waitForSubflows(expected: 3 * v4 + 3 * v6 + fallback)
+        try waitUntilQuiet()
+    }
+
+    /// Waits until the client's sockets stop changing (MPTCP may re-send data at the
+    /// connection level shortly after the joins): ground truth taken before that would
+    /// race with the kernel. Only the time-since counters (`lastsnd` etc.) may move.
+    public func waitUntilQuiet(stable: Double = 2, timeout: Double = 30) throws {
+        func state() throws -> String {
+            let text = try exec(client, ["ss", "-Mni"]) + exec(client, ["ss", "-tni"])
+            return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+                .filter { !$0.hasPrefix("lastsnd:") && !$0.hasPrefix("lastrcv:") && !$0.hasPrefix("lastack:") }
+                .joined(separator: " ")
+        }
+        let deadline = Clock.now + timeout
+        var last = try state(), since = Clock.now
+        while Clock.now < deadline {
+            usleep(250_000)
+            let now = try state()
+            if now != last {
+                last = now
+                since = Clock.now
+            } else if Clock.now - since >= stable {
+                return
+            }
+        }
+        throw CommandError(description: "lab \(prefix): the sockets did not settle within \(timeout) s")
     }
 
     /// Waits until the client has `expected` MPTCP subflows (joins complete asynchronously).
