@@ -18,6 +18,7 @@ final class RequestHandler {
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
                 requests: UnsafeMutablePointer<netsnmp_request_info>?) -> Int32 {
         let list = RequestList(head: requests)
+        sets.expirePending()
         switch mode {
         case CNETSNMP_MODE_GET:
             let view = cache.view()

@@ -1,17 +1,231 @@
 import CNetSNMP
 import Logging
+import MPTCPKernel
 import MPTCPMIB
+import MPTCPModel
 
-/// SET requests (net-snmp's RESERVE1, RESERVE2, ACTION, COMMIT, FREE, UNDO phases).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SET requests through net-snmp's phases. RESERVE1 checks each varbind against the MIB
+/// (`SetChange.validate`), RESERVE2 plans the whole PDU against the kernel's current state
+/// (`SetPlan`), ACTION applies the plan step by step and rolls back what it applied if the
+/// kernel refuses a step, UNDO rolls back after a failure elsewhere in the PDU, COMMIT and
+/// FREE forget the transaction. A PDU either applies completely or leaves the kernel as
+/// it was. Under AgentX each phase arrives as its own PDU, so varbinds are matched by OID.
 final class SetEngine {
-    let logger: Logger
+    private let logger: Logger
+    private let cache: ViewCache
+    /// The path-manager handle of the agent thread (nil without MPTCP's genl family).
+    private let pm: PathManager?
+    /// Whether the process may write (CAP_NET_ADMIN); without it every SET is refused.
+    let canWrite: Bool
 
-    init(logger: Logger) { self.logger = logger }
+    private struct Transaction {
+        var changes: [SetChange]
+        var plan: SetPlan?
+        /// Steps of the plan applied and not yet undone, in the order they were applied.
+        var applied: [SetPlan.Step] = []
+    }
+    private var transaction: Transaction?
+
+    /// Rows created with createAndWait, with the time they were last changed.
+    private var pending: [UInt8: (row: EndpointRow, touched: Double)] = [:]
+    /// RFC 2579: rows left notReady or notInService are discarded after a while.
+    static let pendingLifetime: Double = 300
+
+    init(cache: ViewCache, logger: Logger, writesAllowed: Bool) {
+        self.cache = cache
+        self.logger = logger
+        pm = try? PathManager()
+        canWrite = writesAllowed && ProcFS.hasNetAdmin()
+        if !canWrite {
+            logger.warning("SETs are refused: \(writesAllowed ? "the process lacks CAP_NET_ADMIN" : "synthetic mode has no kernel to write")")
+        }
+    }
 
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, requests: RequestList) -> Int32 {
-        if mode == MODE_SET_RESERVE1 {
-            for r in requests { netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE) }
+        switch mode {
+        case MODE_SET_RESERVE1: reserve1(reqinfo, requests)
+        case MODE_SET_RESERVE2: reserve2(reqinfo, requests)
+        case MODE_SET_ACTION: action(reqinfo, requests)
+        case MODE_SET_UNDO: undo(reqinfo, requests)
+        case MODE_SET_COMMIT: commit()
+        case MODE_SET_FREE: transaction = nil
+        default: break
         }
         return SNMP_ERR_NOERROR
+    }
+
+    /// Drops createAndWait rows nobody completed in time; called on every request.
+    func expirePending() {
+        guard !pending.isEmpty else { return }
+        let now = ViewCache.now()
+        let stale = pending.filter { now - $0.value.touched > Self.pendingLifetime }.map(\.key)
+        guard !stale.isEmpty else { return }
+        for id in stale {
+            pending[id] = nil
+            logger.notice("endpoint row \(id) discarded: not activated within \(Int(Self.pendingLifetime)) s")
+        }
+        publishPending()
+    }
+
+    /// `mptcpLimitSubflows.0` for an OID of the MIB, the dotted OID otherwise.
+    static func name(_ oid: OID) -> String {
+        guard let (object, instance) = MPTCPMIB.object(containing: oid) else { return oid.dotted }
+        return instance.isEmpty ? object.name : object.name + "." + instance.map(String.init).joined(separator: ".")
+    }
+
+    private func publishPending() {
+        cache.setPendingEndpoints(pending.values.map(\.row).sorted { $0.id < $1.id })
+    }
+
+    private func refuse(_ refusal: SetRefusal, _ change: String, _ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
+                        _ request: UnsafeMutablePointer<netsnmp_request_info>?) {
+        logger.notice("SET \(change) refused: \(refusal.statusName): \(refusal.reason)")
+        if let request { netsnmp_set_request_error(reqinfo, request, refusal.status) }
+    }
+
+    /// The request of a phase that carries `change` (phases arrive as separate PDUs).
+    private func request(for oid: OID, in requests: RequestList) -> UnsafeMutablePointer<netsnmp_request_info>? {
+        requests.first { $0.pointee.requestvb?.oid == oid } ?? requests.first { _ in true }
+    }
+
+    private func reserve1(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
+        transaction = nil
+        expirePending()
+        guard canWrite else {
+            if let first = requests.first(where: { _ in true }) {
+                refuse(.noAccess("mptcp-agentx cannot write: it lacks CAP_NET_ADMIN"), Self.name(first.pointee.requestvb?.oid ?? []),
+                       reqinfo, first)
+            }
+            return
+        }
+        let settings = (try? ProcFS.settings()) ?? Settings()
+        var changes: [SetChange] = []
+        for r in requests {
+            guard let vb = r.pointee.requestvb else { continue }
+            do {
+                changes.append(try SetChange.validate(oid: vb.oid, value: vb.setValue, settings: settings))
+            } catch {
+                refuse(error, Self.name(vb.oid), reqinfo, r)
+                return
+            }
+        }
+        transaction = Transaction(changes: changes)
+    }
+
+    private func reserve2(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
+        guard var t = transaction else { return }
+        let state: KernelState
+        do {
+            guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
+            state = KernelState(settings: try ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints())
+        } catch {
+            let first = t.changes.first
+            refuse(.resourceUnavailable("cannot read the kernel's state: \(error)"), first?.name ?? "", reqinfo,
+                   first.flatMap { request(for: $0.oid, in: requests) })
+            return
+        }
+        do {
+            t.plan = try SetPlan.make(t.changes, state: state, pending: pending.mapValues(\.row), interfaceExists: { index in
+                var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE))
+                return if_indextoname(index, &name) != nil
+            })
+            transaction = t
+        } catch {
+            let change = t.changes[error.change]
+            refuse(error.refusal, change.name, reqinfo, request(for: change.oid, in: requests))
+        }
+    }
+
+    private func action(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
+        guard var t = transaction, let plan = t.plan else { return }
+        for step in plan.steps {
+            do {
+                try apply(step.operation)
+                t.applied.append(step)
+            } catch {
+                let change = t.changes[step.change]
+                logger.warning("SET \(change.name): the kernel refused \(step.operation.summary): \(error)")
+                t.applied = rollBack(t.applied)
+                transaction = t
+                refuse(.commitFailed("\(error)"), change.name, reqinfo, request(for: change.oid, in: requests))
+                return
+            }
+        }
+        transaction = t
+    }
+
+    private func undo(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
+        guard var t = transaction else { return }
+        t.applied = rollBack(t.applied)
+        transaction = t
+        if let left = t.applied.last {
+            let change = t.changes[left.change]
+            refuse(.undoFailed("could not undo \(left.operation.summary)"), change.name, reqinfo, request(for: change.oid, in: requests))
+        }
+    }
+
+    private func commit() {
+        guard let t = transaction else { return }
+        for step in t.applied {
+            logger.notice("SET \(t.changes[step.change].name): \(step.operation.summary)")
+        }
+        transaction = nil
+        cache.invalidate()
+    }
+
+    /// Undoes `applied` in reverse; returns the steps that could not be undone.
+    private func rollBack(_ applied: [SetPlan.Step]) -> [SetPlan.Step] {
+        var left = applied
+        while let step = left.last {
+            do {
+                try revert(step.operation)
+                left.removeLast()
+            } catch {
+                logger.error("could not undo \(step.operation.summary): \(error)")
+                return left
+            }
+        }
+        cache.invalidate()
+        return left
+    }
+
+    private func apply(_ op: SetOperation) throws {
+        switch op {
+        case .sysctl(let file, let new, _): try ProcFS.writeSetting(file, new)
+        case .limits(let new, _): try requirePM().setLimits(subflows: new.subflows, addAddrAccepted: new.addAddrAccepted)
+        case .deleteEndpoint(let e): try requirePM().deleteEndpoint(id: e.id)
+        case .addEndpoint(let r): try requirePM().addEndpoint(r)
+        case .setFlags(let id, let new, _): try requirePM().setEndpointFlags(id: id, flags: new)
+        case .pendingRow(let id, let new, _): setPending(id, new)
+        }
+    }
+
+    private func revert(_ op: SetOperation) throws {
+        switch op {
+        case .sysctl(let file, _, let old): try ProcFS.writeSetting(file, old)
+        case .limits(_, let old): try requirePM().setLimits(subflows: old.subflows, addAddrAccepted: old.addAddrAccepted)
+        case .deleteEndpoint(let e):
+            // The kernel does not let anyone create an implicit endpoint: it comes back explicit.
+            var request = EndpointRequest(e)
+            request.flags.remove(.implicit)
+            try requirePM().addEndpoint(request)
+        case .addEndpoint(let r): try requirePM().deleteEndpoint(id: r.id!)
+        case .setFlags(let id, _, let old): try requirePM().setEndpointFlags(id: id, flags: old)
+        case .pendingRow(let id, _, let old): setPending(id, old)
+        }
+    }
+
+    private func setPending(_ id: UInt8, _ row: EndpointRow?) {
+        pending[id] = row.map { ($0, ViewCache.now()) }
+        publishPending()
+    }
+
+    private func requirePM() throws -> PathManager {
+        guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
+        return pm
     }
 }

@@ -87,7 +87,8 @@ public final class Subagent {
     }
 
     private func register() -> Bool {
-        let h = RequestHandler(cache: cache, sets: SetEngine(logger: logger), logger: logger)
+        let sets = SetEngine(cache: cache, logger: logger, writesAllowed: configuration.synthetic == nil)
+        let h = RequestHandler(cache: cache, sets: sets, logger: logger)
         handler = h
         let root = MPTCPMIB.root.map { CNetSNMP.oid($0) }
         let reg = root.withUnsafeBufferPointer {

@@ -57,6 +57,16 @@ public enum ProcFS {
         guard try settings(directory: directory)["enabled"] != "0" else { throw KernelError.mptcpDisabled }
     }
 
+    /// Whether this process has CAP_NET_ADMIN (bit 12 of CapEff in /proc/self/status),
+    /// which every write to the path manager and the MPTCP sysctls needs.
+    public static func hasNetAdmin() -> Bool {
+        guard let status = try? readFile("/proc/self/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+              let bits = UInt64(line.dropFirst("CapEff:".count).filter { !$0.isWhitespace }, radix: 16)
+        else { return false }
+        return bits & (1 << 12) != 0
+    }
+
     /// Writes one MPTCP sysctl. The kernel's refusal (EINVAL, ENOENT for an unknown
     /// scheduler) becomes `.refused`, a missing privilege `.permissionDenied`.
     public static func writeSetting(_ name: String, _ value: String, directory: String = sysctlDirectory) throws {

@@ -11,24 +11,11 @@ enum Bindings {
             guard let v = s.counters?[kernelName] else { return nil }
             return object.syntax.encoding == .counter64 ? .counter64(v) : .gauge(v)
         }
-        let settings = s.settings
-        func bool(_ name: String) -> MIBValue? { settings[name].map { .truth($0 != "0") } }
-        func int(_ name: String) -> MIBValue? { settings[name].flatMap { Int32($0) }.map { .integer($0) } }
-        func unsigned(_ name: String) -> MIBValue? { settings[name].flatMap { UInt32($0) }.map { .unsigned($0) } }
+        if let sysctl = SysctlObject.of(object) { return sysctl.value(s.settings) }
         func text(_ value: String?) -> MIBValue? { value.map { .octets(Array($0.utf8)) } }
         switch object {
-        case G.enabled: return bool("enabled")
-        case G.pathManager: return text(SettingNames.pathManager(settings))
-        case G.availablePathManagers: return text(SettingNames.availablePathManagers(settings))
-        case G.scheduler: return text(settings["scheduler"])
-        case G.availableSchedulers: return text(settings["available_schedulers"])
-        case G.checksumEnabled: return bool("checksum_enabled")
-        case G.allowJoinInitialAddrPort: return bool("allow_join_initial_addr_port")
-        case G.addAddrTimeout: return int("add_addr_timeout")
-        case G.staleLossCount: return unsigned("stale_loss_cnt")
-        case G.closeTimeout: return int("close_timeout")
-        case G.blackholeTimeout: return int("blackhole_timeout")
-        case G.synRetransBeforeFallback: return unsigned("syn_retrans_before_tcp_fallback")
+        case G.pathManager: return text(PathManagerSetting.current(s.settings))
+        case G.availablePathManagers: return text(PathManagerSetting.available(s.settings)?.joined(separator: " "))
         case G.limitSubflows: return s.limits.map { .unsigned($0.subflows) }
         case G.limitAddAddrAccepted: return s.limits.map { .unsigned($0.addAddrAccepted) }
         case G.currentConnections: return .gauge(s.connections.count)
@@ -145,22 +132,5 @@ enum Bindings {
         case .timeWait: value = 11
         }
         return .integer(value)
-    }
-}
-
-/// Sysctl knobs whose name changed across kernels.
-public enum SettingNames {
-    /// `path_manager` (6.15+) is authoritative; older kernels only have `pm_type`.
-    public static func pathManager(_ s: Settings) -> String? {
-        if let pm = s["path_manager"] { return pm }
-        switch s["pm_type"] {
-        case "0": return "kernel"
-        case "1": return "userspace"
-        default: return nil
-        }
-    }
-
-    public static func availablePathManagers(_ s: Settings) -> String? {
-        s["available_path_managers"] ?? (s["pm_type"] != nil ? "kernel userspace" : nil)
     }
 }

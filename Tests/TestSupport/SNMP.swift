@@ -145,6 +145,35 @@ public struct SNMPTools: Sendable {
     }
 
     public func get(_ oids: [String]) throws -> [PrintedVarBind] { try varbinds("snmpget", [], oids) }
+
+    /// What snmpset reports: the varbinds set, or the error status and the failed OID.
+    public enum SetOutcome: Equatable, CustomStringConvertible {
+        case set([PrintedVarBind])
+        case error(status: String, failed: [UInt32]?)
+        case failure(String)
+
+        public var description: String {
+            switch self {
+            case .set(let v): return "set \(v)"
+            case .error(let s, let f): return "\(s) at \(f.map { $0.map(String.init).joined(separator: ".") } ?? "-")"
+            case .failure(let m): return m
+            }
+        }
+    }
+
+    /// snmpset with (OID, type letter, value) triples, as on its command line.
+    public func set(_ items: [(String, String, String)]) throws -> SetOutcome {
+        let r = try run("snmpset", items.flatMap { [$0.0, $0.1, $0.2] })
+        if r.status == 0 { return .set(Self.parse(r.stdout)) }
+        let text = r.stderr + r.stdout
+        guard let reason = text.split(separator: "\n").first(where: { $0.hasPrefix("Reason: ") }) else {
+            return .failure(text)
+        }
+        let status = String(reason.dropFirst("Reason: ".count).split(separator: " ")[0])
+        let failed = text.split(separator: "\n").first { $0.hasPrefix("Failed object: ") }
+            .map { $0.dropFirst("Failed object: .".count).split(separator: ".").compactMap { UInt32($0) } }
+        return .error(status: status, failed: failed)
+    }
     public func getNext(_ oids: [String]) throws -> [PrintedVarBind] { try varbinds("snmpgetnext", [], oids) }
 
     /// Parses `-On -Ox` output; hex strings may continue on following lines.
@@ -180,8 +209,10 @@ public struct SNMPTools: Sendable {
 public final class AgentProcess: @unchecked Sendable {
     public let daemon: Daemon
 
-    public init(namespace: String, snmpd: PrivateSNMPD, arguments: [String] = [], waitForMaster: Bool = true) throws {
-        daemon = try Daemon(["ip", "netns", "exec", namespace, Paths.executable("mptcp-agentx"), "-f",
+    /// `wrapper` runs before the agent inside the namespace (e.g. setpriv dropping capabilities).
+    public init(namespace: String, snmpd: PrivateSNMPD, arguments: [String] = [], wrapper: [String] = [],
+                waitForMaster: Bool = true) throws {
+        daemon = try Daemon(["ip", "netns", "exec", namespace] + wrapper + [Paths.executable("mptcp-agentx"), "-f",
                              "-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
                             name: "mptcp-agentx")
         if waitForMaster { try daemon.waitForOutput("AgentX subagent connected", timeout: 20) }
