@@ -168,7 +168,7 @@ struct SetPlan {
                 case 4?, 5?: throw refuse(.inconsistentValue("endpoint row \(id) already exists (\(row.status))"))
                 default: break
                 }
-                for (i, c) in columns { try Self.apply(c, to: &row, blame: i) }
+                try Self.fill(&row, columns)
                 row.status = row.isComplete ? .notInService : .notReady
                 switch action {
                 case 1?:
@@ -187,13 +187,13 @@ struct SetPlan {
                 case 6?: continue  // destroying a row that does not exist: noError (RFC 2579)
                 case 4?:
                     var row = EndpointRow(id: id, status: .notReady)
-                    for (i, c) in columns { try Self.apply(c, to: &row, blame: i) }
+                    try Self.fill(&row, columns)
                     let request = try endpointRequest(row, remaining, interfaceExists, blame: blame)
                     remaining.append(Endpoint(id: id, address: request.address, port: request.port, ifIndex: request.ifIndex, flags: request.flags))
                     steps.append(Step(operation: .addEndpoint(request), change: blame))
                 case 5?:
                     var row = EndpointRow(id: id, status: .notReady)
-                    for (i, c) in columns { try Self.apply(c, to: &row, blame: i) }
+                    try Self.fill(&row, columns)
                     row.status = row.isComplete ? .notInService : .notReady
                     steps.append(Step(operation: .pendingRow(id: id, new: row, old: nil), change: blame))
                 case nil:
@@ -226,12 +226,24 @@ struct SetPlan {
             throw refuse(.inconsistentValue("endpoint \(row.id): no interface with index \(row.ifIndex)"))
         }
         if let twin = existing.first(where: { $0.address == address && $0.port == row.port }) {
-            throw refuse(.inconsistentValue("endpoint \(row.id): \(address) is already endpoint \(twin.id)"))
+            let implicit = twin.flags.contains(.implicit) ? " (implicit: the kernel made it for a subflow; destroy it first)" : ""
+            throw refuse(.inconsistentValue("endpoint \(row.id): \(address) is already endpoint \(twin.id)\(implicit)"))
         }
         guard existing.count < Self.maxEndpoints else {
             throw refuse(.resourceUnavailable("the kernel holds at most \(Self.maxEndpoints) endpoints"))
         }
         return EndpointRequest(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags)
+    }
+
+    /// Writes column values into a row that is not (yet) in the kernel: nobody but the
+    /// kernel creates an implicit endpoint.
+    private static func fill(_ row: inout EndpointRow, _ columns: [(index: Int, change: SetChange)]) throws(Refusal) {
+        for (i, c) in columns {
+            try apply(c, to: &row, blame: i)
+            if c.object == MPTCPMIB.EndpointTable.flags && row.flags.contains(.implicit) {
+                throw Refusal(change: i, refusal: .wrongValue("\(c.object.name): implicit(4) is set by the kernel only"))
+            }
+        }
     }
 
     /// Writes one column value into a row.

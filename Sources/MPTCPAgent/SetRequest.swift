@@ -94,12 +94,8 @@ struct SetChange {
             guard bytes.count <= syntax.bitsLength else {
                 throw .wrongLength("\(object.name) is at most \(syntax.bitsLength) octet(s)")
             }
-            let bits = MIBValue.bitNumbers(bytes)
-            let unknown = bits.filter { syntax.names[Int64($0)] == nil }
+            let unknown = MIBValue.bitNumbers(bytes).filter { syntax.names[Int64($0)] == nil }
             guard unknown.isEmpty else { throw .wrongValue("\(object.name): no bit \(unknown[0])") }
-            if object == MPTCPMIB.EndpointTable.flags && bits.contains(4) {
-                throw .wrongValue("\(object.name): implicit(4) is set by the kernel only")
-            }
         case .octets(let bytes):
             let sizes = syntax.effectiveRanges
             guard sizes.isEmpty || sizes.contains(where: { $0.contains(Int64(bytes.count)) }) else {

@@ -28,6 +28,22 @@ public enum SNMPError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension SNMPError {
+    /// Classifies one of net-snmp's library errors (SNMPERR_*).
+    init(library code: Int32, message: String, target: String) {
+        switch code {
+        case SNMPERR_AUTHENTICATION_FAILURE, SNMPERR_UNKNOWN_USER_NAME, SNMPERR_UNSUPPORTED_SEC_LEVEL,
+             SNMPERR_USM_AUTHENTICATIONFAILURE, SNMPERR_USM_UNKNOWNSECURITYNAME, SNMPERR_USM_UNSUPPORTEDSECURITYLEVEL,
+             SNMPERR_DECRYPTION_ERR, SNMPERR_USM_DECRYPTIONERROR:
+            self = .authentication(message)
+        case SNMPERR_TIMEOUT:
+            self = .timeout(target: target)
+        default:
+            self = .transport(message + "")
+        }
+    }
+}
+
 /// How to reach an agent: net-snmp's own options, passed through its argument parser so
 /// that `snmp.conf` defaults (defVersion, defCommunity, defSecurityName, ...) apply as
 /// they do for snmpget.
@@ -86,13 +102,14 @@ public final class SNMPSession {
             throw SNMPError.usage(message.isEmpty ? "invalid SNMP options" : message)
         }
         version = session.version
+        // Opening an SNMPv3 session already talks to the agent (engine ID discovery).
         guard let h = snmp_sess_open(&session) else {
-            var lib: Int32 = 0, sys: Int32 = 0
+            var sys: Int32 = 0, lib: Int32 = 0  // (C errno, SNMPERR_*)
             var text: UnsafeMutablePointer<CChar>?
-            snmp_error(&session, &lib, &sys, &text)
+            snmp_error(&session, &sys, &lib, &text)
             let m = text.map { String(cString: $0) } ?? "cannot open a session to \(target)"
             free(text)
-            throw SNMPError.transport(m)
+            throw SNMPError(library: lib, message: m, target: target)
         }
         handle = h
     }
@@ -199,21 +216,12 @@ public final class SNMPSession {
         case STAT_TIMEOUT:
             throw SNMPError.timeout(target: target)
         default:
-            var lib: Int32 = 0, sys: Int32 = 0
+            var sys: Int32 = 0, lib: Int32 = 0  // (C errno, SNMPERR_*)
             var text: UnsafeMutablePointer<CChar>?
-            snmp_sess_error(handle, &lib, &sys, &text)
+            snmp_sess_error(handle, &sys, &lib, &text)
             let m = text.map { String(cString: $0) } ?? "SNMP error \(lib)"
             free(text)
-            switch lib {
-            case SNMPERR_AUTHENTICATION_FAILURE, SNMPERR_UNKNOWN_USER_NAME, SNMPERR_UNSUPPORTED_SEC_LEVEL,
-                 SNMPERR_USM_AUTHENTICATIONFAILURE, SNMPERR_USM_UNKNOWNSECURITYNAME, SNMPERR_USM_UNSUPPORTEDSECURITYLEVEL,
-                 SNMPERR_DECRYPTION_ERR, SNMPERR_USM_DECRYPTIONERROR:
-                throw SNMPError.authentication(m)
-            case SNMPERR_TIMEOUT:
-                throw SNMPError.timeout(target: target)
-            default:
-                throw SNMPError.transport(m)
-            }
+            throw SNMPError(library: lib, message: m, target: target)
         }
     }
 }

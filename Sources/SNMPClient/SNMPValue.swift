@@ -69,5 +69,11 @@ public enum ErrorStatus: Int, Sendable, CustomStringConvertible {
         wrongEncoding, wrongValue, noCreation, inconsistentValue, resourceUnavailable, commitFailed,
         undoFailed, authorizationError, notWritable, inconsistentName
 
-    public var description: String { "\(self)".split(separator: ".").last.map(String.init) ?? "\(rawValue)" }
+    private static let names = [
+        "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType", "wrongLength",
+        "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
+        "undoFailed", "authorizationError", "notWritable", "inconsistentName",
+    ]
+
+    public var description: String { Self.names[rawValue] }
 }

@@ -10,7 +10,11 @@ final class AgentLab {
 
     init(tag: String, v4: Int = 20, v6: Int = 10, agentArguments: [String] = []) throws {
         lab = try Lab(tag: tag)
-        snmpd = try PrivateSNMPD(tag: tag)
+        let u = PrivateSNMPD.v3User
+        snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
+            createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
+            rwuser \(u.name) priv .1.3.6.1.3.8684
+            """)
         agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: agentArguments)
         try lab.startServers()
         try lab.start(lab.client, [Paths.executable("mptcp-traffic"), "serve", "--listen", "0.0.0.0:6000",

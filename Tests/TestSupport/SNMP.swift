@@ -24,7 +24,7 @@ public final class PrivateSNMPD: @unchecked Sendable {
         try start()
     }
 
-    static func freeUDPPort() throws -> UInt16 {
+    public static func freeUDPPort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

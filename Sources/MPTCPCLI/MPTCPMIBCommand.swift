@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// `mptcp-mib`: MPTCP-MIB over SNMP, without MIB files.
+public struct MPTCPMIBCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mptcp-mib",
+        abstract: "Read and change MPTCP on a host through SNMP (the host runs snmpd with mptcp-agentx).",
+        discussion: """
+            Every command takes the net-snmp options (-v -c -u -l -a -A -x -X -t -r; defaults from \
+            snmp.conf apply), then the agent [udp:|tcp:]HOST[:PORT], then its own arguments. \
+            Read commands take --json; walk and get take --numeric.
+
+            Examples (V3: -v 3 -u USER -l authPriv -a SHA-256 -A PASS -x AES -X PASS):
+              mptcp-mib connections -v 2c -c public 192.0.2.10
+              mptcp-mib subflows -v 2c -c public 192.0.2.10 8b59b702
+              mptcp-mib counters -v 2c -c public --nonzero 192.0.2.10
+              mptcp-mib walk -v 2c -c public 192.0.2.10 mptcpEndpointTable
+              mptcp-mib endpoint add V3 192.0.2.10 10.0.2.1 dev eth1 subflow
+              mptcp-mib limits set V3 192.0.2.10 subflows 4 add-addr-accepted 2
+              mptcp-mib watch -v 2c -c public 192.0.2.10
+
+            \(CLIError.exitCodes)
+            """,
+        subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Endpoints.self,
+                      RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self, Watch.self])
+
+    public init() {}
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import MPTCPMIB
+import SNMPClient
+
+/// Reads a table, then prints it as text columns or as JSON rows.
+protocol TableView: ParsableCommand {
+    var snmp: SNMPArguments { get }
+    static var table: MIBTable { get }
+    var headers: [String] { get }
+    func cells(_ row: TableRow) -> [String]
+    /// Rows to show (all by default).
+    func keep(_ row: TableRow) -> Bool
+}
+
+extension TableView {
+    func keep(_ row: TableRow) -> Bool { true }
+
+    func run() throws {
+        try reporting {
+            let rows = try snmp.session().rows(Self.table).filter(keep)
+            if snmp.json {
+                emit(JSON.array(rows.map(\.json)).render())
+            } else {
+                emit(TextTable(headers: headers, rows: rows.map(cells)).render())
+            }
+        }
+    }
+}
+
+typealias C = MPTCPMIB.ConnectionTable
+typealias S = MPTCPMIB.SubflowTable
+typealias E = MPTCPMIB.EndpointTable
+typealias R = MPTCPMIB.RemoteAddressTable
+typealias L = MPTCPMIB.ListenerTable
+typealias CT = MPTCPMIB.CounterTable
+
+struct Connections: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "MPTCP connections, like `ss -M`.",
+        discussion: "JSON rows have one key per column of mptcpConnectionTable, named without the prefix (localPort, bytesSent, ...), and the index (token).")
+    static let table = C.table
+    @OptionGroup var snmp: SNMPArguments
+
+    var headers: [String] { ["TOKEN", "LOCAL", "REMOTE", "STATE", "SUBFLOWS", "FLAGS", "SENT", "RECEIVED", "RETRANS"] }
+    func cells(_ r: TableRow) -> [String] {
+        [r.decodedIndex.first?.text ?? "?", r.endpoint(C.localAddress, C.localPort), r.endpoint(C.remoteAddress, C.remotePort),
+         r.text(C.state), r.text(C.subflowsTotal), r.text(C.flags), r.text(C.bytesSent), r.text(C.bytesReceived),
+         r.text(C.retransmits)]
+    }
+}
+
+struct Subflows: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "Subflows of MPTCP connections (all, or those of TOKEN), like `ss -ti`.",
+        discussion: "RTT is in milliseconds. KIND: initial (MP_CAPABLE) or join (MP_JOIN); BACKUP: local, remote or both. JSON rows follow mptcpSubflowTable (rtt in microseconds).")
+    static let table = S.table
+    @OptionGroup var snmp: SNMPArguments
+    @Argument(help: "A connection token (hex, as `connections` prints it).") var token: String?
+
+    func validate() throws {
+        if let token, UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16) == nil {
+            throw ValidationError("'\(token)' is not a token in hex")
+        }
+    }
+
+    func keep(_ r: TableRow) -> Bool {
+        guard let token else { return true }
+        return r.index.first == UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16)
+    }
+
+    var headers: [String] { ["TOKEN", "LOCAL", "REMOTE", "IDS", "KIND", "BACKUP", "IFINDEX", "RTT", "CWND", "SENT", "ACKED", "RECEIVED", "RETRANS"] }
+    func cells(_ r: TableRow) -> [String] { Self.row(r) }
+
+    /// The text cells of a subflow (also used by `watch`).
+    static func row(_ r: TableRow) -> [String] {
+        let index = r.decodedIndex
+        func socket(_ a: Int, _ p: Int) -> String {
+            guard index.count == 7 else { return "?" }
+            let addr = index[a].text.replacingQuotes()
+            return addr.contains(":") ? "[\(addr)]:\(index[p].text)" : "\(addr):\(index[p].text)"
+        }
+        let flags = Swift.Set(r.text(S.flags).split(separator: ",").map(String.init))
+        let backup = [flags.contains("backupLocal") ? "local" : nil, flags.contains("backupRemote") ? "remote" : nil].compactMap { $0 }
+        return [index.first?.text ?? "?", socket(2, 3), socket(5, 6), "\(r.text(S.localID))/\(r.text(S.remoteID))",
+                flags.contains("joinLocal") || flags.contains("joinRemote") ? "join" : "initial",
+                backup.count == 2 ? "both" : backup.first ?? "-", r.text(S.ifIndex),
+                r.number(S.rtt).map { Self.milliseconds($0) } ?? "-", r.text(S.cwnd), r.text(S.bytesSent), r.text(S.bytesAcked),
+                r.text(S.bytesReceived), r.text(S.totalRetrans)]
+    }
+
+    static func milliseconds(_ us: UInt64) -> String {
+        let tenths = (us + 5) / 10
+        return "\(tenths / 100).\(tenths % 100 < 10 ? "0" : "")\(tenths % 100)"
+    }
+}
+
+struct Endpoints: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "Endpoints of the in-kernel path manager, like `ip mptcp endpoint show`.")
+    static let table = E.table
+    @OptionGroup var snmp: SNMPArguments
+
+    var headers: [String] { ["ID", "ADDRESS", "PORT", "IFINDEX", "FLAGS", "STATUS"] }
+    func cells(_ r: TableRow) -> [String] {
+        [r.decodedIndex.first?.text ?? "?", r.text(E.address), r.text(E.port), r.text(E.ifIndex), r.text(E.flags), r.text(E.rowStatus)]
+    }
+}
+
+struct RemoteAddresses: TableView {
+    static let configuration = CommandConfiguration(
+        commandName: "remote-addresses",
+        abstract: "Peer addresses of each connection: seen on subflows and announced (ADD_ADDR).")
+    static let table = R.table
+    @OptionGroup var snmp: SNMPArguments
+
+    var headers: [String] { ["TOKEN", "ID", "ADDRESS", "PORT", "SOURCE", "SUBFLOWS"] }
+    func cells(_ r: TableRow) -> [String] {
+        let index = r.decodedIndex
+        return [index.first?.text ?? "?", index.count > 1 ? index[1].text : "?", r.text(R.address), r.text(R.port),
+                r.text(R.source), r.text(R.subflows)]
+    }
+}
+
+struct Listeners: TableView {
+    static let configuration = CommandConfiguration(abstract: "MPTCP listening sockets, like `ss -Ml`.")
+    static let table = L.table
+    @OptionGroup var snmp: SNMPArguments
+
+    var headers: [String] { ["ADDRESS", "PORT", "SOCKETS", "ACCEPT-QUEUE", "BACKLOG"] }
+    func cells(_ r: TableRow) -> [String] {
+        let index = r.decodedIndex
+        return [index.count == 3 ? index[1].text.replacingQuotes() : "?", index.last?.text ?? "?", r.text(L.sockets),
+                r.text(L.acceptQueue), r.text(L.backlog)]
+    }
+}
+
+struct Counters: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "Every MPTcpExt counter of the agent's kernel, by name, like `nstat -az`.")
+    static let table = CT.table
+    @OptionGroup var snmp: SNMPArguments
+    @Flag(help: "Only counters that are not zero.") var nonzero = false
+
+    func keep(_ r: TableRow) -> Bool { !nonzero || (r.number(CT.value) ?? r.number(CT.gauge) ?? 0) != 0 }
+
+    var headers: [String] { ["NAME", "VALUE", "KIND"] }
+    func cells(_ r: TableRow) -> [String] {
+        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge),
+         r[CT.value] != nil ? "counter" : "gauge"]
+    }
+}
+
+extension String {
+    func replacingQuotes() -> String { filter { $0 != "\"" } }
+}

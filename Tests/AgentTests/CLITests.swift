@@ -1,0 +1,220 @@
+import Foundation
+import MPTCPMIB
+import TestSupport
+import Testing
+
+/// `mptcp-mib`, the real binary, against the real agent behind snmpd.
+@Suite("mptcp-mib against the agent", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
+struct CLITests {
+    static let binary = Paths.executable("mptcp-mib")
+
+    static func v2c(_ s: AgentLab) -> [String] { ["-v", "2c", "-c", "public", s.snmpd.target] }
+    static func v3(_ s: AgentLab, auth: String = PrivateSNMPD.v3User.auth) -> [String] {
+        let u = PrivateSNMPD.v3User
+        return ["-v", "3", "-u", u.name, "-l", "authPriv", "-a", "SHA-256", "-A", auth, "-x", "AES", "-X", u.priv, s.snmpd.target]
+    }
+
+    /// Runs `mptcp-mib COMMAND OPTIONS... ARGS...`.
+    static func cli(_ command: [String], _ options: [String], _ args: [String] = []) throws -> CommandResult {
+        try Command.run([binary] + command + options + args, timeout: 120)
+    }
+
+    static func json(_ r: CommandResult) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+    }
+
+    static func rows(_ r: CommandResult) throws -> [[String: Any]] {
+        try #require(try json(r) as? [[String: Any]], "not an array of objects: \(r.stdout.prefix(200))")
+    }
+
+    @Test("walk returns exactly the OIDs and values of snmpwalk -On")
+    func walkMatchesSnmpwalk() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "cw", v4: 4, v6: 2)
+        defer { s.shutdown() }
+        let mine = try Self.cli(["walk"], Self.v2c(s) + ["--json"])
+        #expect(mine.status == 0, "\(mine.stderr)")
+        let theirs = try s.tools.walk()
+        let items = try Self.rows(mine)
+        #expect(items.map { $0["oid"] as? String } == theirs.map { $0.oid.map(String.init).joined(separator: ".") })
+        // Time-since columns move every millisecond between the two walks; all else must match.
+        typealias C = MPTCPMIB.ConnectionTable
+        let moving = [C.lastDataSent, C.lastDataRecv, C.lastAckRecv].map(\.oid)
+        for (item, vb) in zip(items, theirs) where !moving.contains(where: { vb.oid.hasPrefix($0) }) {
+            let raw = item["raw"]
+            if let hex = raw as? String {
+                #expect(hex == (vb.octets ?? []).map { String(format: "%02x", $0) }.joined(), "\(vb)")
+            } else {
+                #expect((raw as? NSNumber)?.stringValue == vb.value, "\(vb)")
+            }
+        }
+        // The text form names every instance by the MIB.
+        let text = try Self.cli(["walk"], Self.v2c(s), ["mptcpConnectionState"])
+        #expect(text.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("mptcpConnectionState.0x") && $0.hasSuffix(" = established") })
+        #expect(text.stdout.split(separator: "\n").count == 7)  // 4 + 2 + the fallback
+    }
+
+    @Test("Table views equal the kernel: connections, subflows, endpoints, listeners, counters, limits")
+    func tableViewsEqualKernel() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "ct", v4: 4, v6: 2)
+        defer { s.shutdown() }
+        let truth = try KernelTruth.read(s.lab, s.lab.client)
+        let o = Self.v2c(s) + ["--json"]
+
+        let connections = try Self.rows(try Self.cli(["connections"], o))
+        #expect(Set(connections.compactMap { $0["token"] as? String }) == Set(truth.connections.compactMap { $0.info["token"] }))
+        for c in truth.connections {
+            let row = try #require(connections.first { $0["token"] as? String == c.info["token"] })
+            #expect(row["localAddress"] as? String == c.localAddress && (row["localPort"] as? Int) == Int(c.localPort))
+            #expect(row["remoteAddress"] as? String == c.peerAddress && (row["remotePort"] as? Int) == Int(c.peerPort))
+            #expect(row["state"] as? String == "established")
+            #expect((row["flags"] as? [String])?.contains("fallback") == c.words.contains("fallback"))
+            #expect((row["extraSubflows"] as? Int) == Int(c.int("subflows") ?? 0))
+        }
+        let subflows = try Self.rows(try Self.cli(["subflows"], o))
+        #expect(subflows.count == truth.subflows.count)
+        for sf in truth.subflows {
+            let tokens = try #require(SSParser.subflowTokens(sf.info["token"]!))
+            let row = try #require(subflows.first {
+                $0["localAddress"] as? String == sf.localAddress && ($0["localPort"] as? Int) == Int(sf.localPort)
+                    && $0["remoteAddress"] as? String == sf.peerAddress && ($0["remotePort"] as? Int) == Int(sf.peerPort)
+            }, "\(sf.localAddress):\(sf.localPort)")
+            #expect(row["token"] as? String == String(tokens.2, radix: 16))
+            #expect((row["localId"] as? Int) == Int(tokens.3) && (row["remoteId"] as? Int) == Int(tokens.1))
+            #expect((row["bytesSent"] as? Int) == Int(sf.int("bytes_sent") ?? 0))
+        }
+        // Filtered by token, in text.
+        let one = try #require(connections.first { ($0["flags"] as? [String])?.contains("fallback") == false }?["token"] as? String)
+        let filtered = try Self.cli(["subflows"], Self.v2c(s), [one])
+        #expect(filtered.stdout.split(separator: "\n").count == 1 + truth.subflows.filter { $0.info["token"]!.hasSuffix("/\(one)(id:0)") || $0.info["token"]!.contains("/\(one)(") }.count)
+
+        let endpoints = try Self.rows(try Self.cli(["endpoints"], o))
+        #expect(endpoints.map { "\($0["id"]!) \($0["address"]!)" } == truth.endpoints.map { "\($0.id) \($0.address)" })
+        #expect(endpoints.first?["flags"] as? [String] == ["subflow", "backup"])
+        let listeners = try Self.rows(try Self.cli(["listeners"], o))
+        #expect(Set(listeners.map { "\($0["address"]!) \($0["port"]!)" })
+            == Set(truth.listeners.map { "\($0.localAddress == "*" ? "::" : $0.localAddress) \($0.localPort)" }))
+        let counters = try Self.rows(try Self.cli(["counters"], o))
+        #expect(counters.count == truth.counters.count)
+        let nonzero = try Self.rows(try Self.cli(["counters"], o + ["--nonzero"]))
+        #expect(!nonzero.isEmpty && nonzero.count < counters.count)
+        let limits = try #require(try Self.json(try Self.cli(["limits"], o)) as? [String: Int])
+        #expect(limits == ["subflows": Int(truth.limits["subflows"]!), "addAddrAccepted": Int(truth.limits["add_addr_accepted"]!)])
+        let remote = try Self.rows(try Self.cli(["remote-addresses"], o))
+        #expect(remote.contains { ($0["source"] as? [String]) == ["announced"] })
+
+        // SNMPv3 authPriv gives the same view as v2c.
+        let viaV3 = try Self.cli(["endpoints"], Self.v3(s) + ["--json"])
+        #expect(viaV3.status == 0)
+        #expect(try Self.rows(viaV3).count == endpoints.count)
+        // The text views are aligned tables with a header.
+        let text = try Self.cli(["connections"], Self.v2c(s))
+        #expect(text.stdout.hasPrefix("TOKEN") && text.stdout.split(separator: "\n").count == connections.count + 1)
+    }
+
+    @Test("set, limits set and the endpoint verbs change the kernel")
+    func writes() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "cs", v4: 1, v6: 0)
+        defer { s.shutdown() }
+        let v3 = Self.v3(s)
+        func ip(_ args: String...) throws -> String { try s.lab.exec(s.lab.client, ["ip", "mptcp"] + args) }
+
+        var r = try Self.cli(["set"], v3, ["mptcpChecksumEnabled", "true", "mptcpAddAddrTimeout", "45"])
+        #expect(r.status == 0 && r.stdout.contains("mptcpChecksumEnabled.0 = true"), "\(r.stderr)")
+        #expect(try s.lab.exec(s.lab.client, ["sysctl", "-n", "net.mptcp.checksum_enabled", "net.mptcp.add_addr_timeout"]) == "1\n45\n")
+
+        r = try Self.cli(["limits", "set"], v3, ["subflows", "5", "add-addr-accepted", "2"])
+        #expect(r.status == 0 && r.stdout.contains("add_addr_accepted 2 subflows 5"), "\(r.stderr)")
+        #expect(try ip("limits", "show").contains("add_addr_accepted 2 subflows 5"))
+
+        // An address of its own: the lab's 10.201.2.1 carries a join subflow, so the kernel
+        // already holds it as an implicit endpoint.
+        try s.lab.exec(s.lab.client, ["ip", "addr", "add", "10.201.2.11/24", "dev", "\(s.lab.prefix)c2"])
+        let c2 = try s.lab.exec(s.lab.client, ["cat", "/sys/class/net/\(s.lab.prefix)c2/ifindex"]).split(separator: "\n")[0]
+        let used = Set(IPMPTCPParser.endpoints(try ip("endpoint", "show")).map(\.id))
+        let next = (1...255).first { !used.contains(UInt8($0)) }!
+        r = try Self.cli(["endpoint", "add"], v3, ["10.201.2.11", "dev", String(c2), "subflow", "backup"])
+        #expect(r.status == 0 && r.stdout.contains("added endpoint \(next)"), "\(r.stdout)\(r.stderr)")
+        #expect(try ip("endpoint", "show").contains("10.201.2.11 id \(next) subflow backup dev \(s.lab.prefix)c2"))
+        r = try Self.cli(["endpoint", "add"], v3, ["fd00:201:2::1", "id", "7", "port", "7100", "signal"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try ip("endpoint", "show").contains("fd00:201:2::1 port 7100 id 7 signal"))
+
+        r = try Self.cli(["endpoint", "flags"], v3, ["\(next)", "nobackup", "fullmesh"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try ip("endpoint", "show").contains("10.201.2.11 id \(next) subflow fullmesh"))
+
+        r = try Self.cli(["endpoint", "delete"], v3, ["7"])
+        #expect(r.status == 0)
+        #expect(try !ip("endpoint", "show").contains("id 7"))
+        r = try Self.cli(["set"], v3, ["mptcpEndpointRowStatus.\(next)", "destroy"])
+        #expect(r.status == 0)
+        #expect(try !ip("endpoint", "show").contains("10.201.2.11"))
+    }
+
+    @Test("Every error class: one line naming the object and the reason, and its exit status")
+    func errorClasses() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "ce", v4: 1, v6: 0)
+        defer { s.shutdown() }
+        let v2c = Self.v2c(s), v3 = Self.v3(s)
+        let dead = try PrivateSNMPD.freeUDPPort()
+        let cases: [(String, [String], [String], [String], Int32, String)] = [
+            ("timeout", ["get"], ["-v", "2c", "-c", "public", "-t", "0.3", "-r", "0", "127.0.0.1:\(dead)"], ["mptcpEnabled"], 3,
+             "mptcp-mib: timeout: no response from 127.0.0.1:\(dead)"),
+            ("unknown host", ["get"], ["-v", "2c", "-c", "public", "nonexistent.invalid"], ["mptcpEnabled"], 4, "nonexistent.invalid"),
+            ("wrong passphrase", ["get"], Self.v3(s, auth: "not-the-passphrase"), ["mptcpEnabled"], 5,
+             "mptcp-mib: authentication failure:"),
+            ("no such instance", ["get"], v2c, ["mptcpEndpointFlags.77"], 2, "mptcp-mib: mptcpEndpointFlags.77: no such instance"),
+            ("no such object", ["get"], v2c, [MPTCPMIB.objectsOID.dotted + ".99.0"], 2, "no such object"),
+            ("SET out of range", ["set"], v3, ["mptcpLimitSubflows", "9"], 1, "mptcp-mib: mptcpLimitSubflows.0: wrongValue, allowed 0..8"),
+            ("SET by a community", ["set"], v2c, ["mptcpLimitSubflows", "2"], 1, "mptcp-mib: mptcpLimitSubflows.0: noAccess"),
+            ("SET of a read-only object", ["set"], v3, ["mptcpCurrentSubflows", "2"], 1, "mptcpCurrentSubflows.0: notWritable"),
+            ("SET of an inconsistent row", ["set"], v3, ["mptcpEndpointAddress.40", "10.9.9.9"], 1,
+             "mptcpEndpointAddress.40: inconsistentName"),
+            ("value the MIB cannot take", ["set"], v3, ["mptcpChecksumEnabled", "maybe"], 64,
+             "mptcp-mib: mptcpChecksumEnabled: 'maybe' is not true or false"),
+            ("delete of a missing endpoint", ["endpoint", "delete"], v3, ["99"], 2, "mptcp-mib: endpoint 99: no such endpoint"),
+            ("unknown object", ["get"], v2c, ["mptcpNoSuchThing"], 64, "mptcp-mib: unknown object 'mptcpNoSuchThing'"),
+            ("bad version", ["get"], ["-v", "4", "-c", "public", s.snmpd.target], ["mptcpEnabled"], 64, "-v '4' is not one of 1, 2c, 3"),
+        ]
+        for (what, command, options, args, status, message) in cases {
+            let r = try Self.cli(command, options, args)
+            #expect(r.status == status, "\(what): exit \(r.status), \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(what): \(r.stderr)")
+            #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("1.3.6.1.3.8684.1.1"), "\(what): \(r.stderr)")
+            if status != 64 { #expect(r.stderr.split(separator: "\n").count == 1, "\(what): \(r.stderr)") }
+        }
+        #expect(try s.lab.exec(s.lab.client, ["ip", "mptcp", "limits", "show"]).contains("subflows 8"))
+    }
+
+    @Test("watch prints rates per interval; help, examples and shell completion")
+    func watchHelpAndCompletion() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "cx", v4: 2, v6: 0)
+        defer { s.shutdown() }
+        let r = try Self.cli(["watch"], Self.v2c(s) + ["--json", "--interval", "0.5", "--count", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let objects = r.stdout.split(separator: "\n").map(String.init)
+        #expect(objects.count == 2)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(objects[1].utf8)) as? [String: Any])
+        let connections = try #require(second["connections"] as? [[String: Any]])
+        #expect(connections.count == 3 && connections.allSatisfy { $0["sentPerSecond"] is NSNumber })
+        #expect(second["counterDeltas"] is [String: Any])
+        let text = try Self.cli(["watch"], Self.v2c(s) + ["--interval", "0.2", "--count", "1"])
+        #expect(text.stdout.contains("3 connections") && text.stdout.contains("SENT/s"))
+
+        let help = try Command.run([Self.binary, "--help"])
+        #expect(help.stdout.contains("Examples") && help.stdout.contains("Exit status"))
+        for command in ["walk", "get", "set", "connections", "subflows", "endpoints", "listeners", "counters", "limits",
+                        "endpoint", "watch", "remote-addresses"] {
+            #expect(try Command.run([Self.binary, command, "--help"]).status == 0, "\(command)")
+        }
+        for shell in ["bash", "zsh", "fish"] {
+            let completion = try Command.run([Self.binary, "--generate-completion-script", shell])
+            #expect(completion.status == 0 && completion.stdout.contains("mptcp-mib"), "\(shell)")
+        }
+    }
+}
