@@ -71,12 +71,6 @@ final class SetEngine {
         publishPending()
     }
 
-    /// `mptcpLimitSubflows.0` for an OID of the MIB, the dotted OID otherwise.
-    static func name(_ oid: OID) -> String {
-        guard let (object, instance) = MPTCPMIB.object(containing: oid) else { return oid.dotted }
-        return instance.isEmpty ? object.name : object.name + "." + instance.map(String.init).joined(separator: ".")
-    }
-
     private func publishPending() {
         cache.setPendingEndpoints(pending.values.map(\.row).sorted { $0.id < $1.id })
     }
@@ -97,7 +91,7 @@ final class SetEngine {
         expirePending()
         guard canWrite else {
             if let first = requests.first(where: { _ in true }) {
-                refuse(.noAccess("mptcp-agentx cannot write: it lacks CAP_NET_ADMIN"), Self.name(first.pointee.requestvb?.oid ?? []),
+                refuse(.noAccess("mptcp-agentx cannot write: it lacks CAP_NET_ADMIN"), MIBNames.format(first.pointee.requestvb?.oid ?? []),
                        reqinfo, first)
             }
             return
@@ -109,7 +103,7 @@ final class SetEngine {
             do {
                 changes.append(try SetChange.validate(oid: vb.oid, value: vb.setValue, settings: settings))
             } catch {
-                refuse(error, Self.name(vb.oid), reqinfo, r)
+                refuse(error, MIBNames.format(vb.oid), reqinfo, r)
                 return
             }
         }

@@ -48,7 +48,7 @@ struct SetChange {
     let instance: [UInt32]
     let value: MIBValue
 
-    var name: String { SetEngine.name(oid) }
+    var name: String { MIBNames.format(oid) }
 
     /// The endpoint id of an endpoint column.
     var endpointID: UInt8? {
