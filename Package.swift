@@ -28,7 +28,7 @@ let package = Package(
         ]),
         .target(name: "SNMPClient", dependencies: ["CNetSNMP"]),
         .target(name: "MPTCPCLI", dependencies: [
-            "SNMPClient", "MPTCPMIB", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNMPClient", "MPTCPMIB", "MPTCPModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "mptcp-agentx", dependencies: [
@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB"]),
-        .testTarget(name: "AgentTests", dependencies: ["MPTCPKernel", "MPTCPMIB", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["MPTCPKernel", "MPTCPMIB", "MPTCPModel", "TestSupport"]),
     ]
 )

@@ -48,16 +48,26 @@ static int connection_attr_cb(const struct nlattr *attr, void *data) {
     return MNL_CB_OK;
 }
 
-int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
+/* The inet_diag_msg of a record, and where its attributes are (0 bytes if none). */
+static int parse_diag_header(const void *msg, size_t len, struct mptcp_nl_sock *sock, const void **attrs,
+                             size_t *attrs_len) {
     if (!mptcp_nl_message_ok(msg, len, sizeof(struct inet_diag_msg)))
         return -EBADMSG;
     const struct nlmsghdr *nlh = msg;
-    memset(out, 0, sizeof *out);
-    copy_sock(&out->sock, mnl_nlmsg_get_payload(nlh));
+    copy_sock(sock, mnl_nlmsg_get_payload(nlh));
     size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_msg));
-    if (offset > nlh->nlmsg_len)
-        return 0;
-    return mptcp_nl_parse_attrs((const char *)msg + offset, nlh->nlmsg_len - offset, connection_attr_cb, out);
+    *attrs = (const char *)msg + offset;
+    *attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
+    return 0;
+}
+
+int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
+    const void *attrs;
+    size_t attrs_len;
+    memset(out, 0, sizeof *out);
+    if (parse_diag_header(msg, len, &out->sock, &attrs, &attrs_len) < 0)
+        return -EBADMSG;
+    return mptcp_nl_parse_attrs(attrs, attrs_len, connection_attr_cb, out);
 }
 
 static int subflow_mptcp_attr_cb(const struct nlattr *attr, void *data) {
@@ -133,16 +143,13 @@ static int subflow_attr_cb(const struct nlattr *attr, void *data) {
 }
 
 int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow *out) {
-    if (!mptcp_nl_message_ok(msg, len, sizeof(struct inet_diag_msg)))
-        return -EBADMSG;
-    const struct nlmsghdr *nlh = msg;
+    const void *attrs;
+    size_t attrs_len;
     memset(out, 0, sizeof *out);
-    copy_sock(&out->sock, mnl_nlmsg_get_payload(nlh));
-    size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_msg));
-    if (offset > nlh->nlmsg_len)
-        return 0;
+    if (parse_diag_header(msg, len, &out->sock, &attrs, &attrs_len) < 0)
+        return -EBADMSG;
     struct subflow_state st = {.subflow = out};
-    int ret = mptcp_nl_parse_attrs((const char *)msg + offset, nlh->nlmsg_len - offset, subflow_attr_cb, &st);
+    int ret = mptcp_nl_parse_attrs(attrs, attrs_len, subflow_attr_cb, &st);
     if (ret < 0)
         return ret;
     if (st.ulp == NULL)

@@ -6,8 +6,8 @@ import SNMPClient
 protocol TableView: ParsableCommand {
     var snmp: SNMPArguments { get }
     static var table: MIBTable { get }
-    var headers: [String] { get }
-    func cells(_ row: TableRow) -> [String]
+    static var headers: [String] { get }
+    static func cells(_ row: TableRow) -> [String]
     /// Rows to show (all by default).
     func keep(_ row: TableRow) -> Bool
 }
@@ -16,13 +16,16 @@ extension TableView {
     func keep(_ row: TableRow) -> Bool { true }
 
     func run() throws {
-        try reporting {
-            let rows = try snmp.session().rows(Self.table).filter(keep)
-            if snmp.json {
-                emit(JSON.array(rows.map(\.json)).render())
-            } else {
-                emit(TextTable(headers: headers, rows: rows.map(cells)).render())
-            }
+        try reporting { try Self.show(snmp.session(), json: snmp.json, keep) }
+    }
+
+    /// Reads and prints the table over an open session (also after a write).
+    static func show(_ client: MIBClient, json: Bool, _ keep: (TableRow) -> Bool = { _ in true }) throws {
+        let rows = try client.rows(table).filter(keep)
+        if json {
+            emit(JSON.array(rows.map(\.json)).render())
+        } else {
+            emit(TextTable(headers: headers, rows: rows.map(cells)).render())
         }
     }
 }
@@ -41,8 +44,8 @@ struct Connections: TableView {
     static let table = C.table
     @OptionGroup var snmp: SNMPArguments
 
-    var headers: [String] { ["TOKEN", "LOCAL", "REMOTE", "STATE", "SUBFLOWS", "FLAGS", "SENT", "RECEIVED", "RETRANS"] }
-    func cells(_ r: TableRow) -> [String] {
+    static let headers = ["TOKEN", "LOCAL", "REMOTE", "STATE", "SUBFLOWS", "FLAGS", "SENT", "RECEIVED", "RETRANS"]
+    static func cells(_ r: TableRow) -> [String] {
         [r.decodedIndex.first?.text ?? "?", r.endpoint(C.localAddress, C.localPort), r.endpoint(C.remoteAddress, C.remotePort),
          r.text(C.state), r.text(C.subflowsTotal), r.text(C.flags), r.text(C.bytesSent), r.text(C.bytesReceived),
          r.text(C.retransmits)]
@@ -68,11 +71,9 @@ struct Subflows: TableView {
         return r.index.first == UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16)
     }
 
-    var headers: [String] { ["TOKEN", "LOCAL", "REMOTE", "IDS", "KIND", "BACKUP", "IFINDEX", "RTT", "CWND", "SENT", "ACKED", "RECEIVED", "RETRANS"] }
-    func cells(_ r: TableRow) -> [String] { Self.row(r) }
-
+    static let headers = ["TOKEN", "LOCAL", "REMOTE", "IDS", "KIND", "BACKUP", "IFINDEX", "RTT", "CWND", "SENT", "ACKED", "RECEIVED", "RETRANS"]
     /// The text cells of a subflow (also used by `watch`).
-    static func row(_ r: TableRow) -> [String] {
+    static func cells(_ r: TableRow) -> [String] {
         let index = r.decodedIndex
         func socket(_ a: Int, _ p: Int) -> String {
             guard index.count == 7 else { return "?" }
@@ -100,8 +101,8 @@ struct Endpoints: TableView {
     static let table = E.table
     @OptionGroup var snmp: SNMPArguments
 
-    var headers: [String] { ["ID", "ADDRESS", "PORT", "IFINDEX", "FLAGS", "STATUS"] }
-    func cells(_ r: TableRow) -> [String] {
+    static let headers = ["ID", "ADDRESS", "PORT", "IFINDEX", "FLAGS", "STATUS"]
+    static func cells(_ r: TableRow) -> [String] {
         [r.decodedIndex.first?.text ?? "?", r.text(E.address), r.text(E.port), r.text(E.ifIndex), r.text(E.flags), r.text(E.rowStatus)]
     }
 }
@@ -113,8 +114,8 @@ struct RemoteAddresses: TableView {
     static let table = R.table
     @OptionGroup var snmp: SNMPArguments
 
-    var headers: [String] { ["TOKEN", "ID", "ADDRESS", "PORT", "SOURCE", "SUBFLOWS"] }
-    func cells(_ r: TableRow) -> [String] {
+    static let headers = ["TOKEN", "ID", "ADDRESS", "PORT", "SOURCE", "SUBFLOWS"]
+    static func cells(_ r: TableRow) -> [String] {
         let index = r.decodedIndex
         return [index.first?.text ?? "?", index.count > 1 ? index[1].text : "?", r.text(R.address), r.text(R.port),
                 r.text(R.source), r.text(R.subflows)]
@@ -126,8 +127,8 @@ struct Listeners: TableView {
     static let table = L.table
     @OptionGroup var snmp: SNMPArguments
 
-    var headers: [String] { ["ADDRESS", "PORT", "SOCKETS", "ACCEPT-QUEUE", "BACKLOG"] }
-    func cells(_ r: TableRow) -> [String] {
+    static let headers = ["ADDRESS", "PORT", "SOCKETS", "ACCEPT-QUEUE", "BACKLOG"]
+    static func cells(_ r: TableRow) -> [String] {
         let index = r.decodedIndex
         return [index.count == 3 ? index[1].text.replacingQuotes() : "?", index.last?.text ?? "?", r.text(L.sockets),
                 r.text(L.acceptQueue), r.text(L.backlog)]
@@ -143,8 +144,8 @@ struct Counters: TableView {
 
     func keep(_ r: TableRow) -> Bool { !nonzero || (r.number(CT.value) ?? r.number(CT.gauge) ?? 0) != 0 }
 
-    var headers: [String] { ["NAME", "VALUE", "KIND"] }
-    func cells(_ r: TableRow) -> [String] {
+    static let headers = ["NAME", "VALUE", "KIND"]
+    static func cells(_ r: TableRow) -> [String] {
         [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge),
          r[CT.value] != nil ? "counter" : "gauge"]
     }

@@ -107,7 +107,7 @@ struct Watch: ParsableCommand {
         var subflows = TextTable(headers: ["TOKEN", "LOCAL", "REMOTE", "RTT", "SENT/s", "RECV/s", "RETRANS/s"])
         for r in now.subflows {
             let x = rates(r, oldSubflows, sent: S.bytesSent, received: S.bytesReceived, retrans: S.totalRetrans)
-            let cells = Subflows.row(r)
+            let cells = Subflows.cells(r)
             subflows.rows.append([cells[0], cells[1], cells[2], cells[7]] + x.map(Self.text))
         }
         out += connections.render() + "\n\n" + subflows.render() + "\n\n"

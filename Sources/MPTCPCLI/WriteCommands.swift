@@ -1,5 +1,6 @@
 import ArgumentParser
 import MPTCPMIB
+import MPTCPModel
 import SNMPClient
 
 typealias G = MPTCPMIB.General
@@ -15,17 +16,20 @@ struct LimitsShow: ParsableCommand {
     @OptionGroup var snmp: SNMPArguments
 
     func run() throws {
-        try reporting {
-            let values = try snmp.session().get([G.limitSubflows.oid + [0], G.limitAddAddrAccepted.oid + [0]])
-            if let missing = values.first(where: { $0.value.isException }) {
-                throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value))")
-            }
-            let n = values.map { PrintedValue.raw($0.value) }
-            if snmp.json {
-                emit(JSON.object([("subflows", .uint(UInt64(n[0]) ?? 0)), ("addAddrAccepted", .uint(UInt64(n[1]) ?? 0))]).render())
-            } else {
-                emit("add_addr_accepted \(n[1]) subflows \(n[0])")
-            }
+        try reporting { try Self.show(snmp.session(), json: snmp.json) }
+    }
+
+    /// Reads and prints the limits over an open session (also after a write).
+    static func show(_ client: MIBClient, json: Bool) throws {
+        let values = try client.get([G.limitSubflows.oid + [0], G.limitAddAddrAccepted.oid + [0]])
+        if let missing = values.first(where: { $0.value.isException }) {
+            throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value))")
+        }
+        let n = values.map { PrintedValue.raw($0.value) }
+        if json {
+            emit(JSON.object([("subflows", .uint(UInt64(n[0]) ?? 0)), ("addAddrAccepted", .uint(UInt64(n[1]) ?? 0))]).render())
+        } else {
+            emit("add_addr_accepted \(n[1]) subflows \(n[0])")
         }
     }
 }
@@ -52,28 +56,11 @@ struct LimitsSet: ParsableCommand {
                 varbinds.append(VarBind(oid: object.oid + [0], value: .unsigned(v)))
             }
             guard !varbinds.isEmpty else { throw CLIError(.usage, "give subflows N and/or add-addr-accepted N") }
-            _ = try snmp.session().set(varbinds)
-            try LimitsShow.parse(snmpArguments(snmp)).run()
+            let client = try snmp.session()
+            _ = try client.set(varbinds)
+            try LimitsShow.show(client, json: snmp.json)
         }
     }
-}
-
-/// The same options, to chain a read after a write.
-func snmpArguments(_ s: SNMPArguments) -> [String] {
-    var a: [String] = []
-    func add(_ flag: String, _ v: String?) { if let v { a += [flag, v] } }
-    add("-v", s.version)
-    add("-c", s.community)
-    add("-u", s.user)
-    add("-l", s.level)
-    add("-a", s.authProtocol)
-    add("-A", s.authPassphrase)
-    add("-x", s.privProtocol)
-    add("-X", s.privPassphrase)
-    add("-t", s.timeout.map { "\($0)" })
-    add("-r", s.retries.map { "\($0)" })
-    if s.json { a.append("--json") }
-    return a + [s.target]
 }
 
 struct EndpointCommand: ParsableCommand {
@@ -98,7 +85,7 @@ struct EndpointAdd: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let ip = IPAddressText.parse(address) else { throw CLIError(.usage, "'\(address)' is not an IP address") }
+            guard let ip = IPAddress(address) else { throw CLIError(.usage, "'\(address)' is not an IP address") }
             var id: UInt32?, dev: String?, port: UInt32 = 0
             var flags: [String] = []
             var rest = words[...]
@@ -120,15 +107,15 @@ struct EndpointAdd: ParsableCommand {
             let endpointID = try id ?? nextID(client)
             var varbinds = [
                 VarBind(oid: E.rowStatus.oid + [endpointID], value: .integer(4)),
-                VarBind(oid: E.addressType.oid + [endpointID], value: .integer(ip.count == 4 ? 1 : 2)),
-                VarBind(oid: E.address.oid + [endpointID], value: .octets(ip)),
+                VarBind(oid: E.addressType.oid + [endpointID], value: .integer(Int32(ip.family.rawValue))),
+                VarBind(oid: E.address.oid + [endpointID], value: .octets(ip.bytes)),
                 VarBind(oid: E.flags.oid + [endpointID], value: SNMPValue(try ValueText.parse(flags.joined(separator: ","), E.flags.syntax))),
             ]
             if port != 0 { varbinds.append(VarBind(oid: E.port.oid + [endpointID], value: .unsigned(port))) }
             if let dev { varbinds.append(VarBind(oid: E.ifIndex.oid + [endpointID], value: .integer(Int32(try ifIndex(dev, client))))) }
             _ = try client.set(varbinds)
             if !snmp.json { emit("added endpoint \(endpointID)") }
-            try Endpoints.parse(snmpArguments(snmp)).run()
+            try Endpoints.show(client, json: snmp.json)
         }
     }
 
@@ -193,18 +180,8 @@ struct EndpointFlags: ParsableCommand {
                 }
             }
             _ = try client.set([VarBind(oid: oid, value: SNMPValue(.bits(bits.sorted(), length: E.flags.syntax.bitsLength)))])
-            try Endpoints.parse(snmpArguments(snmp)).run()
+            try Endpoints.show(client, json: snmp.json)
         }
-    }
-}
-
-/// IPv4 and IPv6 text to bytes.
-enum IPAddressText {
-    static func parse(_ text: String) -> [UInt8]? {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
     }
 }
 

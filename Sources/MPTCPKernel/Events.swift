@@ -45,9 +45,7 @@ public struct PathManagerEvent: Sendable, Hashable {
                                                       UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8),
                      port: UInt16) -> SocketAddress? {
             guard has(v4) || has(v6) else { return nil }
-            var b = buffer
-            let ip = withUnsafeBytes(of: &b) { IPAddress(family: has(v4) ? .ipv4 : .ipv6, prefixOf: $0) }
-            return SocketAddress(address: ip, port: port)
+            return SockDiag.socketAddress(UInt8(has(v4) ? AF_INET : AF_INET6), buffer, port)
         }
         self.init(kind: kind)
         token = has(MPTCP_NL_EV_ATTR_TOKEN) ? e.token : nil

@@ -102,16 +102,14 @@ public final class SockDiag {
 
     static func family(_ af: UInt8) -> IPAddress.Family { af == UInt8(AF_INET6) ? .ipv6 : .ipv4 }
 
-    static func local(_ s: mptcp_nl_sock) -> SocketAddress {
-        var src = s.src
-        let address = withUnsafeBytes(of: &src) { IPAddress(family: family(s.family), prefixOf: $0) }
-        return SocketAddress(address: address, port: s.sport)
-    }
+    static func local(_ s: mptcp_nl_sock) -> SocketAddress { socketAddress(s.family, s.src, s.sport) }
+    static func remote(_ s: mptcp_nl_sock) -> SocketAddress { socketAddress(s.family, s.dst, s.dport) }
 
-    static func remote(_ s: mptcp_nl_sock) -> SocketAddress {
-        var dst = s.dst
-        let address = withUnsafeBytes(of: &dst) { IPAddress(family: family(s.family), prefixOf: $0) }
-        return SocketAddress(address: address, port: s.dport)
+    /// An address from a kernel address buffer (imported from C as a 16-byte tuple).
+    static func socketAddress<Buffer>(_ af: UInt8, _ buffer: Buffer, _ port: UInt16) -> SocketAddress {
+        var b = buffer
+        let address = withUnsafeBytes(of: &b) { IPAddress(family: family(af), prefixOf: $0) }
+        return SocketAddress(address: address, port: port)
     }
 
     /// True when the kernel sent the field at `path` (its struct was long enough).

@@ -63,6 +63,14 @@ func makeSocket(_ family: Int32, tcp: Bool) throws -> Int32 {
     return fd
 }
 
+/// connect(2) to a target; 0 or -1 with errno, as the system call.
+func connect(_ fd: Int32, to target: Target) -> Int32 {
+    var addr = target.address
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, target.length) }
+    }
+}
+
 func setNonBlocking(_ fd: Int32) {
     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
 }
@@ -204,11 +212,7 @@ struct Connect: ParsableCommand {
             while pending < window && opened < count {
                 let fd = try makeSocket(to.family, tcp: tcp)
                 setNonBlocking(fd)
-                var addr = to.address
-                let r = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, to.length) }
-                }
-                guard r == 0 || errno == EINPROGRESS else { throw TrafficError("connect \(to.text)") }
+                guard connect(fd, to: to) == 0 || errno == EINPROGRESS else { throw TrafficError("connect \(to.text)") }
                 poller.add(fd, events: Int16(POLLOUT))
                 pending += 1
                 opened += 1
@@ -252,13 +256,16 @@ nonisolated(unsafe) var stopChurn: sig_atomic_t = 0
 
 struct Churn: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open and close RATE connections per second for DURATION seconds (0: until killed).")
+        abstract: "Open RATE connections per second, each closed HOLD milliseconds later, for DURATION seconds (0: until killed).")
 
     @Option(name: .long, help: "Server ADDR:PORT.")
     var to: Target
 
     @Option(name: .long, help: "Connections per second.")
     var rate = 100
+
+    @Option(name: .long, help: "Milliseconds each connection stays open (long enough for its joins).")
+    var holdMs = 200.0
 
     @Option(name: .long, help: "Seconds to run; 0 runs until killed.")
     var duration = 0.0
@@ -272,6 +279,7 @@ struct Churn: ParsableCommand {
             return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
         }
         var made = 0, failed = 0
+        var open: [(fd: Int32, since: Double)] = []  // oldest first
         let byte: [UInt8] = [1]
         // Stop on SIGINT/SIGTERM and report what was done.
         signal(SIGINT) { _ in stopChurn = 1 }
@@ -279,21 +287,23 @@ struct Churn: ParsableCommand {
         say("churning")
         while (duration == 0 || elapsed() < duration) && stopChurn == 0 {
             let fd = try makeSocket(to.family, tcp: false)
-            var addr = to.address
-            let r = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, to.length) }
-            }
-            if r == 0 {
+            if connect(fd, to: to) == 0 {
                 _ = byte.withUnsafeBytes { write(fd, $0.baseAddress, 1) }
                 made += 1
+                open.append((fd, elapsed()))
             } else {
                 failed += 1
+                close(fd)
             }
-            close(fd)
+            while let first = open.first, elapsed() - first.since >= holdMs / 1000 {
+                close(first.fd)
+                open.removeFirst()
+            }
             // Pace to RATE per second overall, not per iteration.
             let ahead = Double(made + failed) / Double(rate) - elapsed()
             if ahead > 0 { usleep(UInt32(ahead * 1e6)) }
         }
+        open.forEach { close($0.fd) }
         say("churned \(made) failed \(failed)")
     }
 }

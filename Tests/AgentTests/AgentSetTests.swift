@@ -2,54 +2,6 @@ import MPTCPMIB
 import TestSupport
 import Testing
 
-/// A lab's client namespace served by the agent behind a private snmpd that grants the
-/// SNMPv3 user (authPriv, SHA-256/AES) write access to MPTCP-MIB and the v2c community
-/// read access only.
-final class SetLab {
-    let lab: Lab
-    let snmpd: PrivateSNMPD
-    let agent: AgentProcess
-    let v3: SNMPTools
-    let v2c: SNMPTools
-
-    init(tag: String, agentWrapper: [String] = []) throws {
-        lab = try Lab(tag: tag)
-        let u = PrivateSNMPD.v3User
-        snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
-            createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
-            rwuser \(u.name) priv .1.3.6.1.3.8684
-            """)
-        agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, wrapper: agentWrapper)
-        v3 = SNMPTools.v3(target: snmpd.target)
-        v2c = SNMPTools(target: snmpd.target)
-    }
-
-    /// Everything a SET may change, as iproute2 and sysctl show it.
-    func kernelState() throws -> String {
-        try lab.exec(lab.client, ["ip", "mptcp", "endpoint", "show"]) + lab.exec(lab.client, ["ip", "mptcp", "limits", "show"])
-            + lab.exec(lab.client, ["sysctl", "net.mptcp"])
-    }
-
-    func sysctl(_ name: String) throws -> String {
-        try lab.exec(lab.client, ["sysctl", "-n", "net.mptcp.\(name)"]).split(separator: "\n")[0].split(separator: "\t")
-            .joined(separator: " ")
-    }
-
-    func endpoints() throws -> [IPEndpoint] {
-        IPMPTCPParser.endpoints(try lab.exec(lab.client, ["ip", "mptcp", "endpoint", "show"]))
-    }
-
-    func ifindex(_ device: String) throws -> UInt32 {
-        UInt32(try lab.exec(lab.client, ["cat", "/sys/class/net/\(device)/ifindex"]).split(separator: "\n")[0])!
-    }
-
-    func shutdown() {
-        agent.stop()
-        snmpd.shutdown()
-        lab.shutdown()
-    }
-}
-
 @Suite("SET through snmpd: endpoints, limits and settings", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
 struct AgentSetTests {
     typealias G = MPTCPMIB.General
@@ -61,7 +13,7 @@ struct AgentSetTests {
     @Test("Every writable scalar: a valid SET changes the kernel and reads back")
     func writableScalars() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try SetLab(tag: "ss")
+        let s = try AgentLab(tag: "ss", traffic: false)
         defer { s.shutdown() }
         // (object, snmpset type and value, sysctl file, its expected text, value read back)
         let cases: [(MIBObject, String, String, String?, String, String)] = [
@@ -98,7 +50,7 @@ struct AgentSetTests {
     @Test("Endpoint rows: createAndGo, createAndWait + columns + active, flags in place, destroy")
     func endpointRows() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try SetLab(tag: "se")
+        let s = try AgentLab(tag: "se", traffic: false)
         defer { s.shutdown() }
         let c2 = try s.ifindex("\(s.lab.prefix)c2")
 
@@ -143,7 +95,7 @@ struct AgentSetTests {
     @Test("Bad requests: the exact SNMP error, and the kernel unchanged")
     func badRequests() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try SetLab(tag: "sb")
+        let s = try AgentLab(tag: "sb", traffic: false)
         defer { s.shutdown() }
         // Endpoints 1 (10.201.3.1, the lab's) and 2..8 filled up for the resource test below.
         let existing = Self.column(E.rowStatus, 1)
@@ -214,9 +166,9 @@ struct AgentSetTests {
         }
 
         // A community may read but not write, whatever it asks.
-        #expect(try s.v2c.set([(Self.scalar(G.limitSubflows), "u", "2")])
+        #expect(try s.tools.set([(Self.scalar(G.limitSubflows), "u", "2")])
             == .error(status: "noAccess", failed: G.limitSubflows.oid + [0]))
-        #expect(try s.v2c.get([Self.scalar(G.limitSubflows)]).first?.type == "Gauge32")
+        #expect(try s.tools.get([Self.scalar(G.limitSubflows)]).first?.type == "Gauge32")
 
         // The kernel holds at most 8 endpoints: the 9th is resourceUnavailable.
         for id in UInt32(2)...8 {
@@ -231,7 +183,7 @@ struct AgentSetTests {
     @Test("A PDU either applies completely or leaves the kernel as it was")
     func atomicity() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try SetLab(tag: "sa")
+        let s = try AgentLab(tag: "sa", traffic: false)
         defer { s.shutdown() }
         let before = try s.kernelState()
         let good: [(String, String, String)] = [
@@ -265,7 +217,7 @@ struct AgentSetTests {
     @Test("Without CAP_NET_ADMIN every SET is refused and reads keep working")
     func withoutNetAdmin() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try SetLab(tag: "sc", agentWrapper: ["setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin"])
+        let s = try AgentLab(tag: "sc", traffic: false, agentWrapper: ["setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin"])
         defer { s.shutdown() }
         let before = try s.kernelState()
         #expect(try s.v3.set([(Self.scalar(G.limitSubflows), "u", "3")])

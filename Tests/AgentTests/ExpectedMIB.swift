@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPModel
 import TestSupport
 import Testing
 
@@ -47,7 +48,7 @@ struct ExpectedMIB {
     var allOIDs: Set<[UInt32]> { Set(exact.keys).union(present).union(bracketed.keys) }
 
     static func address(_ text: String) -> [UInt8] {
-        IPAddressText.bytes(text == "*" ? "::" : text)!
+        IPAddress(text == "*" ? "::" : text)!.bytes
     }
 
     static func inetIndex(_ text: String, _ port: UInt16) -> [UInt32] {
@@ -264,17 +265,3 @@ struct ExpectedMIB {
         }
     }
 }
-
-/// IPv4 and IPv6 text to bytes, with the libc parser.
-enum IPAddressText {
-    static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
