@@ -48,6 +48,10 @@ let package = Package(
         .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB"]),
-        .testTarget(name: "AgentTests", dependencies: ["MPTCPKernel", "MPTCPMIB", "MPTCPModel", "TestSupport"]),
+        .testTarget(name: "MPTCPModelTests", dependencies: ["MPTCPModel"]),
+        .testTarget(name: "AgentTests", dependencies: [
+            "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPModel", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -38,6 +38,9 @@ extension SNMPError {
             self = .authentication(message)
         case SNMPERR_TIMEOUT:
             self = .timeout(target: target)
+        case SNMPERR_BAD_SEC_NAME, SNMPERR_BAD_SEC_LEVEL, SNMPERR_BAD_VERSION, SNMPERR_BAD_COMMUNITY,
+             SNMPERR_UNKNOWN_SEC_MODEL:
+            self = .usage(message)  // the options (or snmp.conf) do not say enough
         default:
             self = .transport(message + "")
         }

@@ -48,6 +48,11 @@ struct CLITests {
                 #expect((raw as? NSNumber)?.stringValue == vb.value, "\(vb)")
             }
         }
+        // --numeric prints OIDs as numbers, the values still decoded.
+        let numeric = try Self.cli(["walk"], Self.v2c(s) + ["--numeric"], ["mptcpConnectionState"])
+        #expect(numeric.stdout.split(separator: "\n").allSatisfy {
+            $0.hasPrefix("." + MPTCPMIB.ConnectionTable.state.oid.dotted + ".") && $0.hasSuffix(" = established")
+        })
         // The text form names every instance by the MIB.
         let text = try Self.cli(["walk"], Self.v2c(s), ["mptcpConnectionState"])
         #expect(text.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("mptcpConnectionState.0x") && $0.hasSuffix(" = established") })
@@ -152,6 +157,21 @@ struct CLITests {
         r = try Self.cli(["set"], v3, ["mptcpEndpointRowStatus.\(next)", "destroy"])
         #expect(r.status == 0)
         #expect(try !ip("endpoint", "show").contains("10.201.2.11"))
+    }
+
+    @Test("Options left out come from net-snmp's snmp.conf (defVersion, defCommunity)")
+    func snmpConfDefaults() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "cd", traffic: false)
+        defer { s.shutdown() }
+        let dir = s.snmpd.directory + "/conf"
+        try Command.check(["sh", "-c", "mkdir -p \(dir) && printf 'defVersion 2c\\ndefCommunity public\\n' > \(dir)/snmp.conf"])
+        let r = try Command.run([Self.binary, "limits", "--json", s.snmpd.target], environment: ["SNMPCONFPATH": dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Self.json(r) as? [String: Int] == ["subflows": 8, "addAddrAccepted": 8])
+        // Without them, net-snmp's compiled default (SNMPv3) wants a user, as snmpget does.
+        let bare = try Command.run([Self.binary, "limits", s.snmpd.target], environment: ["SNMPCONFPATH": "/nonexistent"])
+        #expect(bare.status == 64 && bare.stderr.contains("No securityName specified"), "\(bare.stderr)")
     }
 
     @Test("Every error class: one line naming the object and the reason, and its exit status")
