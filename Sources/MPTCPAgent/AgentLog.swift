@@ -15,12 +15,11 @@ public final class LogSink: Sendable {
         var level: Logger.Level = .info
         var target: AgentConfiguration.LogTarget = .stderr
         var syslogOpen = false
-        var lastRepeated: [String: Double] = [:]
     }
     private let state = Mutex(State())
 
-    /// Identical net-snmp messages (e.g. a master that is down) are repeated at most this often.
-    static let repeatInterval: Double = 60
+    /// Identical net-snmp messages (e.g. a master that is down) are repeated once a minute.
+    private let repeats = RateLimiter(interval: 60)
 
     public func configure(level: Logger.Level, target: AgentConfiguration.LogTarget) {
         state.withLock {
@@ -58,16 +57,8 @@ public final class LogSink: Sendable {
     /// net-snmp's messages: same sink, with repeats of one text shown once a minute.
     func writeNetSNMP(priority: Int32, _ text: String) {
         let message = text.trimmingTrailingNewlines()
-        guard !message.isEmpty else { return }
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = Double(ts.tv_sec)
-        let show = state.withLock { s -> Bool in
-            if let last = s.lastRepeated[message], now - last < Self.repeatInterval { return false }
-            s.lastRepeated[message] = now
-            return true
-        }
-        if show { write(Self.level(priority), "net-snmp: " + message) }
+        guard !message.isEmpty, repeats.allow(message) else { return }
+        write(Self.level(priority), "net-snmp: " + message)
     }
 
     static func priority(_ level: Logger.Level) -> Int32 {

@@ -107,13 +107,13 @@ public final class ViewCache: @unchecked Sendable {
     @discardableResult
     private func refresh(with reader: any SnapshotSource) -> MIBView {
         let started = Self.now()
-        let known = announcements.withLock { $0.announcements }
+        let (known, knownTokens) = announcements.withLock { ($0.announcements, $0.tokens) }
         let snapshot = reader.read(announcements: known)
         for failure in snapshot.failures where failureLog.allow(failure) {
             logger.warning("kernel read failed, the affected table answers empty: \(failure)")
         }
         let live = Set(snapshot.connections.map(\.token))
-        announcements.withLock { $0.retain(tokens: live) }
+        announcements.withLock { $0.retain(alive: live, before: knownTokens) }
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })

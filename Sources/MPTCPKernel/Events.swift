@@ -117,9 +117,14 @@ public struct AnnouncementTracker: Sendable {
         }
     }
 
-    /// Drops connections that no longer exist (their CLOSED event may have been lost).
-    public mutating func retain(tokens: Set<UInt32>) {
-        byToken = byToken.filter { tokens.contains($0.key) }
+    /// The connections with announcements.
+    public var tokens: Set<UInt32> { Set(byToken.keys) }
+
+    /// Drops connections that no longer exist (their CLOSED event may have been lost):
+    /// those in `before` — known when a snapshot started — that the snapshot did not find
+    /// alive. Connections that appeared during the snapshot are kept.
+    public mutating func retain(alive: Set<UInt32>, before: Set<UInt32>) {
+        byToken = byToken.filter { alive.contains($0.key) || !before.contains($0.key) }
     }
 
     public var announcements: [Announcement] {

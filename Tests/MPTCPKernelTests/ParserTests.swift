@@ -156,5 +156,14 @@ struct ParserTests {
         tracker.apply(event)
         tracker.apply(PathManagerEvent(kind: .closed, token: event.token))
         #expect(tracker.announcements.isEmpty)
+
+        // A snapshot drops connections it knew and did not find alive (lost CLOSED events),
+        // never one that appeared while it was being read.
+        tracker.apply(event)
+        let before = tracker.tokens
+        let newcomer = PathManagerEvent(kind: .announced, token: 42, remote: event.remote, remoteID: 1)
+        tracker.apply(newcomer)
+        tracker.retain(alive: [], before: before)
+        #expect(tracker.tokens == [42])
     }
 }
