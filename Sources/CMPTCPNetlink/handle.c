@@ -18,24 +18,16 @@
 /* The kernel fills at most ~32 KiB per dump datagram; leave room. */
 #define RECV_BUFFER_SIZE 65536
 
-mptcp_nl *mptcp_nl_open_bus(int bus, int *err) {
-    mptcp_nl *nl = calloc(1, sizeof *nl);
-    if (nl == NULL) {
-        *err = -ENOMEM;
-        return NULL;
-    }
-    nl->buf_size = RECV_BUFFER_SIZE;
-    nl->buf = malloc(nl->buf_size);
-    nl->sock = mnl_socket_open(bus);
-    if (nl->buf == NULL || nl->sock == NULL) {
-        *err = nl->buf == NULL ? -ENOMEM : -errno;
-        mptcp_nl_close(nl);
-        return NULL;
-    }
+/* Opens and binds the handle's socket. 0 or -errno. */
+static int open_socket(mptcp_nl *nl) {
+    nl->sock = mnl_socket_open(nl->bus);
+    if (nl->sock == NULL)
+        return -errno;
     if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-        *err = -errno;
-        mptcp_nl_close(nl);
-        return NULL;
+        int err = -errno;
+        mnl_socket_close(nl->sock);
+        nl->sock = NULL;
+        return err;
     }
     int on = 1;
     /* Best effort: older kernels lack extack; errors then come without text. */
@@ -45,8 +37,33 @@ mptcp_nl *mptcp_nl_open_bus(int bus, int *err) {
     struct timeval tv = {.tv_sec = 5};
     setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     nl->portid = mnl_socket_get_portid(nl->sock);
+    return 0;
+}
+
+mptcp_nl *mptcp_nl_open_bus(int bus, int *err) {
+    mptcp_nl *nl = calloc(1, sizeof *nl);
+    if (nl == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    nl->bus = bus;
+    nl->buf_size = RECV_BUFFER_SIZE;
+    nl->buf = malloc(nl->buf_size);
+    *err = nl->buf == NULL ? -ENOMEM : open_socket(nl);
+    if (*err < 0) {
+        mptcp_nl_close(nl);
+        return NULL;
+    }
     nl->seq = (unsigned int)time(NULL);
     return nl;
+}
+
+/* A reply that could not be read to its end would answer later requests with -EBUSY
+ * (a dump still running) or stale messages: start over with a fresh socket. */
+static void reopen_socket(mptcp_nl *nl) {
+    mnl_socket_close(nl->sock);
+    nl->sock = NULL;
+    open_socket(nl);
 }
 
 void mptcp_nl_close(mptcp_nl *nl) {
@@ -58,7 +75,7 @@ void mptcp_nl_close(mptcp_nl *nl) {
     free(nl);
 }
 
-int mptcp_nl_fd(const mptcp_nl *nl) { return mnl_socket_get_fd(nl->sock); }
+int mptcp_nl_fd(const mptcp_nl *nl) { return nl->sock != NULL ? mnl_socket_get_fd(nl->sock) : -1; }
 
 const char *mptcp_nl_error_message(const mptcp_nl *nl) { return nl->errmsg; }
 
@@ -129,6 +146,8 @@ static int handle_done(mptcp_nl *nl, const struct nlmsghdr *nlh) {
 
 int mptcp_nl_transact(mptcp_nl *nl, struct nlmsghdr *req, mptcp_nl_record_cb cb, void *data) {
     nl->errmsg[0] = '\0';
+    if (nl->sock == NULL && open_socket(nl) < 0)
+        return -ENOTCONN;
     req->nlmsg_seq = ++nl->seq;
     if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
         return -errno;
@@ -140,7 +159,9 @@ int mptcp_nl_transact(mptcp_nl *nl, struct nlmsghdr *req, mptcp_nl_record_cb cb,
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return errno == EAGAIN ? -ETIMEDOUT : -errno;
+            int err = errno == EAGAIN ? -ETIMEDOUT : -errno;
+            reopen_socket(nl);
+            return err;
         }
         int len = (int)n;
         for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, len);

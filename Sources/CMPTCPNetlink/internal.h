@@ -7,6 +7,7 @@
 #include "mptcp_netlink.h"
 
 struct mptcp_nl {
+    int bus;            /* NETLINK_SOCK_DIAG or NETLINK_GENERIC */
     struct mnl_socket *sock;
     unsigned int portid;
     unsigned int seq;

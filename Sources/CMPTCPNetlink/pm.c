@@ -339,9 +339,12 @@ int mptcp_nl_subscribe_events(mptcp_nl *nl) {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
         return -errno;
-    /* Bursts of connection churn produce many events; give the kernel room. */
+    /* Bursts of connection churn produce many events; give the kernel room. SO_RCVBUF is
+     * capped by net.core.rmem_max; SO_RCVBUFFORCE (CAP_NET_ADMIN, which joining the group
+     * needed anyway) is not. */
     int size = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     return 0;
 }
 

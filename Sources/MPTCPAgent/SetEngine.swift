@@ -13,7 +13,10 @@ import Glibc
 /// (`SetPlan`), ACTION applies the plan step by step and rolls back what it applied if the
 /// kernel refuses a step, UNDO rolls back after a failure elsewhere in the PDU, COMMIT and
 /// FREE forget the transaction. A PDU either applies completely or leaves the kernel as
-/// it was. Under AgentX each phase arrives as its own PDU, so varbinds are matched by OID.
+/// it was, with one caveat: destroying an endpoint closes the subflows using it and tells
+/// peers (RM_ADDR), which re-adding it in an undo does not reverse, and an implicit
+/// endpoint comes back explicit. Under AgentX each phase arrives as its own PDU, so
+/// varbinds are matched by OID.
 final class SetEngine {
     private let logger: Logger
     private let cache: ViewCache
@@ -207,7 +210,9 @@ final class SetEngine {
             var request = EndpointRequest(e)
             request.flags.remove(.implicit)
             try requirePM().addEndpoint(request)
-        case .addEndpoint(let r): try requirePM().deleteEndpoint(id: r.id!)
+        case .addEndpoint(let r):
+            guard let id = r.id else { throw KernelError.malformedReply(operation: "undo of an endpoint added without id") }
+            try requirePM().deleteEndpoint(id: id)
         case .setFlags(let id, _, let old): try requirePM().setEndpointFlags(id: id, flags: old)
         case .pendingRow(let id, _, let old): setPending(id, old)
         }

@@ -7,6 +7,7 @@ enum SetOperation: Equatable {
     case sysctl(file: String, new: String, old: String)
     case limits(new: Limits, old: Limits)
     case deleteEndpoint(Endpoint)
+    /// Always with an id: the undo deletes by it.
     case addEndpoint(EndpointRequest)
     case setFlags(id: UInt8, new: EndpointFlags, old: EndpointFlags)
     /// A row created with createAndWait, held by the agent (nil: no such row).
@@ -28,7 +29,7 @@ enum SetOperation: Equatable {
 /// The kernel's state a SET is checked against, read fresh for each SET.
 struct KernelState {
     var settings: Settings
-    var limits: Limits?
+    var limits: Limits
     var endpoints: [Endpoint]
 }
 
@@ -83,12 +84,8 @@ struct SetPlan {
         for (i, c) in changes.enumerated() where c.endpointID == nil {
             switch c.object {
             case G.limitSubflows, G.limitAddAddrAccepted:
-                guard var l = limits else {
-                    throw Refusal(change: i, refusal: .notWritable("\(c.object.name): the kernel's path manager is unavailable"))
-                }
                 guard case .unsigned(let v) = c.value else { continue }
-                if c.object == G.limitSubflows { l.subflows = v } else { l.addAddrAccepted = v }
-                limits = l
+                if c.object == G.limitSubflows { limits.subflows = v } else { limits.addAddrAccepted = v }
                 limitChange = limitChange ?? i
             case G.pathManager:
                 let name = SysctlObject.text(of: c.value)
@@ -101,8 +98,8 @@ struct SetPlan {
                 steps.append(Step(operation: .sysctl(file: sysctl.file, new: new, old: old), change: i))
             }
         }
-        if let i = limitChange, let new = limits, let old = state.limits {
-            steps.append(Step(operation: .limits(new: new, old: old), change: i))
+        if let i = limitChange {
+            steps.append(Step(operation: .limits(new: limits, old: state.limits), change: i))
         }
     }
 

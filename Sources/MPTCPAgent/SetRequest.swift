@@ -56,7 +56,7 @@ struct SetChange {
     }
 
     /// RESERVE1 (RFC 3416 section 4.2.5, in its order): checks that need nothing but the
-    /// MIB and the request; `settings` tells which sysctls this kernel has.
+    /// MIB, the request, and which sysctls (`settings`) this kernel has.
     static func validate(oid: OID, value: MIBValue?, settings: Settings) throws(SetRefusal) -> SetChange {
         guard let (object, instanceSlice) = MPTCPMIB.object(containing: oid), object.access.isWritable else {
             let name = MPTCPMIB.object(containing: oid)?.object.name ?? oid.dotted
@@ -64,23 +64,21 @@ struct SetChange {
         }
         let instance = Array(instanceSlice)
         let syntax = object.syntax
-        guard let value, Self.encoding(of: value) == (syntax.encoding == .bits ? .octets : syntax.encoding) else {
+        guard let value, value.encoding == (syntax.encoding == .bits ? .octets : syntax.encoding) else {
             throw .wrongType("\(object.name) takes \(syntax.typeName)")
         }
-        let isColumn = MPTCPMIB.table(of: object) != nil
-        if isColumn {
+        // RFC 3416 order: length and value (steps 4 and 6) before the instance (step 7).
+        try checkLengthAndRange(object, value)
+        if MPTCPMIB.table(of: object) != nil {
             guard instance.count == 1, (1...255).contains(instance[0]) else {
                 throw .noCreation("\(object.name): the index must be an endpoint id in 1..255")
             }
         } else if instance != [0] {
             throw .noCreation("\(object.name) is a scalar: its only instance is .0")
         }
-        try checkLengthAndRange(object, value)
         try checkAgainstKernel(object, value, settings)
         return SetChange(oid: oid, object: object, instance: instance, value: value)
     }
-
-    static func encoding(of value: MIBValue) -> Syntax.Encoding { value.encoding }
 
     private static func ranges(_ rs: [ClosedRange<Int64>]) -> String {
         rs.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }

@@ -26,6 +26,8 @@ public final class ViewCache: @unchecked Sendable {
     public private(set) var ttl: Double
     private let condition = Monitor()
     private var entry: Entry?  // guarded by condition
+    /// Bumped by `invalidate()`: a dump that started before it must not be installed.
+    private var generation = 0  // guarded by condition
     private var refreshWanted = false  // guarded by condition
     private var stopped = false  // guarded by condition
     private let foreground: any SnapshotSource
@@ -77,6 +79,7 @@ public final class ViewCache: @unchecked Sendable {
     public func invalidate() {
         condition.lock()
         entry = nil
+        generation += 1
         condition.unlock()
     }
 
@@ -107,6 +110,9 @@ public final class ViewCache: @unchecked Sendable {
     @discardableResult
     private func refresh(with reader: any SnapshotSource) -> MIBView {
         let started = Self.now()
+        condition.lock()
+        let startGeneration = generation
+        condition.unlock()
         let (known, knownTokens) = announcements.withLock { ($0.announcements, $0.tokens) }
         let snapshot = reader.read(announcements: known)
         for failure in snapshot.failures where failureLog.allow(failure) {
@@ -118,7 +124,10 @@ public final class ViewCache: @unchecked Sendable {
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })
         condition.lock()
-        if entry.map({ started > $0.takenAt }) ?? true { entry = Entry(view: view, takenAt: started) }
+        // Install unless a newer view won, or a SET changed the kernel after this dump began.
+        if generation == startGeneration && (entry.map { started > $0.takenAt } ?? true) {
+            entry = Entry(view: view, takenAt: started)
+        }
         condition.unlock()
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
@@ -131,7 +140,8 @@ public final class ViewCache: @unchecked Sendable {
     private func startRefresher() {
         guard !refresherStarted else { return }
         refresherStarted = true
-        startThread { [unowned self] in
+        // The thread keeps the cache alive until it has seen `stop()`.
+        startThread { [self] in
             let reader: any SnapshotSource
             do { reader = try makeReader() } catch {
                 logger.error("background snapshot reader: \(error)")

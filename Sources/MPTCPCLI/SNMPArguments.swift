@@ -96,6 +96,12 @@ struct MIBClient {
         do { return try session.get(oids) } catch let e as SNMPError { throw CLIError(e, varbinds: oids) }
     }
 
+    /// One instance; an agent that answers with fewer varbinds than asked is an error.
+    func get(_ oid: ObjectID) throws -> VarBind {
+        guard let vb = try get([oid]).first else { throw CLIError(.refused, "\(MIBNames.format(oid)): empty response") }
+        return vb
+    }
+
     func set(_ varbinds: [VarBind]) throws -> [VarBind] {
         do { return try session.set(varbinds) } catch let e as SNMPError { throw CLIError(e, varbinds: varbinds.map(\.oid)) }
     }

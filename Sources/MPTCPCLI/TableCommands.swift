@@ -89,9 +89,10 @@ struct Subflows: TableView {
                 r.text(S.bytesReceived), r.text(S.totalRetrans)]
     }
 
+    /// Microseconds as milliseconds with two decimals.
     static func milliseconds(_ us: UInt64) -> String {
-        let tenths = (us + 5) / 10
-        return "\(tenths / 100).\(tenths % 100 < 10 ? "0" : "")\(tenths % 100)"
+        let hundredths = (us + 5) / 10
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 }
 

@@ -28,7 +28,7 @@ struct Watch: ParsableCommand {
     }
 
     func validate() throws {
-        if interval < 0.1 { throw ValidationError("--interval must be at least 0.1 s") }
+        if interval < 0.1 || interval > 3600 { throw ValidationError("--interval must be between 0.1 and 3600 s") }
         if count < 0 { throw ValidationError("--count must be 0 or more") }
     }
 

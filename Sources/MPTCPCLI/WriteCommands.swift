@@ -21,7 +21,7 @@ struct LimitsShow: ParsableCommand {
 
     /// Reads and prints the limits over an open session (also after a write).
     static func show(_ client: MIBClient, json: Bool) throws {
-        let values = try client.get([G.limitSubflows.oid + [0], G.limitAddAddrAccepted.oid + [0]])
+        let values = try [G.limitSubflows, G.limitAddAddrAccepted].map { try client.get($0.oid + [0]) }
         if let missing = values.first(where: { $0.value.isException }) {
             throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value))")
         }
@@ -112,7 +112,7 @@ struct EndpointAdd: ParsableCommand {
                 VarBind(oid: E.flags.oid + [endpointID], value: SNMPValue(try ValueText.parse(flags.joined(separator: ","), E.flags.syntax))),
             ]
             if port != 0 { varbinds.append(VarBind(oid: E.port.oid + [endpointID], value: .unsigned(port))) }
-            if let dev { varbinds.append(VarBind(oid: E.ifIndex.oid + [endpointID], value: .integer(Int32(try ifIndex(dev, client))))) }
+            if let dev { varbinds.append(VarBind(oid: E.ifIndex.oid + [endpointID], value: .integer(try ifIndex(dev, client)))) }
             _ = try client.set(varbinds)
             if !snmp.json { emit("added endpoint \(endpointID)") }
             try Endpoints.show(client, json: snmp.json)
@@ -120,17 +120,21 @@ struct EndpointAdd: ParsableCommand {
     }
 
     func nextID(_ client: MIBClient) throws -> UInt32 {
-        let vb = try client.get([G.endpointNextID.oid + [0]])[0]
+        let vb = try client.get(G.endpointNextID.oid + [0])
         guard case .unsigned(let id) = vb.value, id != 0 else { throw CLIError(.refused, "no free endpoint id (mptcpEndpointNextId is 0)") }
         return id
     }
 
-    /// An interface index, or a name looked up in the agent's IF-MIB (ifName, then ifDescr).
-    func ifIndex(_ dev: String, _ client: MIBClient) throws -> UInt32 {
-        if let n = UInt32(dev) { return n }
+    /// An interface index (InterfaceIndexOrZero: 1..2147483647), or a name looked up in the
+    /// agent's IF-MIB (ifName, then ifDescr).
+    func ifIndex(_ dev: String, _ client: MIBClient) throws -> Int32 {
+        if let n = UInt32(dev) {
+            guard let index = Int32(exactly: n), index > 0 else { throw CLIError(.usage, "dev \(dev): not an interface index") }
+            return index
+        }
         for column: ObjectID in [[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1], [1, 3, 6, 1, 2, 1, 2, 2, 1, 2]] {
             for vb in (try? client.walk(column)) ?? [] where vb.value == .octets(Array(dev.utf8)) {
-                return vb.oid.last!
+                if let last = vb.oid.last, let index = Int32(exactly: last) { return index }
             }
         }
         throw CLIError(.noSuchObject, "dev \(dev): the agent's IF-MIB has no interface of that name (give its index)")
@@ -146,7 +150,7 @@ struct EndpointDelete: ParsableCommand {
         try reporting {
             let client = try snmp.session()
             let status = E.rowStatus.oid + [id]
-            if try client.get([status])[0].value.isException {
+            if try client.get(status).value.isException {
                 throw CLIError(.noSuchObject, "endpoint \(id): no such endpoint")
             }
             _ = try client.set([VarBind(oid: status, value: .integer(6))])
@@ -167,7 +171,7 @@ struct EndpointFlags: ParsableCommand {
         try reporting {
             let client = try snmp.session()
             let oid = E.flags.oid + [id]
-            let current = try client.get([oid])[0]
+            let current = try client.get(oid)
             guard case .octets(let bytes) = current.value else { throw CLIError(.noSuchObject, "endpoint \(id): no such endpoint") }
             var bits = Set(MIBValue.bitNumbers(bytes))
             for c in changes {

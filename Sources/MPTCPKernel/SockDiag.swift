@@ -73,8 +73,8 @@ public final class SockDiag {
                     listeners[l.local] = l
                     return
                 }
-                mine.acceptQueue += l.acceptQueue
-                mine.backlog += l.backlog
+                mine.acceptQueue = mine.acceptQueue.addingSaturated(l.acceptQueue)
+                mine.backlog = mine.backlog.addingSaturated(l.backlog)
                 mine.sockets += 1
                 listeners[l.local] = mine
             } else if r.info_len > 0 {
@@ -182,5 +182,13 @@ public final class SockDiag {
         }
         if sent(\mptcp_nl_tcp_info.bytes_sent, within: n) { s.bytesSent = t.bytes_sent }
         return s
+    }
+}
+
+extension UInt32 {
+    /// Sums of many sockets' queues must not trap on a host with huge backlogs.
+    func addingSaturated(_ other: UInt32) -> UInt32 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

@@ -141,9 +141,6 @@ public struct MIBView: Sendable {
     private let remoteAddresses: TableRegion<RemoteAddress>
     private let listeners: TableRegion<Listener>
 
-    /// Endpoint rows: the kernel's endpoints and the agent's pending rows, by id.
-    public let endpointRows: [UInt8: EndpointRow]
-
     /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
     /// taken out of the snapshot as the table is built, so a snapshot passed with
     /// `consume` is freed table by table rather than held until the end.
@@ -151,7 +148,6 @@ public struct MIBView: Sendable {
         var rows: [UInt8: EndpointRow] = [:]
         for e in snapshot.endpoints ?? [] { rows[e.id] = EndpointRow(e) }
         for p in pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
-        endpointRows = rows
         let nextID = (1...255).first { rows[UInt8($0)] == nil }.map(UInt32.init) ?? 0
 
         let scalarObjects = MPTCPMIB.General.all + MPTCPMIB.Stats.all

@@ -146,8 +146,13 @@ public final class SNMPSession {
     public func walk(_ root: ObjectID, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
         var current = root
         while true {
-            let batch = version == SNMP_VERSION_1 || repetitions == 0
-                ? try getNext([current]) : try getBulk([current], maxRepetitions: repetitions)
+            let batch: [VarBind]
+            do {
+                batch = version == SNMP_VERSION_1 || repetitions == 0
+                    ? try getNext([current]) : try getBulk([current], maxRepetitions: repetitions)
+            } catch SNMPError.response(.noSuchName, _) where version == SNMP_VERSION_1 {
+                return  // SNMPv1 says "end of the view" this way
+            }
             guard !batch.isEmpty else { return }
             for vb in batch {
                 if vb.value == .endOfMibView || !vb.oid.starts(with: root) { return }

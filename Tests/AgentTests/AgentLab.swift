@@ -1,8 +1,9 @@
 import TestSupport
 
 /// A lab whose client namespace runs the agent (started before any connection, so it sees
-/// the server's address announcements) behind a private snmpd that lets the v2c community
-/// read and the SNMPv3 user (authPriv, SHA-256/AES) write MPTCP-MIB. With `traffic`, the
+/// the server's address announcements) behind a private snmpd that lets the community
+/// `public` read everything, `mptcponly` read MPTCP-MIB only, and the SNMPv3 user
+/// (authPriv, SHA-256/AES) write MPTCP-MIB. With `traffic`, the
 /// client also has a listener and v4, v6 and one fallback connection.
 final class AgentLab {
     let lab: Lab
@@ -19,6 +20,7 @@ final class AgentLab {
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
             createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
             rwuser \(u.name) priv .1.3.6.1.3.8684
+            rocommunity mptcponly 127.0.0.1 .1.3.6.1.3.8684
             """)
         agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: agentArguments, wrapper: agentWrapper)
         guard traffic else { return }

@@ -48,6 +48,16 @@ struct CLITests {
                 #expect((raw as? NSNumber)?.stringValue == vb.value, "\(vb)")
             }
         }
+        // SNMPv1 through a view that holds MPTCP-MIB only: the walk ends at noSuchName, which
+        // is how v1 says "end of the view", also when walking the last table.
+        let v1 = ["-v", "1", "-c", "mptcponly", s.snmpd.target]
+        let v1walk = try Self.cli(["walk"], v1 + ["--json"])
+        #expect(v1walk.status == 0, "\(v1walk.stderr)")
+        #expect(try Self.rows(v1walk).map { $0["oid"] as? String }
+            == theirs.filter { $0.type != "Counter64" }.map { $0.oid.map(String.init).joined(separator: ".") })
+        let last = try Self.cli(["listeners"], v1 + ["--json"])
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(try Self.rows(last).count == 2)
         // --numeric prints OIDs as numbers, the values still decoded.
         let numeric = try Self.cli(["walk"], Self.v2c(s) + ["--numeric"], ["mptcpConnectionState"])
         #expect(numeric.stdout.split(separator: "\n").allSatisfy {

@@ -2,7 +2,12 @@ import Logging
 @testable import MPTCPAgent
 import MPTCPMIB
 import MPTCPModel
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The documented choice when the kernel fails: the affected table answers empty (it never
 /// shows stale rows as current) and the rest keeps answering.
@@ -20,6 +25,27 @@ struct ViewCacheTests {
 
     static let good = Snapshot.synthetic(connections: 3)
 
+    /// A source whose dump can be held at its start (the data it returns is taken then).
+    final class GatedSource: SnapshotSource, @unchecked Sendable {
+        private let state = Mutex((snapshot: ViewCacheTests.good, held: false, waiting: false, reads: 0))
+        func set(_ s: Snapshot) { state.withLock { $0.snapshot = s } }
+        func hold(_ on: Bool) { state.withLock { $0.held = on } }
+        var waiting: Bool { state.withLock { $0.waiting } }
+        var reads: Int { state.withLock { $0.reads } }
+
+        func read(announcements: [Announcement]) -> Snapshot {
+            let taken = state.withLock { $0.snapshot }
+            state.withLock { $0.waiting = true }
+            while state.withLock({ $0.held }) { usleep(1000) }
+            state.withLock { $0.waiting = false; $0.reads += 1 }
+            return taken
+        }
+    }
+
+    static func wait(_ condition: () -> Bool) {
+        for _ in 0..<5000 where !condition() { usleep(1000) }
+    }
+
     @Test func aFailedDumpEmptiesItsTableOnly() throws {
         let source = Source(Self.good)
         let cache = try ViewCache(ttl: 0, makeReader: { source }, logger: Logger(label: "test"))
@@ -34,6 +60,26 @@ struct ViewCacheTests {
         #expect(view.rowCounts["mptcpConnectionTable"] == 0)
         #expect(view.get(MPTCPMIB.General.limitSubflows.oid + [0]) == .value(.unsigned(8)))
         #expect(view.get(MPTCPMIB.General.currentConnections.oid + [0]) == .value(.unsigned(0)))
+    }
+
+    @Test func aDumpStartedBeforeASetIsNotInstalledAfterIt() throws {
+        let source = GatedSource()
+        let cache = try ViewCache(ttl: 0.2, makeReader: { source }, logger: Logger(label: "test"))
+        let connections = MPTCPMIB.General.currentConnections.oid + [0]
+        #expect(cache.view().get(connections) == .value(.unsigned(3)))
+        usleep(250_000)  // older than the TTL, younger than twice it: refreshed in the background
+        source.hold(true)
+        _ = cache.view()
+        Self.wait { source.waiting }
+        #expect(source.waiting)
+        // A SET commits while that dump (of the old state) is still running.
+        cache.invalidate()
+        source.set(.synthetic(connections: 5))
+        let reads = source.reads
+        source.hold(false)
+        Self.wait { source.reads > reads }
+        usleep(20_000)  // let the refresher try to install its view
+        #expect(cache.view().get(connections) == .value(.unsigned(5)))
     }
 
     @Test func aViewIsReusedForTheTTLAndRebuiltAfterAnInvalidation() throws {
