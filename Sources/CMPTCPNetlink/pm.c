@@ -120,8 +120,6 @@ mptcp_nl *mptcp_nl_open_pm(const char *family, int *err) {
     return nl;
 }
 
-int mptcp_nl_pm_family_id(const mptcp_nl *nl) { return nl->family_id; }
-int mptcp_nl_pm_events_group(const mptcp_nl *nl) { return nl->events_group; }
 
 /* ---- Endpoints ---- */
 

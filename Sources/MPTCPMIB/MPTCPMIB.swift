@@ -1,6 +1,5 @@
 /// MPTCP-MIB (`MIB/MPTCP-MIB.txt`): every object, once.
 public enum MPTCPMIB {
-    public static let moduleName = "MPTCP-MIB"
     /// `{ experimental 8684 }`, provisional until an assignment exists.
     public static let root: OID = [1, 3, 6, 1, 3, 8684]
     public static let notificationsOID = root + [0]

@@ -32,26 +32,6 @@ enum {
     MPTCP_NL_SUBFLOW_ATTR_FLAGS = 8,
     MPTCP_NL_SUBFLOW_ATTR_ID_REM = 9,
     MPTCP_NL_SUBFLOW_ATTR_ID_LOC = 10,
-
-    /* MPTCP_PM_ADDR_FLAG_* */
-    MPTCP_NL_ADDR_FLAG_SIGNAL = 0x01,
-    MPTCP_NL_ADDR_FLAG_SUBFLOW = 0x02,
-    MPTCP_NL_ADDR_FLAG_BACKUP = 0x04,
-    MPTCP_NL_ADDR_FLAG_FULLMESH = 0x08,
-    MPTCP_NL_ADDR_FLAG_IMPLICIT = 0x10,
-    MPTCP_NL_ADDR_FLAG_LAMINAR = 0x20,
-
-    /* MPTCP_EVENT_* (genl command of an event message) */
-    MPTCP_NL_EVENT_CREATED = 1,
-    MPTCP_NL_EVENT_ESTABLISHED = 2,
-    MPTCP_NL_EVENT_CLOSED = 3,
-    MPTCP_NL_EVENT_ANNOUNCED = 6,
-    MPTCP_NL_EVENT_REMOVED = 7,
-    MPTCP_NL_EVENT_SUB_ESTABLISHED = 10,
-    MPTCP_NL_EVENT_SUB_CLOSED = 11,
-    MPTCP_NL_EVENT_SUB_PRIORITY = 13,
-    MPTCP_NL_EVENT_LISTENER_CREATED = 15,
-    MPTCP_NL_EVENT_LISTENER_CLOSED = 16,
 };
 
 /* ---- Records ------------------------------------------------------------------------ */
@@ -176,7 +156,7 @@ enum {
 
 /* One mptcp_pm event. Ports converted to host order. */
 struct mptcp_nl_event {
-    uint8_t type;                  /* MPTCP_NL_EVENT_* */
+    uint8_t type;                  /* MPTCP_EVENT_*: the genl command of the message */
     uint32_t attrs;                /* bit n set: MPTCP_ATTR n present */
     uint32_t token;
     uint16_t family;
@@ -223,8 +203,6 @@ int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_
 
 /* ---- mptcp_pm commands -------------------------------------------------------------- */
 
-int mptcp_nl_pm_family_id(const mptcp_nl *nl);
-int mptcp_nl_pm_events_group(const mptcp_nl *nl);
 int mptcp_nl_dump_endpoints(mptcp_nl *nl, mptcp_nl_endpoint_cb cb, void *context);
 int mptcp_nl_get_limits(mptcp_nl *nl, uint32_t *subflows, uint32_t *add_addr_accepted);
 /* Negative value: leave that limit unchanged. */

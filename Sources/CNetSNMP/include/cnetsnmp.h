@@ -16,14 +16,12 @@
 /* Handler modes (MODE_GET etc. are expressions over SNMP_MSG_*). */
 static const int CNETSNMP_MODE_GET = MODE_GET;
 static const int CNETSNMP_MODE_GETNEXT = MODE_GETNEXT;
-static const int CNETSNMP_MODE_GETBULK = MODE_GETBULK;
 
 /* PDU types. */
 static const int CNETSNMP_MSG_GET = SNMP_MSG_GET;
 static const int CNETSNMP_MSG_GETNEXT = SNMP_MSG_GETNEXT;
 static const int CNETSNMP_MSG_GETBULK = SNMP_MSG_GETBULK;
 static const int CNETSNMP_MSG_SET = SNMP_MSG_SET;
-static const int CNETSNMP_MSG_RESPONSE = SNMP_MSG_RESPONSE;
 
 /* Varbind exception types. */
 static const u_char CNETSNMP_NOSUCHOBJECT = SNMP_NOSUCHOBJECT;
