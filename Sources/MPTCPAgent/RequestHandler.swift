@@ -1,5 +1,4 @@
 import CNetSNMP
-import Logging
 import MPTCPMIB
 
 /// Answers the requests net-snmp hands to the MPTCP-MIB registration: reads from one
@@ -7,12 +6,9 @@ import MPTCPMIB
 final class RequestHandler {
     let cache: ViewCache
     let sets: SetEngine
-    let logger: Logger
-
-    init(cache: ViewCache, sets: SetEngine, logger: Logger) {
+    init(cache: ViewCache, sets: SetEngine) {
         self.cache = cache
         self.sets = sets
-        self.logger = logger
     }
 
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,

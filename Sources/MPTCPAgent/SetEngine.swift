@@ -27,6 +27,8 @@ final class SetEngine {
 
     private struct Transaction {
         var changes: [SetChange]
+        /// The sysctls as RESERVE1 read them (nil if it could not): RESERVE2 follows at once.
+        var settings: Settings?
         var plan: SetPlan?
         /// Steps of the plan applied and not yet undone, in the order they were applied.
         var applied: [SetPlan.Step] = []
@@ -99,7 +101,8 @@ final class SetEngine {
             }
             return
         }
-        let settings = (try? ProcFS.settings()) ?? Settings()
+        let read = try? ProcFS.settings()
+        let settings = read ?? Settings()
         var changes: [SetChange] = []
         for r in requests {
             guard let vb = r.pointee.requestvb else { continue }
@@ -110,7 +113,7 @@ final class SetEngine {
                 return
             }
         }
-        transaction = Transaction(changes: changes)
+        transaction = Transaction(changes: changes, settings: read)
     }
 
     private func reserve2(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
@@ -118,7 +121,7 @@ final class SetEngine {
         let state: KernelState
         do {
             guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
-            state = KernelState(settings: try ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints())
+            state = KernelState(settings: try t.settings ?? ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints())
         } catch {
             let first = t.changes.first
             refuse(.resourceUnavailable("cannot read the kernel's state: \(error)"), first?.name ?? "", reqinfo,

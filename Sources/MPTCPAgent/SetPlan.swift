@@ -169,9 +169,7 @@ struct SetPlan {
                 row.status = row.isComplete ? .notInService : .notReady
                 switch action {
                 case 1?:
-                    let request = try endpointRequest(row, remaining, interfaceExists, blame: blame)
-                    remaining.append(Endpoint(id: id, address: request.address, port: request.port, ifIndex: request.ifIndex, flags: request.flags))
-                    steps.append(Step(operation: .addEndpoint(request), change: blame))
+                    try addEndpoint(row, to: &remaining, interfaceExists, blame: blame)
                     steps.append(Step(operation: .pendingRow(id: id, new: nil, old: old), change: blame))
                 case 2?:
                     guard row.isComplete else { throw refuse(.inconsistentValue("endpoint row \(id) has no address yet")) }
@@ -185,9 +183,7 @@ struct SetPlan {
                 case 4?:
                     var row = EndpointRow(id: id, status: .notReady)
                     try Self.fill(&row, columns)
-                    let request = try endpointRequest(row, remaining, interfaceExists, blame: blame)
-                    remaining.append(Endpoint(id: id, address: request.address, port: request.port, ifIndex: request.ifIndex, flags: request.flags))
-                    steps.append(Step(operation: .addEndpoint(request), change: blame))
+                    try addEndpoint(row, to: &remaining, interfaceExists, blame: blame)
                 case 5?:
                     var row = EndpointRow(id: id, status: .notReady)
                     try Self.fill(&row, columns)
@@ -202,10 +198,10 @@ struct SetPlan {
         }
     }
 
-    /// What the kernel needs to add `row`, checked as the kernel would (so that only its
-    /// own, unforeseeable refusals are left for ACTION).
-    private func endpointRequest(_ row: EndpointRow, _ existing: [Endpoint], _ interfaceExists: (UInt32) -> Bool,
-                                 blame: Int) throws(Refusal) -> EndpointRequest {
+    /// Plans adding `row` to the kernel's `existing` endpoints, checked as the kernel would
+    /// check it (so that only its own, unforeseeable refusals are left for ACTION).
+    private mutating func addEndpoint(_ row: EndpointRow, to existing: inout [Endpoint], _ interfaceExists: (UInt32) -> Bool,
+                                      blame: Int) throws(Refusal) {
         func refuse(_ r: SetRefusal) -> Refusal { Refusal(change: blame, refusal: r) }
         guard let address = row.address else {
             throw refuse(.inconsistentValue("endpoint \(row.id) needs mptcpEndpointAddress (and its type)"))
@@ -229,7 +225,9 @@ struct SetPlan {
         guard existing.count < Self.maxEndpoints else {
             throw refuse(.resourceUnavailable("the kernel holds at most \(Self.maxEndpoints) endpoints"))
         }
-        return EndpointRequest(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags)
+        existing.append(Endpoint(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags))
+        let request = EndpointRequest(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags)
+        steps.append(Step(operation: .addEndpoint(request), change: blame))
     }
 
     /// Writes column values into a row that is not (yet) in the kernel: nobody but the

@@ -88,7 +88,7 @@ public final class Subagent {
 
     private func register() -> Bool {
         let sets = SetEngine(cache: cache, logger: logger, writesAllowed: configuration.synthetic == nil)
-        let h = RequestHandler(cache: cache, sets: sets, logger: logger)
+        let h = RequestHandler(cache: cache, sets: sets)
         handler = h
         let root = MPTCPMIB.root.map { CNetSNMP.oid($0) }
         let reg = root.withUnsafeBufferPointer {
