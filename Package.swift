@@ -20,37 +20,42 @@ let package = Package(
         .target(name: "CMPTCPNetlink", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "CNetSNMP", linkerSettings: [.linkedLibrary("netsnmpagent"), .linkedLibrary("netsnmp")]),
 
+        // Foundations: system calls done right, and the vocabulary of SNMP.
+        .target(name: "Platform"),
+        .target(name: "SMI"),
+
         .target(name: "MPTCPModel"),
-        .target(name: "MPTCPKernel", dependencies: ["CMPTCPNetlink", "MPTCPModel"]),
-        .target(name: "MPTCPMIB", dependencies: ["MPTCPModel"]),
+        .target(name: "MPTCPKernel", dependencies: ["CMPTCPNetlink", "MPTCPModel", "Platform"]),
+        .target(name: "MPTCPMIB", dependencies: ["MPTCPModel", "SMI"]),
+        // net-snmp's library from Swift: varbinds in and out, client sessions.
+        .target(name: "NetSNMP", dependencies: ["CNetSNMP", "SMI", "Platform"]),
         .target(name: "MPTCPAgent", dependencies: [
-            "CNetSNMP", "MPTCPKernel", "MPTCPMIB", .product(name: "Logging", package: "swift-log"),
+            "CNetSNMP", "NetSNMP", "MPTCPKernel", "MPTCPMIB", "Platform", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SNMPClient", dependencies: ["CNetSNMP"]),
         .target(name: "MPTCPCLI", dependencies: [
-            "SNMPClient", "MPTCPMIB", "MPTCPModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NetSNMP", "MPTCPMIB", "MPTCPModel", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "mptcp-agentx", dependencies: [
-            "MPTCPAgent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MPTCPAgent", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mptcp-mib", dependencies: ["MPTCPCLI"]),
         .executableTarget(name: "mptcp-traffic", dependencies: [
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "mptcp-bench", dependencies: [
-            "SNMPClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NetSNMP", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "bench/Sources/mptcp-bench"),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "TestSupport"],
+        .target(name: "TestSupport", dependencies: ["Platform"], path: "Tests/TestSupport"),
+        .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "Platform", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB"]),
+        .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB", "SMI", "Platform"]),
         .testTarget(name: "MPTCPModelTests", dependencies: ["MPTCPModel"]),
         .testTarget(name: "AgentTests", dependencies: [
-            "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPModel", "TestSupport",
+            "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPModel", "Platform", "SMI", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

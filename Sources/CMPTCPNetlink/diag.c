@@ -13,6 +13,22 @@ _Static_assert(offsetof(struct mptcp_nl_tcp_info, total_retrans) == 100, "tcp_in
 _Static_assert(offsetof(struct mptcp_nl_tcp_info, bytes_sent) == 200, "tcp_info layout");
 
 #define INET_ULP_NAME_MPTCP "mptcp"
+#define DIAG_ATTR_MAX INET_DIAG_ULP_INFO
+#define ULP_ATTR_MAX INET_ULP_INFO_MPTCP
+#define SUBFLOW_ATTR_MAX MPTCP_NL_SUBFLOW_ATTR_ID_LOC
+
+/* INET_DIAG_INFO is a struct of kernel-dependent length: checked by copy_prefix. */
+static const struct mptcp_nl_policy ulp_policy[ULP_ATTR_MAX + 1] = {
+    [INET_ULP_INFO_NAME] = {MNL_TYPE_NUL_STRING, 0},
+};
+
+static const struct mptcp_nl_policy subflow_policy[SUBFLOW_ATTR_MAX + 1] = {
+    [MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_SUBFLOW_ATTR_FLAGS] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_SUBFLOW_ATTR_ID_REM] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_SUBFLOW_ATTR_ID_LOC] = {MNL_TYPE_U8, 0},
+};
 
 mptcp_nl *mptcp_nl_open_diag(int *err) { return mptcp_nl_open_bus(NETLINK_SOCK_DIAG, err); }
 
@@ -41,158 +57,88 @@ static uint32_t copy_prefix(void *dst, size_t dst_size, const struct nlattr *att
     return (uint32_t)n;
 }
 
-static int connection_attr_cb(const struct nlattr *attr, void *data) {
-    struct mptcp_nl_connection *c = data;
-    if (mnl_attr_get_type(attr) == INET_DIAG_INFO)
-        c->info_len = copy_prefix(&c->info, sizeof c->info, attr);
-    return MNL_CB_OK;
-}
-
-/* The inet_diag_msg of a record, and where its attributes are (0 bytes if none). */
-static int parse_diag_header(const void *msg, size_t len, struct mptcp_nl_sock *sock, const void **attrs,
-                             size_t *attrs_len) {
-    if (!mptcp_nl_message_ok(msg, len, sizeof(struct inet_diag_msg)))
+/* The socket header and the top-level attribute table of one sock_diag record. */
+static int parse_record(const void *msg, size_t len, struct mptcp_nl_sock *sock, const struct nlattr **tb) {
+    const void *attrs;
+    size_t attrs_len;
+    const struct inet_diag_msg *m = mptcp_nl_payload(msg, len, sizeof *m, &attrs, &attrs_len);
+    if (m == NULL)
         return -EBADMSG;
-    const struct nlmsghdr *nlh = msg;
-    copy_sock(sock, mnl_nlmsg_get_payload(nlh));
-    size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_msg));
-    *attrs = (const char *)msg + offset;
-    *attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
-    return 0;
+    copy_sock(sock, m);
+    return mptcp_nl_attr_table(attrs, attrs_len, tb, DIAG_ATTR_MAX, NULL);
 }
 
 int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
-    const void *attrs;
-    size_t attrs_len;
+    const struct nlattr *tb[DIAG_ATTR_MAX + 1];
     memset(out, 0, sizeof *out);
-    if (parse_diag_header(msg, len, &out->sock, &attrs, &attrs_len) < 0)
+    if (parse_record(msg, len, &out->sock, tb) < 0)
         return -EBADMSG;
-    return mptcp_nl_parse_attrs(attrs, attrs_len, connection_attr_cb, out);
-}
-
-static int subflow_mptcp_attr_cb(const struct nlattr *attr, void *data) {
-    struct mptcp_nl_subflow *s = data;
-    uint16_t type = mnl_attr_get_type(attr);
-    switch (type) {
-    case MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM:
-    case MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC:
-    case MPTCP_NL_SUBFLOW_ATTR_FLAGS:
-        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-            return MNL_CB_ERROR;
-        uint32_t v = mnl_attr_get_u32(attr);
-        if (type == MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM)
-            s->token_rem = v;
-        else if (type == MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC)
-            s->token_loc = v;
-        else
-            s->flags = v;
-        break;
-    case MPTCP_NL_SUBFLOW_ATTR_ID_REM:
-    case MPTCP_NL_SUBFLOW_ATTR_ID_LOC:
-        if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-            return MNL_CB_ERROR;
-        if (type == MPTCP_NL_SUBFLOW_ATTR_ID_REM)
-            s->id_rem = mnl_attr_get_u8(attr);
-        else
-            s->id_loc = mnl_attr_get_u8(attr);
-        break;
-    default:
-        return MNL_CB_OK; /* sequence numbers (privileged), padding, newer attributes */
-    }
-    s->attrs |= 1u << type;
-    return MNL_CB_OK;
-}
-
-struct ulp_state {
-    struct mptcp_nl_subflow *subflow;
-    int is_mptcp;
-    const struct nlattr *mptcp_nest;
-};
-
-static int ulp_attr_cb(const struct nlattr *attr, void *data) {
-    struct ulp_state *u = data;
-    switch (mnl_attr_get_type(attr)) {
-    case INET_ULP_INFO_NAME:
-        if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-            return MNL_CB_ERROR;
-        u->is_mptcp = strcmp(mnl_attr_get_str(attr), INET_ULP_NAME_MPTCP) == 0;
-        break;
-    case INET_ULP_INFO_MPTCP:
-        u->mptcp_nest = attr;
-        break;
-    }
-    return MNL_CB_OK;
-}
-
-struct subflow_state {
-    struct mptcp_nl_subflow *subflow;
-    const struct nlattr *ulp;
-};
-
-static int subflow_attr_cb(const struct nlattr *attr, void *data) {
-    struct subflow_state *st = data;
-    switch (mnl_attr_get_type(attr)) {
-    case INET_DIAG_INFO:
-        st->subflow->tcp_info_len = copy_prefix(&st->subflow->tcp, sizeof st->subflow->tcp, attr);
-        break;
-    case INET_DIAG_ULP_INFO:
-        st->ulp = attr;
-        break;
-    }
-    return MNL_CB_OK;
+    if (tb[INET_DIAG_INFO])
+        out->info_len = copy_prefix(&out->info, sizeof out->info, tb[INET_DIAG_INFO]);
+    return 0;
 }
 
 int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow *out) {
-    const void *attrs;
-    size_t attrs_len;
+    const struct nlattr *tb[DIAG_ATTR_MAX + 1];
     memset(out, 0, sizeof *out);
-    if (parse_diag_header(msg, len, &out->sock, &attrs, &attrs_len) < 0)
+    if (parse_record(msg, len, &out->sock, tb) < 0)
         return -EBADMSG;
-    struct subflow_state st = {.subflow = out};
-    int ret = mptcp_nl_parse_attrs(attrs, attrs_len, subflow_attr_cb, &st);
-    if (ret < 0)
-        return ret;
-    if (st.ulp == NULL)
+    if (tb[INET_DIAG_INFO])
+        out->tcp_info_len = copy_prefix(&out->tcp, sizeof out->tcp, tb[INET_DIAG_INFO]);
+    if (tb[INET_DIAG_ULP_INFO] == NULL)
         return 0;
     /* Nests are parsed by type whatever NLA_F_NESTED says: the kernel does not set it here. */
-    struct ulp_state u = {.subflow = out};
-    ret = mptcp_nl_parse_attrs(mnl_attr_get_payload(st.ulp), mnl_attr_get_payload_len(st.ulp), ulp_attr_cb, &u);
-    if (ret < 0)
-        return ret;
-    if (!u.is_mptcp)
+    const struct nlattr *ulp[ULP_ATTR_MAX + 1];
+    if (mptcp_nl_nest_table(tb[INET_DIAG_ULP_INFO], ulp, ULP_ATTR_MAX, ulp_policy) < 0)
+        return -EBADMSG;
+    if (ulp[INET_ULP_INFO_NAME] == NULL || strcmp(mnl_attr_get_str(ulp[INET_ULP_INFO_NAME]), INET_ULP_NAME_MPTCP) != 0)
         return 0;
-    if (u.mptcp_nest != NULL) {
-        ret = mptcp_nl_parse_attrs(mnl_attr_get_payload(u.mptcp_nest), mnl_attr_get_payload_len(u.mptcp_nest),
-                                   subflow_mptcp_attr_cb, out);
-        if (ret < 0)
-            return ret;
-    }
+    if (ulp[INET_ULP_INFO_MPTCP] == NULL)
+        return 1; /* a listening subflow: the name only */
+    const struct nlattr *sf[SUBFLOW_ATTR_MAX + 1];
+    if (mptcp_nl_nest_table(ulp[INET_ULP_INFO_MPTCP], sf, SUBFLOW_ATTR_MAX, subflow_policy) < 0)
+        return -EBADMSG;
+    /* Sequence numbers (privileged), padding and newer attributes are not read. */
+    if (sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM])
+        out->token_rem = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM]);
+    if (sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC])
+        out->token_loc = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC]);
+    if (sf[MPTCP_NL_SUBFLOW_ATTR_FLAGS])
+        out->flags = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_FLAGS]);
+    if (sf[MPTCP_NL_SUBFLOW_ATTR_ID_REM])
+        out->id_rem = mnl_attr_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_REM]);
+    if (sf[MPTCP_NL_SUBFLOW_ATTR_ID_LOC])
+        out->id_loc = mnl_attr_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_LOC]);
+    for (int type = 0; type <= SUBFLOW_ATTR_MAX; type++)
+        if (sf[type] && subflow_policy[type].type != MNL_TYPE_UNSPEC)
+            out->attrs |= 1u << type;
     return 1;
 }
 
+/* One dump's record parser and the caller's callback for its records. */
 struct dump_state {
-    int subflows;
-    void *cb;
+    mptcp_nl_connection_cb on_connection; /* MPTCP socket dumps */
+    mptcp_nl_subflow_cb on_subflow;       /* TCP socket dumps */
     void *context;
 };
 
 static int dump_record_cb(const struct nlmsghdr *nlh, void *data) {
     struct dump_state *st = data;
-    if (st->subflows) {
+    if (st->on_subflow != NULL) {
         struct mptcp_nl_subflow sf;
         int ret = mptcp_nl_parse_subflow(nlh, nlh->nlmsg_len, &sf);
         if (ret <= 0)
-            return ret;
-        return ((mptcp_nl_subflow_cb)st->cb)(&sf, st->context);
+            return ret; /* malformed, or a TCP socket that is not a subflow */
+        return st->on_subflow(&sf, st->context);
     }
     struct mptcp_nl_connection c;
     int ret = mptcp_nl_parse_connection(nlh, nlh->nlmsg_len, &c);
     if (ret < 0)
         return ret;
-    return ((mptcp_nl_connection_cb)st->cb)(&c, st->context);
+    return st->on_connection(&c, st->context);
 }
 
-static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, int mptcp, void *cb, void *context) {
+static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, const struct dump_state *st) {
     char buf[256];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -204,18 +150,18 @@ static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, int mptcp, void *
     /* The INFO bit also makes the kernel emit INET_DIAG_ULP_INFO for subflows. */
     req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
     req->idiag_states = states;
-    if (mptcp)
+    if (st->on_connection != NULL)
         mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, MPTCP_NL_IPPROTO_MPTCP);
-
-    struct dump_state st = {.subflows = !mptcp, .cb = cb, .context = context};
-    return mptcp_nl_transact(nl, nlh, dump_record_cb, &st);
+    return mptcp_nl_transact(nl, nlh, dump_record_cb, (void *)st);
 }
 
 int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_connection_cb cb,
                               void *context) {
-    return dump(nl, family, states, 1, (void *)cb, context);
+    struct dump_state st = {.on_connection = cb, .context = context};
+    return dump(nl, family, states, &st);
 }
 
 int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_subflow_cb cb, void *context) {
-    return dump(nl, family, states, 0, (void *)cb, context);
+    struct dump_state st = {.on_subflow = cb, .context = context};
+    return dump(nl, family, states, &st);
 }

@@ -102,6 +102,52 @@ int mptcp_nl_parse_attrs(const void *start, size_t len, mnl_attr_cb_t cb, void *
     return remaining > 0 ? -EBADMSG : 0;
 }
 
+struct attr_table {
+    const struct nlattr **tb;
+    uint16_t max;
+};
+
+static int attr_table_cb(const struct nlattr *attr, void *data) {
+    struct attr_table *t = data;
+    uint16_t type = mnl_attr_get_type(attr);
+    if (type <= t->max)
+        t->tb[type] = attr;
+    return MNL_CB_OK;
+}
+
+int mptcp_nl_attr_table(const void *start, size_t len, const struct nlattr **tb, uint16_t max,
+                        const struct mptcp_nl_policy *policy) {
+    memset(tb, 0, (max + 1) * sizeof *tb);
+    struct attr_table t = {tb, max};
+    if (mptcp_nl_parse_attrs(start, len, attr_table_cb, &t) < 0)
+        return -EBADMSG;
+    for (uint16_t type = 0; type <= max; type++) {
+        if (tb[type] == NULL || policy == NULL || policy[type].type == MNL_TYPE_UNSPEC)
+            continue;
+        /* With a length, validate2 checks it exactly; scalar types have their own. */
+        int ret = policy[type].len != 0 ? mnl_attr_validate2(tb[type], policy[type].type, policy[type].len)
+                                        : mnl_attr_validate(tb[type], policy[type].type);
+        if (ret < 0)
+            return -EBADMSG;
+    }
+    return 0;
+}
+
+int mptcp_nl_nest_table(const struct nlattr *nest, const struct nlattr **tb, uint16_t max,
+                        const struct mptcp_nl_policy *policy) {
+    return mptcp_nl_attr_table(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), tb, max, policy);
+}
+
+const void *mptcp_nl_payload(const void *msg, size_t len, size_t header, const void **attrs, size_t *attrs_len) {
+    if (!mptcp_nl_message_ok(msg, len, header))
+        return NULL;
+    const struct nlmsghdr *nlh = msg;
+    size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(header);
+    *attrs = (const char *)msg + offset;
+    *attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
+    return mnl_nlmsg_get_payload(nlh);
+}
+
 static int extack_cb(const struct nlattr *attr, void *data) {
     mptcp_nl *nl = data;
     if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&

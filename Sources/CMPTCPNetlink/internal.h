@@ -32,8 +32,31 @@ mptcp_nl *mptcp_nl_open_bus(int bus, int *err);
  * partial attribute is an error (-EBADMSG) rather than a silent end. */
 int mptcp_nl_parse_attrs(const void *start, size_t len, mnl_attr_cb_t cb, void *data);
 
+/* What an attribute of a given type must look like: a libmnl data type, and for
+ * MNL_TYPE_BINARY an exact length (0: any). MNL_TYPE_UNSPEC: not checked. */
+struct mptcp_nl_policy {
+    enum mnl_attr_data_type type;
+    size_t len;
+};
+
+/* libmnl's mnl_attr_parse into tb[] (as iproute2 does): tb[type] = the attribute of that
+ * type in [start, start+len), for types 0..max (others are ignored, NLA_F_NESTED is
+ * masked). Each one found is checked once against policy[type]. -EBADMSG for a truncated
+ * attribute or one that fails its policy. */
+int mptcp_nl_attr_table(const void *start, size_t len, const struct nlattr **tb, uint16_t max,
+                        const struct mptcp_nl_policy *policy);
+
+/* The same over a nest's payload. */
+int mptcp_nl_nest_table(const struct nlattr *nest, const struct nlattr **tb, uint16_t max,
+                        const struct mptcp_nl_policy *policy);
+
 /* True if `msg` holds one whole netlink message of `len` bytes with at least `header`
  * bytes of payload. */
 int mptcp_nl_message_ok(const void *msg, size_t len, size_t header);
+
+/* The fixed header (inet_diag_msg, genlmsghdr, ...) of a message of `len` bytes, and
+ * where the attributes after it start (`attrs_len` 0 if none); NULL if the message is
+ * not whole or too short for the header. */
+const void *mptcp_nl_payload(const void *msg, size_t len, size_t header, const void **attrs, size_t *attrs_len);
 
 #endif

@@ -28,65 +28,51 @@ enum {
 
 /* ---- Family resolution ---- */
 
+#define CTRL_MAX CTRL_ATTR_MCAST_GROUPS
+#define GROUP_MAX CTRL_ATTR_MCAST_GRP_ID
+
+static const struct mptcp_nl_policy ctrl_policy[CTRL_MAX + 1] = {
+    [CTRL_ATTR_FAMILY_ID] = {MNL_TYPE_U16, 0},
+    [CTRL_ATTR_MCAST_GROUPS] = {MNL_TYPE_NESTED, 0},
+};
+
+static const struct mptcp_nl_policy group_policy[GROUP_MAX + 1] = {
+    [CTRL_ATTR_MCAST_GRP_NAME] = {MNL_TYPE_NUL_STRING, 0},
+    [CTRL_ATTR_MCAST_GRP_ID] = {MNL_TYPE_U32, 0},
+};
+
 struct family_state {
     int id;
     int group;
 };
 
-struct mcast_group {
-    const char *name;
-    uint32_t id;
-};
-
-static int group_attr_cb(const struct nlattr *attr, void *data) {
-    struct mcast_group *g = data;
-    switch (mnl_attr_get_type(attr)) {
-    case CTRL_ATTR_MCAST_GRP_NAME:
-        if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-            return MNL_CB_ERROR;
-        g->name = mnl_attr_get_str(attr);
-        break;
-    case CTRL_ATTR_MCAST_GRP_ID:
-        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-            return MNL_CB_ERROR;
-        g->id = mnl_attr_get_u32(attr);
-        break;
-    }
-    return MNL_CB_OK;
-}
-
-static int groups_cb(const struct nlattr *attr, void *data) {
+/* Each entry of CTRL_ATTR_MCAST_GROUPS is a nest (its type is its position). */
+static int group_cb(const struct nlattr *attr, void *data) {
     struct family_state *st = data;
-    struct mcast_group g = {NULL, 0};
-    if (mptcp_nl_parse_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), group_attr_cb, &g) < 0)
+    const struct nlattr *tb[GROUP_MAX + 1];
+    if (mptcp_nl_nest_table(attr, tb, GROUP_MAX, group_policy) < 0)
         return MNL_CB_ERROR;
-    if (g.name != NULL && strcmp(g.name, PM_EVENTS_GROUP) == 0)
-        st->group = (int)g.id;
-    return MNL_CB_OK;
-}
-
-static int family_attr_cb(const struct nlattr *attr, void *data) {
-    struct family_state *st = data;
-    switch (mnl_attr_get_type(attr)) {
-    case CTRL_ATTR_FAMILY_ID:
-        if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-            return MNL_CB_ERROR;
-        st->id = mnl_attr_get_u16(attr);
-        break;
-    case CTRL_ATTR_MCAST_GROUPS:
-        if (mptcp_nl_parse_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), groups_cb, st) < 0)
-            return MNL_CB_ERROR;
-        break;
-    }
+    if (tb[CTRL_ATTR_MCAST_GRP_NAME] && tb[CTRL_ATTR_MCAST_GRP_ID] &&
+        strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]), PM_EVENTS_GROUP) == 0)
+        st->group = (int)mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
     return MNL_CB_OK;
 }
 
 static int family_record_cb(const struct nlmsghdr *nlh, void *data) {
-    if (!mptcp_nl_message_ok(nlh, nlh->nlmsg_len, sizeof(struct genlmsghdr)))
+    struct family_state *st = data;
+    const void *attrs;
+    size_t attrs_len;
+    const struct nlattr *tb[CTRL_MAX + 1];
+    if (mptcp_nl_payload(nlh, nlh->nlmsg_len, sizeof(struct genlmsghdr), &attrs, &attrs_len) == NULL ||
+        mptcp_nl_attr_table(attrs, attrs_len, tb, CTRL_MAX, ctrl_policy) < 0)
         return -EBADMSG;
-    return mptcp_nl_parse_attrs(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
-                                nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(struct genlmsghdr)),
-                                family_attr_cb, data);
+    if (tb[CTRL_ATTR_FAMILY_ID])
+        st->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+    if (tb[CTRL_ATTR_MCAST_GROUPS] &&
+        mptcp_nl_parse_attrs(mnl_attr_get_payload(tb[CTRL_ATTR_MCAST_GROUPS]),
+                             mnl_attr_get_payload_len(tb[CTRL_ATTR_MCAST_GROUPS]), group_cb, st) < 0)
+        return -EBADMSG;
+    return 0;
 }
 
 static struct nlmsghdr *genl_request(char *buf, uint16_t type, uint8_t cmd, uint16_t flags) {
@@ -123,78 +109,59 @@ mptcp_nl *mptcp_nl_open_pm(const char *family, int *err) {
 
 /* ---- Endpoints ---- */
 
-static int address_attr_cb(const struct nlattr *attr, void *data) {
-    struct mptcp_nl_endpoint *ep = data;
-    uint16_t type = mnl_attr_get_type(attr);
-    switch (type) {
-    case MPTCP_NL_ADDR_ATTR_FAMILY:
-    case MPTCP_NL_ADDR_ATTR_PORT:
-        if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-            return MNL_CB_ERROR;
-        if (type == MPTCP_NL_ADDR_ATTR_FAMILY)
-            ep->family = mnl_attr_get_u16(attr);
-        else
-            ep->port = mnl_attr_get_u16(attr); /* host order in the PM nest */
-        break;
-    case MPTCP_NL_ADDR_ATTR_ID:
-        if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-            return MNL_CB_ERROR;
-        ep->id = mnl_attr_get_u8(attr);
-        break;
-    case MPTCP_NL_ADDR_ATTR_ADDR4:
-    case MPTCP_NL_ADDR_ATTR_ADDR6: {
-        size_t n = type == MPTCP_NL_ADDR_ATTR_ADDR4 ? 4 : 16;
-        if (mnl_attr_get_payload_len(attr) != n)
-            return MNL_CB_ERROR;
-        memcpy(ep->addr, mnl_attr_get_payload(attr), n);
-        break;
-    }
-    case MPTCP_NL_ADDR_ATTR_FLAGS:
-    case MPTCP_NL_ADDR_ATTR_IF_IDX:
-        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-            return MNL_CB_ERROR;
-        if (type == MPTCP_NL_ADDR_ATTR_FLAGS)
-            ep->flags = mnl_attr_get_u32(attr);
-        else
-            ep->ifindex = (int32_t)mnl_attr_get_u32(attr);
-        break;
-    default:
-        return MNL_CB_OK;
-    }
-    ep->attrs |= 1u << type;
-    return MNL_CB_OK;
-}
+#define PM_ATTR_MAX PM_ATTR_SUBFLOWS
+#define ADDR_ATTR_MAX MPTCP_NL_ADDR_ATTR_IF_IDX
 
-static int endpoint_top_cb(const struct nlattr *attr, void *data) {
-    if (mnl_attr_get_type(attr) != PM_ATTR_ADDR)
-        return MNL_CB_OK;
-    if (mptcp_nl_parse_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), address_attr_cb, data) < 0)
-        return MNL_CB_ERROR;
-    return MNL_CB_OK;
-}
+static const struct mptcp_nl_policy pm_policy[PM_ATTR_MAX + 1] = {
+    [PM_ATTR_ADDR] = {MNL_TYPE_NESTED, 0},
+    [PM_ATTR_RCV_ADD_ADDRS] = {MNL_TYPE_U32, 0},
+    [PM_ATTR_SUBFLOWS] = {MNL_TYPE_U32, 0},
+};
 
-static int genl_payload(const void *msg, size_t len, const void **attrs, size_t *attrs_len) {
-    if (!mptcp_nl_message_ok(msg, len, sizeof(struct genlmsghdr)))
+static const struct mptcp_nl_policy address_policy[ADDR_ATTR_MAX + 1] = {
+    [MPTCP_NL_ADDR_ATTR_FAMILY] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_ADDR_ATTR_ID] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_ADDR_ATTR_ADDR4] = {MNL_TYPE_BINARY, 4},
+    [MPTCP_NL_ADDR_ATTR_ADDR6] = {MNL_TYPE_BINARY, 16},
+    [MPTCP_NL_ADDR_ATTR_PORT] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_ADDR_ATTR_FLAGS] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_ADDR_ATTR_IF_IDX] = {MNL_TYPE_U32, 0},
+};
+
+/* The top-level attribute table of an mptcp_pm message. */
+static int pm_table(const void *msg, size_t len, const struct nlattr **tb) {
+    const void *attrs;
+    size_t attrs_len;
+    const struct genlmsghdr *genl = mptcp_nl_payload(msg, len, sizeof *genl, &attrs, &attrs_len);
+    if (genl == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, PM_ATTR_MAX, pm_policy) < 0)
         return -EBADMSG;
-    const struct nlmsghdr *nlh = msg;
-    size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
-    *attrs = (const char *)msg + offset;
-    *attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
-    return 0;
+    return genl->cmd;
 }
 
 int mptcp_nl_parse_endpoint(const void *msg, size_t len, struct mptcp_nl_endpoint *out) {
-    const void *attrs;
-    size_t attrs_len;
-    if (genl_payload(msg, len, &attrs, &attrs_len) < 0)
-        return -EBADMSG;
+    const struct nlattr *tb[PM_ATTR_MAX + 1], *a[ADDR_ATTR_MAX + 1];
     memset(out, 0, sizeof *out);
-    int ret = mptcp_nl_parse_attrs(attrs, attrs_len, endpoint_top_cb, out);
-    if (ret < 0)
-        return ret;
-    /* An endpoint without id or family is not an endpoint. */
-    if (!(out->attrs & (1u << MPTCP_NL_ADDR_ATTR_ID)) || !(out->attrs & (1u << MPTCP_NL_ADDR_ATTR_FAMILY)))
+    if (pm_table(msg, len, tb) < 0 || tb[PM_ATTR_ADDR] == NULL ||
+        mptcp_nl_nest_table(tb[PM_ATTR_ADDR], a, ADDR_ATTR_MAX, address_policy) < 0)
         return -EBADMSG;
+    /* An endpoint without id or family is not an endpoint. */
+    if (a[MPTCP_NL_ADDR_ATTR_ID] == NULL || a[MPTCP_NL_ADDR_ATTR_FAMILY] == NULL)
+        return -EBADMSG;
+    out->family = mnl_attr_get_u16(a[MPTCP_NL_ADDR_ATTR_FAMILY]);
+    out->id = mnl_attr_get_u8(a[MPTCP_NL_ADDR_ATTR_ID]);
+    if (a[MPTCP_NL_ADDR_ATTR_ADDR4])
+        memcpy(out->addr, mnl_attr_get_payload(a[MPTCP_NL_ADDR_ATTR_ADDR4]), 4);
+    if (a[MPTCP_NL_ADDR_ATTR_ADDR6])
+        memcpy(out->addr, mnl_attr_get_payload(a[MPTCP_NL_ADDR_ATTR_ADDR6]), 16);
+    if (a[MPTCP_NL_ADDR_ATTR_PORT])
+        out->port = mnl_attr_get_u16(a[MPTCP_NL_ADDR_ATTR_PORT]); /* host order in the PM nest */
+    if (a[MPTCP_NL_ADDR_ATTR_FLAGS])
+        out->flags = mnl_attr_get_u32(a[MPTCP_NL_ADDR_ATTR_FLAGS]);
+    if (a[MPTCP_NL_ADDR_ATTR_IF_IDX])
+        out->ifindex = (int32_t)mnl_attr_get_u32(a[MPTCP_NL_ADDR_ATTR_IF_IDX]);
+    for (int type = 1; type <= ADDR_ATTR_MAX; type++)
+        if (a[type])
+            out->attrs |= 1u << type;
     return 0;
 }
 
@@ -260,39 +227,12 @@ int mptcp_nl_set_endpoint_flags(mptcp_nl *nl, uint8_t id, uint32_t flags) {
 
 /* ---- Limits ---- */
 
-struct limits {
-    uint32_t subflows, add_addr_accepted;
-    int seen;
-};
-
-static int limits_attr_cb(const struct nlattr *attr, void *data) {
-    struct limits *l = data;
-    uint16_t type = mnl_attr_get_type(attr);
-    if (type != PM_ATTR_RCV_ADD_ADDRS && type != PM_ATTR_SUBFLOWS)
-        return MNL_CB_OK;
-    if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-        return MNL_CB_ERROR;
-    if (type == PM_ATTR_SUBFLOWS)
-        l->subflows = mnl_attr_get_u32(attr);
-    else
-        l->add_addr_accepted = mnl_attr_get_u32(attr);
-    l->seen |= 1 << type;
-    return MNL_CB_OK;
-}
-
 int mptcp_nl_parse_limits(const void *msg, size_t len, uint32_t *subflows, uint32_t *add_addr_accepted) {
-    const void *attrs;
-    size_t attrs_len;
-    if (genl_payload(msg, len, &attrs, &attrs_len) < 0)
+    const struct nlattr *tb[PM_ATTR_MAX + 1];
+    if (pm_table(msg, len, tb) < 0 || tb[PM_ATTR_SUBFLOWS] == NULL || tb[PM_ATTR_RCV_ADD_ADDRS] == NULL)
         return -EBADMSG;
-    struct limits l = {0};
-    int ret = mptcp_nl_parse_attrs(attrs, attrs_len, limits_attr_cb, &l);
-    if (ret < 0)
-        return ret;
-    if (l.seen != ((1 << PM_ATTR_SUBFLOWS) | (1 << PM_ATTR_RCV_ADD_ADDRS)))
-        return -EBADMSG;
-    *subflows = l.subflows;
-    *add_addr_accepted = l.add_addr_accepted;
+    *subflows = mnl_attr_get_u32(tb[PM_ATTR_SUBFLOWS]);
+    *add_addr_accepted = mnl_attr_get_u32(tb[PM_ATTR_RCV_ADD_ADDRS]);
     return 0;
 }
 
@@ -346,109 +286,83 @@ int mptcp_nl_subscribe_events(mptcp_nl *nl) {
     return 0;
 }
 
-static int copy_address(const struct nlattr *attr, uint8_t *dst, size_t n) {
-    if (mnl_attr_get_payload_len(attr) != n)
-        return -1;
-    memcpy(dst, mnl_attr_get_payload(attr), n);
-    return 0;
-}
+#define EV_ATTR_MAX MPTCP_NL_EV_ATTR_SERVER_SIDE
 
-static int event_attr_cb(const struct nlattr *attr, void *data) {
-    struct mptcp_nl_event *ev = data;
-    uint16_t type = mnl_attr_get_type(attr);
-    int bad = 0;
-    switch (type) {
-    case MPTCP_NL_EV_ATTR_TOKEN:
-    case MPTCP_NL_EV_ATTR_TIMEOUT:
-    case MPTCP_NL_EV_ATTR_IF_IDX:
-    case MPTCP_NL_EV_ATTR_RESET_REASON:
-    case MPTCP_NL_EV_ATTR_RESET_FLAGS: {
-        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-            return MNL_CB_ERROR;
-        uint32_t v = mnl_attr_get_u32(attr);
-        if (type == MPTCP_NL_EV_ATTR_TOKEN)
-            ev->token = v;
-        else if (type == MPTCP_NL_EV_ATTR_TIMEOUT)
-            ev->timeout = v;
-        else if (type == MPTCP_NL_EV_ATTR_IF_IDX)
-            ev->ifindex = (int32_t)v;
-        else if (type == MPTCP_NL_EV_ATTR_RESET_REASON)
-            ev->reset_reason = v;
-        else
-            ev->reset_flags = v;
-        break;
-    }
-    case MPTCP_NL_EV_ATTR_FAMILY:
-    case MPTCP_NL_EV_ATTR_SPORT:
-    case MPTCP_NL_EV_ATTR_DPORT:
-    case MPTCP_NL_EV_ATTR_FLAGS: {
-        if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-            return MNL_CB_ERROR;
-        uint16_t v = mnl_attr_get_u16(attr);
-        if (type == MPTCP_NL_EV_ATTR_FAMILY)
-            ev->family = v;
-        else if (type == MPTCP_NL_EV_ATTR_SPORT)
-            ev->sport = ntohs(v); /* event ports are in network order */
-        else if (type == MPTCP_NL_EV_ATTR_DPORT)
-            ev->dport = ntohs(v);
-        else
-            ev->flags = v;
-        break;
-    }
-    case MPTCP_NL_EV_ATTR_LOC_ID:
-    case MPTCP_NL_EV_ATTR_REM_ID:
-    case MPTCP_NL_EV_ATTR_BACKUP:
-    case MPTCP_NL_EV_ATTR_ERROR:
-    case MPTCP_NL_EV_ATTR_SERVER_SIDE: {
-        if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-            return MNL_CB_ERROR;
-        uint8_t v = mnl_attr_get_u8(attr);
-        if (type == MPTCP_NL_EV_ATTR_LOC_ID)
-            ev->loc_id = v;
-        else if (type == MPTCP_NL_EV_ATTR_REM_ID)
-            ev->rem_id = v;
-        else if (type == MPTCP_NL_EV_ATTR_BACKUP)
-            ev->backup = v;
-        else if (type == MPTCP_NL_EV_ATTR_ERROR)
-            ev->error = v;
-        else
-            ev->server_side = v;
-        break;
-    }
-    case MPTCP_NL_EV_ATTR_SADDR4:
-        bad = copy_address(attr, ev->saddr, 4);
-        break;
-    case MPTCP_NL_EV_ATTR_DADDR4:
-        bad = copy_address(attr, ev->daddr, 4);
-        break;
-    case MPTCP_NL_EV_ATTR_SADDR6:
-        bad = copy_address(attr, ev->saddr, 16);
-        break;
-    case MPTCP_NL_EV_ATTR_DADDR6:
-        bad = copy_address(attr, ev->daddr, 16);
-        break;
-    default:
-        return MNL_CB_OK;
-    }
-    if (bad)
-        return MNL_CB_ERROR;
-    ev->attrs |= 1u << type;
-    return MNL_CB_OK;
-}
+static const struct mptcp_nl_policy event_policy[EV_ATTR_MAX + 1] = {
+    [MPTCP_NL_EV_ATTR_TOKEN] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_EV_ATTR_FAMILY] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_EV_ATTR_LOC_ID] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_EV_ATTR_REM_ID] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_EV_ATTR_SADDR4] = {MNL_TYPE_BINARY, 4},
+    [MPTCP_NL_EV_ATTR_SADDR6] = {MNL_TYPE_BINARY, 16},
+    [MPTCP_NL_EV_ATTR_DADDR4] = {MNL_TYPE_BINARY, 4},
+    [MPTCP_NL_EV_ATTR_DADDR6] = {MNL_TYPE_BINARY, 16},
+    [MPTCP_NL_EV_ATTR_SPORT] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_EV_ATTR_DPORT] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_EV_ATTR_BACKUP] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_EV_ATTR_ERROR] = {MNL_TYPE_U8, 0},
+    [MPTCP_NL_EV_ATTR_FLAGS] = {MNL_TYPE_U16, 0},
+    [MPTCP_NL_EV_ATTR_TIMEOUT] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_EV_ATTR_IF_IDX] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_EV_ATTR_RESET_REASON] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_EV_ATTR_RESET_FLAGS] = {MNL_TYPE_U32, 0},
+    [MPTCP_NL_EV_ATTR_SERVER_SIDE] = {MNL_TYPE_U8, 0},
+};
 
 int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out) {
     const void *attrs;
     size_t attrs_len;
-    if (genl_payload(msg, len, &attrs, &attrs_len) < 0)
-        return -EBADMSG;
+    const struct nlattr *tb[EV_ATTR_MAX + 1];
     memset(out, 0, sizeof *out);
-    const struct genlmsghdr *genl = mnl_nlmsg_get_payload(msg);
+    const struct genlmsghdr *genl = mptcp_nl_payload(msg, len, sizeof *genl, &attrs, &attrs_len);
+    if (genl == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, EV_ATTR_MAX, event_policy) < 0)
+        return -EBADMSG;
     out->type = genl->cmd;
-    return mptcp_nl_parse_attrs(attrs, attrs_len, event_attr_cb, out);
+    if (tb[MPTCP_NL_EV_ATTR_TOKEN])
+        out->token = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_TOKEN]);
+    if (tb[MPTCP_NL_EV_ATTR_FAMILY])
+        out->family = mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_FAMILY]);
+    if (tb[MPTCP_NL_EV_ATTR_LOC_ID])
+        out->loc_id = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_LOC_ID]);
+    if (tb[MPTCP_NL_EV_ATTR_REM_ID])
+        out->rem_id = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_REM_ID]);
+    if (tb[MPTCP_NL_EV_ATTR_SADDR4])
+        memcpy(out->saddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_SADDR4]), 4);
+    if (tb[MPTCP_NL_EV_ATTR_SADDR6])
+        memcpy(out->saddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_SADDR6]), 16);
+    if (tb[MPTCP_NL_EV_ATTR_DADDR4])
+        memcpy(out->daddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_DADDR4]), 4);
+    if (tb[MPTCP_NL_EV_ATTR_DADDR6])
+        memcpy(out->daddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_DADDR6]), 16);
+    /* Event ports are in network order (unlike the PM address nest). */
+    if (tb[MPTCP_NL_EV_ATTR_SPORT])
+        out->sport = ntohs(mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_SPORT]));
+    if (tb[MPTCP_NL_EV_ATTR_DPORT])
+        out->dport = ntohs(mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_DPORT]));
+    if (tb[MPTCP_NL_EV_ATTR_BACKUP])
+        out->backup = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_BACKUP]);
+    if (tb[MPTCP_NL_EV_ATTR_ERROR])
+        out->error = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_ERROR]);
+    if (tb[MPTCP_NL_EV_ATTR_FLAGS])
+        out->flags = mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_FLAGS]);
+    if (tb[MPTCP_NL_EV_ATTR_TIMEOUT])
+        out->timeout = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_TIMEOUT]);
+    if (tb[MPTCP_NL_EV_ATTR_IF_IDX])
+        out->ifindex = (int32_t)mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_IF_IDX]);
+    if (tb[MPTCP_NL_EV_ATTR_RESET_REASON])
+        out->reset_reason = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_REASON]);
+    if (tb[MPTCP_NL_EV_ATTR_RESET_FLAGS])
+        out->reset_flags = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_FLAGS]);
+    if (tb[MPTCP_NL_EV_ATTR_SERVER_SIDE])
+        out->server_side = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_SERVER_SIDE]);
+    for (int type = 1; type <= EV_ATTR_MAX; type++)
+        if (tb[type])
+            out->attrs |= 1u << type;
+    return 0;
 }
 
 int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context) {
-    int appended = 0, overrun = 0;
+    int delivered = 0, overrun = 0;
     for (;;) {
         ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, nl->buf_size, 0);
         if (n < 0) {
@@ -470,9 +384,11 @@ int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context) {
             struct mptcp_nl_event ev;
             if (mptcp_nl_parse_event(nlh, nlh->nlmsg_len, &ev) < 0)
                 continue; /* malformed event: skip it, keep the rest */
-            cb(&ev, context);
-            appended++;
+            int ret = cb(&ev, context);
+            if (ret < 0)
+                return ret; /* the events after it stay queued for the next call */
+            delivered++;
         }
     }
-    return overrun ? -ENOBUFS : appended;
+    return overrun ? -ENOBUFS : delivered;
 }

@@ -1,4 +1,5 @@
 import Logging
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -71,14 +72,11 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     /// Reads and applies a configuration file.
     public mutating func load(path: String) throws {
-        guard let f = fopen(path, "r") else {
-            throw ConfigurationError(message: "\(path): cannot read: \(String(cString: strerror(errno)))")
+        let text: String
+        do { text = try FileIO.readText(path) } catch {
+            throw ConfigurationError(message: "\(path): cannot read: \(String(cString: strerror(error.errno)))")
         }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
-        try apply(file: String(decoding: bytes, as: UTF8.self), path: path)
+        try apply(file: text, path: path)
     }
 }
 

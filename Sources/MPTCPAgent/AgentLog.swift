@@ -1,5 +1,6 @@
 import CNetSNMP
 import Logging
+import Platform
 import Synchronization
 
 #if canImport(Glibc)
@@ -49,8 +50,7 @@ public final class LogSink: Sendable {
             gmtime_r(&secs, &t)
             func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
             let stamp = "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"
-            let line = Array("\(stamp) \(level) mptcp-agentx: \(message)\n".utf8)
-            _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+            StandardError.write("\(stamp) \(level) mptcp-agentx: \(message)\n")
         }
     }
 

@@ -3,6 +3,9 @@ import Logging
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
+import NetSNMP
+import Platform
+import SMI
 
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +69,7 @@ final class SetEngine {
     /// Drops createAndWait rows nobody completed in time; called on every request.
     func expirePending() {
         guard !pending.isEmpty else { return }
-        let now = ViewCache.now()
+        let now = MonotonicClock.now
         let stale = pending.filter { now - $0.value.touched > Self.pendingLifetime }.map(\.key)
         guard !stale.isEmpty else { return }
         for id in stale {
@@ -82,8 +85,8 @@ final class SetEngine {
 
     private func refuse(_ refusal: SetRefusal, _ change: String, _ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
                         _ request: UnsafeMutablePointer<netsnmp_request_info>?) {
-        logger.notice("SET \(change) refused: \(refusal.statusName): \(refusal.reason)")
-        if let request { netsnmp_set_request_error(reqinfo, request, refusal.status) }
+        logger.notice("SET \(change) refused: \(refusal.status): \(refusal.reason)")
+        if let request { netsnmp_set_request_error(reqinfo, request, Int32(refusal.status.rawValue)) }
     }
 
     /// The request of a phase that carries `change` (phases arrive as separate PDUs).
@@ -107,7 +110,7 @@ final class SetEngine {
         for r in requests {
             guard let vb = r.pointee.requestvb else { continue }
             do {
-                changes.append(try SetChange.validate(oid: vb.oid, value: vb.setValue, settings: settings))
+                changes.append(try SetChange.validate(oid: vb.oid, value: vb.value, settings: settings))
             } catch {
                 refuse(error, MIBNames.format(vb.oid), reqinfo, r)
                 return
@@ -222,7 +225,7 @@ final class SetEngine {
     }
 
     private func setPending(_ id: UInt8, _ row: EndpointRow?) {
-        pending[id] = row.map { ($0, ViewCache.now()) }
+        pending[id] = row.map { ($0, MonotonicClock.now) }
         publishPending()
     }
 

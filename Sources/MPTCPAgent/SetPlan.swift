@@ -1,6 +1,7 @@
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
+import SMI
 
 /// One write of a SET and what undoes it.
 enum SetOperation: Equatable {
@@ -118,84 +119,91 @@ struct SetPlan {
         for id in ids {
             let group = byID[id]!
             if let status = group.first(where: { $0.change.object == E.rowStatus }),
-               status.change.value == .integer(6), let e = state.endpoints.first(where: { $0.id == id }) {
+               status.change.value == .integer(RowStatus.destroy.rawValue), let e = state.endpoints.first(where: { $0.id == id }) {
                 steps.append(Step(operation: .deleteEndpoint(e), change: status.index))
                 remaining.removeAll { $0.id == id }
             }
         }
         for id in ids {
             let group = byID[id]!
-            let status = group.first { $0.change.object == E.rowStatus }
+            let statusChange = group.first { $0.change.object == E.rowStatus }
             let columns = group.filter { $0.change.object != E.rowStatus }
-            let blame = status?.index ?? columns[0].index
+            let blame = statusChange?.index ?? columns[0].index
             func refuse(_ r: SetRefusal, at index: Int? = nil) -> Refusal { Refusal(change: index ?? blame, refusal: r) }
-            let action: Int32? = status.flatMap { if case .integer(let v) = $0.change.value { return v } else { return nil } }
+            let action: RowStatus? = statusChange.flatMap {
+                if case .integer(let v) = $0.change.value { return RowStatus(rawValue: v) } else { return nil }
+            }
+            // The row as it stands: active in the kernel, held by the agent, or absent.
+            let active = state.endpoints.first { $0.id == id }
+            let held = pending[id]
+            let current: RowStatus? = active != nil ? .active : held?.status
+            if action == .destroy {
+                // Active rows were planned above; destroying a row that does not exist is noError (RFC 2579).
+                if let held { steps.append(Step(operation: .pendingRow(id: id, new: nil, old: held), change: blame)) }
+                continue
+            }
+            var row = active.map(EndpointRow.init) ?? held ?? EndpointRow(id: id, status: .notReady)
+            for (i, c) in columns { try Self.apply(c, to: &row, blame: i) }
 
-            if let active = state.endpoints.first(where: { $0.id == id }) {
-                switch action {
-                case 6?: continue  // planned above
-                case 4?, 5?: throw refuse(.inconsistentValue("endpoint \(id) already exists"))
-                case 2?: throw refuse(.inconsistentValue("endpoint \(id) is active and the kernel cannot take it out of service"))
-                default: break  // active(1) or no status: changes in place
-                }
-                var row = EndpointRow(active)
-                for (i, c) in columns {
-                    let before = row
-                    try Self.apply(c, to: &row, blame: i)
-                    if c.object != E.flags && row != before {
-                        throw refuse(.inconsistentValue("\(c.object.name) of an active endpoint cannot change; destroy and create it"), at: i)
-                    }
-                }
-                if row.flags != active.flags {
-                    let i = columns.first { $0.change.object == E.flags }!.index
-                    guard (row.flags.rawValue ^ active.flags.rawValue) & ~Self.changeableFlags.rawValue == 0 else {
-                        throw refuse(.inconsistentValue("only backup and fullmesh can change on an active endpoint"), at: i)
-                    }
-                    if row.flags.contains(.fullmesh) && !active.flags.isDisjoint(with: [.signal, .implicit]) {
-                        throw refuse(.inconsistentValue("fullmesh is not allowed on a signal or implicit endpoint"), at: i)
-                    }
-                    steps.append(Step(operation: .setFlags(id: id, new: row.flags, old: active.flags), change: i))
-                }
-            } else if var row = pending[id] {
-                let old = row
-                switch action {
-                case 6?:
-                    steps.append(Step(operation: .pendingRow(id: id, new: nil, old: old), change: blame))
-                    continue
-                case 4?, 5?: throw refuse(.inconsistentValue("endpoint row \(id) already exists (\(row.status))"))
-                default: break
-                }
-                try Self.fill(&row, columns)
-                row.status = row.isComplete ? .notInService : .notReady
-                switch action {
-                case 1?:
-                    try addEndpoint(row, to: &remaining, interfaceExists, blame: blame)
-                    steps.append(Step(operation: .pendingRow(id: id, new: nil, old: old), change: blame))
-                case 2?:
-                    guard row.isComplete else { throw refuse(.inconsistentValue("endpoint row \(id) has no address yet")) }
-                    steps.append(Step(operation: .pendingRow(id: id, new: row, old: old), change: blame))
-                default:
-                    steps.append(Step(operation: .pendingRow(id: id, new: row, old: old), change: blame))
-                }
+            let next: RowStatus?
+            switch RowStatus.transition(from: current, set: action, complete: row.isComplete, canDeactivate: false) {
+            case .success(let status):
+                next = status
+            case .failure(let status):
+                throw refuse(SetRefusal(status: status, reason: Self.reason(id: id, from: current, set: action)))
+            }
+
+            if let active {
+                try planInPlace(active, columns)
+                continue
+            }
+            for (i, c) in columns where c.object == E.flags && row.flags.contains(.implicit) {
+                throw refuse(.wrongValue("\(c.object.name): implicit(4) is set by the kernel only"), at: i)
+            }
+            row.status = next ?? .notReady
+            if next == .active {
+                try addEndpoint(row, to: &remaining, interfaceExists, blame: blame)
+                if let held { steps.append(Step(operation: .pendingRow(id: id, new: nil, old: held), change: blame)) }
             } else {
-                switch action {
-                case 6?: continue  // destroying a row that does not exist: noError (RFC 2579)
-                case 4?:
-                    var row = EndpointRow(id: id, status: .notReady)
-                    try Self.fill(&row, columns)
-                    try addEndpoint(row, to: &remaining, interfaceExists, blame: blame)
-                case 5?:
-                    var row = EndpointRow(id: id, status: .notReady)
-                    try Self.fill(&row, columns)
-                    row.status = row.isComplete ? .notInService : .notReady
-                    steps.append(Step(operation: .pendingRow(id: id, new: row, old: nil), change: blame))
-                case nil:
-                    throw refuse(.inconsistentName("endpoint row \(id) does not exist: create it with createAndGo or createAndWait"))
-                default:
-                    throw refuse(.inconsistentValue("endpoint row \(id) does not exist"))
-                }
+                steps.append(Step(operation: .pendingRow(id: id, new: row, old: held), change: blame))
             }
         }
+    }
+
+    /// Why RowStatus refuses a transition, in words for the log.
+    static func reason(id: UInt8, from current: RowStatus?, set action: RowStatus?) -> String {
+        switch (current, action) {
+        case (nil, nil): return "endpoint row \(id) does not exist: create it with createAndGo or createAndWait"
+        case (nil, .createAndGo?), (.notReady?, .active?), (.notInService?, .active?):
+            return "endpoint \(id) needs mptcpEndpointAddress (and its type)"
+        case (nil, _): return "endpoint row \(id) does not exist"
+        case (.active?, .notInService?): return "endpoint \(id) is active and the kernel cannot take it out of service"
+        case (.active?, _): return "endpoint \(id) already exists"
+        case (.notReady?, .notInService?): return "endpoint row \(id) has no address yet"
+        case (let s?, _): return "endpoint row \(id) already exists (\(s))"
+        }
+    }
+
+    /// Changes to columns of an endpoint the kernel holds: only its flags can change, and
+    /// only backup and fullmesh (the kernel's SET_FLAGS).
+    private mutating func planInPlace(_ active: Endpoint, _ columns: [(index: Int, change: SetChange)]) throws(Refusal) {
+        typealias E = MPTCPMIB.EndpointTable
+        var row = EndpointRow(active)
+        for (i, c) in columns {
+            let before = row
+            try Self.apply(c, to: &row, blame: i)
+            if c.object != E.flags && row != before {
+                throw Refusal(change: i, refusal: .inconsistentValue("\(c.object.name) of an active endpoint cannot change; destroy and create it"))
+            }
+        }
+        guard row.flags != active.flags, let i = columns.first(where: { $0.change.object == E.flags })?.index else { return }
+        guard (row.flags.rawValue ^ active.flags.rawValue) & ~Self.changeableFlags.rawValue == 0 else {
+            throw Refusal(change: i, refusal: .inconsistentValue("only backup and fullmesh can change on an active endpoint"))
+        }
+        if row.flags.contains(.fullmesh) && !active.flags.isDisjoint(with: [.signal, .implicit]) {
+            throw Refusal(change: i, refusal: .inconsistentValue("fullmesh is not allowed on a signal or implicit endpoint"))
+        }
+        steps.append(Step(operation: .setFlags(id: active.id, new: row.flags, old: active.flags), change: i))
     }
 
     /// Plans adding `row` to the kernel's `existing` endpoints, checked as the kernel would
@@ -230,17 +238,6 @@ struct SetPlan {
         steps.append(Step(operation: .addEndpoint(request), change: blame))
     }
 
-    /// Writes column values into a row that is not (yet) in the kernel: nobody but the
-    /// kernel creates an implicit endpoint.
-    private static func fill(_ row: inout EndpointRow, _ columns: [(index: Int, change: SetChange)]) throws(Refusal) {
-        for (i, c) in columns {
-            try apply(c, to: &row, blame: i)
-            if c.object == MPTCPMIB.EndpointTable.flags && row.flags.contains(.implicit) {
-                throw Refusal(change: i, refusal: .wrongValue("\(c.object.name): implicit(4) is set by the kernel only"))
-            }
-        }
-    }
-
     /// Writes one column value into a row.
     private static func apply(_ c: SetChange, to row: inout EndpointRow, blame: Int) throws(Refusal) {
         typealias E = MPTCPMIB.EndpointTable
@@ -254,7 +251,7 @@ struct SetPlan {
         case (E.ifIndex, .integer(let v)):
             row.ifIndex = UInt32(v)
         case (E.flags, .octets(let b)):
-            row.flags = EndpointFlags(rawValue: MIBValue.bitNumbers(b).reduce(0) { $0 | 1 << UInt32($1) })
+            row.flags = EndpointFlags(rawValue: SNMPValue.bitNumbers(b).reduce(0) { $0 | 1 << UInt32($1) })
         default:
             throw Refusal(change: blame, refusal: .wrongType("\(c.object.name): unexpected value"))
         }

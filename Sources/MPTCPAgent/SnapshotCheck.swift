@@ -1,6 +1,7 @@
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -18,11 +19,11 @@ public enum SnapshotCheck {
         }
         var failed = false
         for _ in 0..<max(1, count) {
-            let t0 = ViewCache.now()
+            let t0 = MonotonicClock.now
             let snapshot = reader.read()
-            let t1 = ViewCache.now()
+            let t1 = MonotonicClock.now
             let view = MIBView(snapshot: snapshot)
-            let t2 = ViewCache.now()
+            let t2 = MonotonicClock.now
             print("connections \(snapshot.connections.count) subflows \(snapshot.subflows.count) "
                 + "listeners \(snapshot.listeners.count) endpoints \(snapshot.endpoints?.count ?? 0) "
                 + "counters \(snapshot.counters?.all.count ?? 0) remote-addresses \(view.rowCounts["mptcpRemoteAddressTable"] ?? 0) "

@@ -2,6 +2,7 @@ import Logging
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
+import Platform
 import Synchronization
 
 #if canImport(Glibc)
@@ -47,15 +48,9 @@ public final class ViewCache: @unchecked Sendable {
         self.logger = logger
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// The view for one request PDU. Call from the agent thread only.
     public func view() -> MIBView {
-        let now = Self.now()
+        let now = MonotonicClock.now
         condition.lock()
         if let e = entry {
             let age = now - e.takenAt
@@ -109,7 +104,7 @@ public final class ViewCache: @unchecked Sendable {
     /// Reads the kernel with `reader` and installs the view unless a newer one won.
     @discardableResult
     private func refresh(with reader: any SnapshotSource) -> MIBView {
-        let started = Self.now()
+        let started = MonotonicClock.now
         condition.lock()
         let startGeneration = generation
         condition.unlock()
@@ -132,7 +127,7 @@ public final class ViewCache: @unchecked Sendable {
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
         HeapTuning.returnFreeMemory()
-        logger.debug("snapshot: \(counts) in \(Self.now() - started) s")
+        logger.debug("snapshot: \(counts) in \(MonotonicClock.now - started) s")
         return view
     }
 
@@ -159,76 +154,5 @@ public final class ViewCache: @unchecked Sendable {
                 refresh(with: reader)
             }
         }
-    }
-}
-
-/// Where snapshots come from: the kernel (`SnapshotReader`) or memory.
-public protocol SnapshotSource {
-    func read(announcements: [Announcement]) -> Snapshot
-}
-
-extension SnapshotReader: SnapshotSource {}
-
-/// Synthetic mode: the same snapshot every time, no kernel access.
-struct SyntheticSource: SnapshotSource {
-    let snapshot: Snapshot
-    func read(announcements: [Announcement]) -> Snapshot { snapshot }
-}
-
-/// Lets a given message through at most once per interval.
-final class RateLimiter: @unchecked Sendable {
-    private let interval: Double
-    private let last = Mutex<[String: Double]>([:])
-
-    init(interval: Double) { self.interval = interval }
-
-    func allow(_ key: String) -> Bool {
-        let now = ViewCache.now()
-        return last.withLock {
-            if let t = $0[key], now - t < interval { return false }
-            $0[key] = now
-            return true
-        }
-    }
-}
-
-/// A pthread mutex with a condition variable (Foundation's NSCondition would pull in
-/// several megabytes of libraries for this one use).
-final class Monitor: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(cond)
-        pthread_mutex_destroy(mutex)
-        cond.deallocate()
-        mutex.deallocate()
-    }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-    /// Waits for `signal()`; the mutex must be held.
-    func wait() { pthread_cond_wait(cond, mutex) }
-    func signal() { pthread_cond_signal(cond) }
-}
-
-/// Runs `body` on a new detached thread.
-func startThread(_ body: @escaping () -> Void) {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    if pthread_create(&thread, nil, { arg in
-        let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-        box.body()
-        return nil
-    }, box) == 0 {
-        pthread_detach(thread)
-    } else {
-        Unmanaged<Box>.fromOpaque(box).release()
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Platform
 import MPTCPMIB
-import SNMPClient
+import NetSNMP
+import SMI
 
 /// A failure of a command: one line for the user and the exit status that classifies it.
 struct CLIError: Error, CustomStringConvertible {
@@ -22,7 +24,7 @@ struct CLIError: Error, CustomStringConvertible {
     }
 
     /// An SNMP failure; `varbinds` names the object an error status points at.
-    init(_ error: SNMPError, varbinds: [ObjectID] = []) {
+    init(_ error: SNMPError, varbinds: [OID] = []) {
         switch error {
         case .usage(let m): self.init(.usage, m)
         case .timeout(let t): self.init(.timeout, "timeout: no response from \(t)")
@@ -41,19 +43,14 @@ struct CLIError: Error, CustomStringConvertible {
     }
 
     /// What the MIB allows for the object an error status points at.
-    static func hint(_ status: ErrorStatus, _ oid: ObjectID) -> String? {
+    static func hint(_ status: ErrorStatus, _ oid: OID) -> String? {
         guard let (object, _) = MPTCPMIB.object(containing: oid) else { return nil }
         let s = object.syntax
         switch status {
         case .wrongValue, .wrongLength:
-            if s.encoding == .bits || !s.names.isEmpty {
-                return "allowed " + s.names.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")
-            }
-            let r = s.effectiveRanges
-            guard !r.isEmpty else { return nil }
-            let text = r.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
-                .joined(separator: " or ")
-            return status == .wrongLength ? "allowed \(text) octets" : "allowed \(text)"
+            if s.encoding == .bits || !s.names.isEmpty { return "allowed " + s.labelList() }
+            guard !s.effectiveRanges.isEmpty else { return nil }
+            return status == .wrongLength ? "allowed \(s.rangeText) octets" : "allowed \(s.rangeText)"
         case .wrongType: return "the MIB says \(s.typeName)"
         case .notWritable: return "read-only"
         case .noAccess: return "no write access (SNMPv2c communities are read-only; use the SNMPv3 user)"
@@ -90,10 +87,5 @@ func reporting(_ body: () throws -> Void) throws {
 }
 
 func printError(_ message: String) {
-    let bytes = Array("mptcp-mib: \(message)\n".utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    StandardError.write("mptcp-mib: \(message)\n")
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

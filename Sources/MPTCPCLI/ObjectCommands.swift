@@ -1,6 +1,7 @@
 import ArgumentParser
 import MPTCPMIB
-import SNMPClient
+import NetSNMP
+import SMI
 
 struct Walk: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,7 +98,7 @@ struct SetCommand: ParsableCommand {
                     throw CLIError(.usage, "\(assignments[i]): not an object of MPTCP-MIB")
                 }
                 do {
-                    varbinds.append(VarBind(oid: oid, value: SNMPValue(try ValueText.parse(assignments[i + 1], object.syntax))))
+                    varbinds.append(VarBind(oid: oid, value: try ValueText.parse(assignments[i + 1], object.syntax)))
                 } catch {
                     throw CLIError(.usage, "\(object.name): \(error)")
                 }

@@ -1,5 +1,6 @@
 import MPTCPMIB
-import SNMPClient
+import NetSNMP
+import SMI
 
 /// Columns aligned for people, like `ss` and `ip`.
 struct TextTable {
@@ -26,9 +27,9 @@ struct PrintedValue {
 
     init(_ vb: VarBind, name: String) {
         var fields: [(String, JSON)] = [("oid", .string(vb.oid.dotted)), ("name", .string(name)), ("type", .string(vb.value.typeName))]
-        if let value = MIBValue(vb.value), let (object, _) = MPTCPMIB.object(containing: vb.oid) {
-            text = ValueText.format(value, object.syntax)
-            fields.append(("value", JSON(ValueText.decode(value, object.syntax))))
+        if !vb.value.isException, let (object, _) = MPTCPMIB.object(containing: vb.oid) {
+            text = ValueText.format(vb.value, object.syntax)
+            fields.append(("value", JSON(ValueText.decode(vb.value, object.syntax))))
         } else {
             let raw = Self.raw(vb.value)
             text = raw

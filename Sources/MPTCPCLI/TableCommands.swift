@@ -1,6 +1,7 @@
 import ArgumentParser
 import MPTCPMIB
-import SNMPClient
+import NetSNMP
+import SMI
 
 /// Reads a table, then prints it as text columns or as JSON rows.
 protocol TableView: ParsableCommand {
@@ -10,10 +11,13 @@ protocol TableView: ParsableCommand {
     static func cells(_ row: TableRow) -> [String]
     /// Rows to show (all by default).
     func keep(_ row: TableRow) -> Bool
+    /// The order to show them in (index order by default).
+    static func order(_ rows: [TableRow]) -> [TableRow]
 }
 
 extension TableView {
     func keep(_ row: TableRow) -> Bool { true }
+    static func order(_ rows: [TableRow]) -> [TableRow] { rows }
 
     func run() throws {
         try reporting { try Self.show(snmp.session(), json: snmp.json, keep) }
@@ -21,7 +25,7 @@ extension TableView {
 
     /// Reads and prints the table over an open session (also after a write).
     static func show(_ client: MIBClient, json: Bool, _ keep: (TableRow) -> Bool = { _ in true }) throws {
-        let rows = try client.rows(table).filter(keep)
+        let rows = order(try client.rows(table).filter(keep))
         if json {
             emit(JSON.array(rows.map(\.json)).render())
         } else {
@@ -72,21 +76,33 @@ struct Subflows: TableView {
     }
 
     static let headers = ["TOKEN", "LOCAL", "REMOTE", "IDS", "KIND", "BACKUP", "IFINDEX", "RTT", "CWND", "SENT", "ACKED", "RECEIVED", "RETRANS"]
-    /// The text cells of a subflow (also used by `watch`).
     static func cells(_ r: TableRow) -> [String] {
-        let index = r.decodedIndex
-        func socket(_ a: Int, _ p: Int) -> String {
-            guard index.count == 7 else { return "?" }
-            let addr = index[a].text.replacingQuotes()
-            return addr.contains(":") ? "[\(addr)]:\(index[p].text)" : "\(addr):\(index[p].text)"
+        let s = Shown(r)
+        return [s.token, s.local, s.remote, s.ids, s.kind, s.backup, r.text(S.ifIndex), s.rtt, r.text(S.cwnd),
+                r.text(S.bytesSent), r.text(S.bytesAcked), r.text(S.bytesReceived), r.text(S.totalRetrans)]
+    }
+
+    /// The cells of a subflow that need more than one column to compute (also for `watch`).
+    struct Shown {
+        let token, local, remote, ids, kind, backup, rtt: String
+
+        init(_ r: TableRow) {
+            let index = r.decodedIndex
+            func socket(_ a: Int, _ p: Int) -> String {
+                guard index.count == 7 else { return "?" }
+                let addr = index[a].text.replacingQuotes()
+                return addr.contains(":") ? "[\(addr)]:\(index[p].text)" : "\(addr):\(index[p].text)"
+            }
+            let flags = Swift.Set(r.text(S.flags).split(separator: ",").map(String.init))
+            let sides = [flags.contains("backupLocal") ? "local" : nil, flags.contains("backupRemote") ? "remote" : nil].compactMap { $0 }
+            token = index.first?.text ?? "?"
+            local = socket(2, 3)
+            remote = socket(5, 6)
+            ids = "\(r.text(S.localID))/\(r.text(S.remoteID))"
+            kind = flags.contains("joinLocal") || flags.contains("joinRemote") ? "join" : "initial"
+            backup = sides.count == 2 ? "both" : sides.first ?? "-"
+            rtt = r.number(S.rtt).map { Subflows.milliseconds($0) } ?? "-"
         }
-        let flags = Swift.Set(r.text(S.flags).split(separator: ",").map(String.init))
-        let backup = [flags.contains("backupLocal") ? "local" : nil, flags.contains("backupRemote") ? "remote" : nil].compactMap { $0 }
-        return [index.first?.text ?? "?", socket(2, 3), socket(5, 6), "\(r.text(S.localID))/\(r.text(S.remoteID))",
-                flags.contains("joinLocal") || flags.contains("joinRemote") ? "join" : "initial",
-                backup.count == 2 ? "both" : backup.first ?? "-", r.text(S.ifIndex),
-                r.number(S.rtt).map { Self.milliseconds($0) } ?? "-", r.text(S.cwnd), r.text(S.bytesSent), r.text(S.bytesAcked),
-                r.text(S.bytesReceived), r.text(S.totalRetrans)]
     }
 
     /// Microseconds as milliseconds with two decimals.
@@ -144,6 +160,16 @@ struct Counters: TableView {
     @Flag(help: "Only counters that are not zero.") var nonzero = false
 
     func keep(_ r: TableRow) -> Bool { !nonzero || (r.number(CT.value) ?? r.number(CT.gauge) ?? 0) != 0 }
+
+    /// The kernel's order (that of mptcpStats, Linux 6.18), then counters of newer kernels by name.
+    static func order(_ rows: [TableRow]) -> [TableRow] {
+        let rank = Dictionary(uniqueKeysWithValues: MPTCPMIB.Stats.kernelNames.enumerated().map { ($1, $0) })
+        func key(_ r: TableRow) -> (Int, String) {
+            let name = r.decodedIndex.first?.text.replacingQuotes() ?? ""
+            return (rank[name] ?? rank.count, name)
+        }
+        return rows.sorted { key($0) < key($1) }
+    }
 
     static let headers = ["NAME", "VALUE", "KIND"]
     static func cells(_ r: TableRow) -> [String] {

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Platform
 import MPTCPMIB
-import SNMPClient
+import NetSNMP
+import SMI
 
 #if canImport(Glibc)
 import Glibc
@@ -48,13 +50,12 @@ struct Watch: ParsableCommand {
     }
 
     func read(_ client: MIBClient) throws -> Reading {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let time = MonotonicClock.now
         var counters: [String: UInt64] = [:]
         for row in try client.rows(CT.table) {
             if case .text(let name)? = row.decodedIndex.first { counters[name] = row.number(CT.value) ?? row.number(CT.gauge) ?? 0 }
         }
-        return Reading(time: Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9, connections: try client.rows(C.table),
+        return Reading(time: time, connections: try client.rows(C.table),
                        subflows: try client.rows(S.table), counters: counters)
     }
 
@@ -107,8 +108,8 @@ struct Watch: ParsableCommand {
         var subflows = TextTable(headers: ["TOKEN", "LOCAL", "REMOTE", "RTT", "SENT/s", "RECV/s", "RETRANS/s"])
         for r in now.subflows {
             let x = rates(r, oldSubflows, sent: S.bytesSent, received: S.bytesReceived, retrans: S.totalRetrans)
-            let cells = Subflows.cells(r)
-            subflows.rows.append([cells[0], cells[1], cells[2], cells[7]] + x.map(Self.text))
+            let shown = Subflows.Shown(r)
+            subflows.rows.append([shown.token, shown.local, shown.remote, shown.rtt] + x.map(Self.text))
         }
         out += connections.render() + "\n\n" + subflows.render() + "\n\n"
         out += deltas.isEmpty ? "counters: no change\n" : "counter changes: " + deltas.map { "\($0.0) +\($0.1)" }.joined(separator: "  ") + "\n"

@@ -1,7 +1,8 @@
 import ArgumentParser
 import MPTCPMIB
 import MPTCPModel
-import SNMPClient
+import NetSNMP
+import SMI
 
 typealias G = MPTCPMIB.General
 
@@ -106,10 +107,10 @@ struct EndpointAdd: ParsableCommand {
             let client = try snmp.session()
             let endpointID = try id ?? nextID(client)
             var varbinds = [
-                VarBind(oid: E.rowStatus.oid + [endpointID], value: .integer(4)),
+                VarBind(oid: E.rowStatus.oid + [endpointID], value: .integer(RowStatus.createAndGo.rawValue)),
                 VarBind(oid: E.addressType.oid + [endpointID], value: .integer(Int32(ip.family.rawValue))),
                 VarBind(oid: E.address.oid + [endpointID], value: .octets(ip.bytes)),
-                VarBind(oid: E.flags.oid + [endpointID], value: SNMPValue(try ValueText.parse(flags.joined(separator: ","), E.flags.syntax))),
+                VarBind(oid: E.flags.oid + [endpointID], value: try ValueText.parse(flags.joined(separator: ","), E.flags.syntax)),
             ]
             if port != 0 { varbinds.append(VarBind(oid: E.port.oid + [endpointID], value: .unsigned(port))) }
             if let dev { varbinds.append(VarBind(oid: E.ifIndex.oid + [endpointID], value: .integer(try ifIndex(dev, client)))) }
@@ -132,7 +133,7 @@ struct EndpointAdd: ParsableCommand {
             guard let index = Int32(exactly: n), index > 0 else { throw CLIError(.usage, "dev \(dev): not an interface index") }
             return index
         }
-        for column: ObjectID in [[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1], [1, 3, 6, 1, 2, 1, 2, 2, 1, 2]] {
+        for column: OID in [[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1], [1, 3, 6, 1, 2, 1, 2, 2, 1, 2]] {
             for vb in (try? client.walk(column)) ?? [] where vb.value == .octets(Array(dev.utf8)) {
                 if let last = vb.oid.last, let index = Int32(exactly: last) { return index }
             }
@@ -153,7 +154,7 @@ struct EndpointDelete: ParsableCommand {
             if try client.get(status).value.isException {
                 throw CLIError(.noSuchObject, "endpoint \(id): no such endpoint")
             }
-            _ = try client.set([VarBind(oid: status, value: .integer(6))])
+            _ = try client.set([VarBind(oid: status, value: .integer(RowStatus.destroy.rawValue))])
             if !snmp.json { emit("deleted endpoint \(id)") }
         }
     }
@@ -173,17 +174,15 @@ struct EndpointFlags: ParsableCommand {
             let oid = E.flags.oid + [id]
             let current = try client.get(oid)
             guard case .octets(let bytes) = current.value else { throw CLIError(.noSuchObject, "endpoint \(id): no such endpoint") }
-            var bits = Set(MIBValue.bitNumbers(bytes))
+            var bits = Set(SNMPValue.bitNumbers(bytes))
             for c in changes {
-                switch c {
-                case "backup": bits.insert(2)
-                case "nobackup": bits.remove(2)
-                case "fullmesh": bits.insert(3)
-                case "nofullmesh": bits.remove(3)
-                default: throw CLIError(.usage, "'\(c)' is not backup, nobackup, fullmesh or nofullmesh")
+                let flag = c.hasPrefix("no") ? String(c.dropFirst(2)) : c
+                guard flag == "backup" || flag == "fullmesh", let bit = E.flags.syntax.value(ofLabel: flag) else {
+                    throw CLIError(.usage, "'\(c)' is not backup, nobackup, fullmesh or nofullmesh")
                 }
+                if c.hasPrefix("no") { bits.remove(Int(bit)) } else { bits.insert(Int(bit)) }
             }
-            _ = try client.set([VarBind(oid: oid, value: SNMPValue(.bits(bits.sorted(), length: E.flags.syntax.bitsLength)))])
+            _ = try client.set([VarBind(oid: oid, value: .bits(bits.sorted(), length: E.flags.syntax.bitsLength))])
             try Endpoints.show(client, json: snmp.json)
         }
     }

@@ -78,13 +78,11 @@ public final class EventMonitor {
     /// Every pending event; `lost` is true when the kernel dropped some (socket overrun).
     public func drain() throws -> (events: [PathManagerEvent], lost: Bool) {
         var events: [PathManagerEvent] = []
-        let ret = withUnsafeMutablePointer(to: &events) { out in
-            mptcp_nl_read_events(pm.handle, { record, ctx in
-                if let e = PathManagerEvent(record!.pointee) {
-                    ctx!.assumingMemoryBound(to: [PathManagerEvent].self).pointee.append(e)
-                }
-                return 0
-            }, out)
+        let ret = RecordSink<mptcp_nl_event>.run({ record in
+            if let e = PathManagerEvent(record) { events.append(e) }
+            return 0
+        }) { context in
+            mptcp_nl_read_events(pm.handle, { RecordSink.forward($0, $1) }, context)
         }
         if ret < 0 && ret != -ENOBUFS {
             throw KernelError.fromShim(ret, operation: "read mptcp_pm events")

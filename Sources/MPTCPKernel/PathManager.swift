@@ -49,14 +49,11 @@ public final class PathManager {
 
     public func endpoints() throws -> [Endpoint] {
         var endpoints: [Endpoint] = []
-        // withUnsafeMutablePointer: `&endpoints` alone would pass the elements' storage.
-        let ret = withUnsafeMutablePointer(to: &endpoints) { out in
-            mptcp_nl_dump_endpoints(handle, { record, ctx in
-                if let e = PathManager.endpoint(record!.pointee) {
-                    ctx!.assumingMemoryBound(to: [Endpoint].self).pointee.append(e)
-                }
-                return 0
-            }, out)
+        let ret = RecordSink<mptcp_nl_endpoint>.run({ record in
+            if let e = PathManager.endpoint(record) { endpoints.append(e) }
+            return 0
+        }) { context in
+            mptcp_nl_dump_endpoints(handle, { RecordSink.forward($0, $1) }, context)
         }
         try check(ret, "dump endpoints")
         return endpoints

@@ -1,4 +1,5 @@
 import MPTCPModel
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -67,43 +68,23 @@ public enum ProcFS {
         return bits & (1 << 12) != 0
     }
 
-    /// Writes one MPTCP sysctl. The kernel's refusal (EINVAL, ENOENT for an unknown
-    /// scheduler) becomes `.refused`, a missing privilege `.permissionDenied`.
-    public static func writeSetting(_ name: String, _ value: String, directory: String = sysctlDirectory) throws {
-        let path = directory + "/" + name
+    /// Writes one MPTCP sysctl (one write; interrupted writes are retried, a short write
+    /// fails). The kernel's refusal (EINVAL, ENOENT for an unknown scheduler) becomes
+    /// `.refused`, a missing privilege `.permissionDenied`.
+    public static func writeSetting(_ name: String, _ value: String, directory: String = sysctlDirectory) throws(KernelError) {
         let operation = "set net.mptcp.\(name) to \"\(value)\""
-        let fd = open(path, O_WRONLY)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EACCES || code == EPERM || code == EROFS { throw KernelError.permissionDenied(operation: operation) }
-            throw KernelError.refused(operation: operation, errno: code, message: "")
-        }
-        defer { close(fd) }
-        let bytes = Array((value + "\n").utf8)
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            let code = errno
-            if code == EPERM || code == EACCES { throw KernelError.permissionDenied(operation: operation) }
-            throw KernelError.refused(operation: operation, errno: code, message: "")
+        do {
+            try FileIO.write(directory + "/" + name, value + "\n")
+        } catch {
+            switch error.errno {
+            case EACCES, EPERM, EROFS: throw .permissionDenied(operation: operation)
+            default: throw .refused(operation: operation, errno: error.errno, message: "")
+            }
         }
     }
 
-    static func readFile(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw KernelError.system(operation: "open \(path)", errno: errno) }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw KernelError.system(operation: "read \(path)", errno: errno)
-            }
-            if n == 0 { break }
-            data.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: data, as: UTF8.self)
+    static func readFile(_ path: String) throws(KernelError) -> String {
+        do { return try FileIO.readText(path) } catch { throw .system(operation: error.operation, errno: error.errno) }
     }
 }
 

@@ -27,11 +27,11 @@ public final class SockDiag {
 
     /// MPTCP sockets in connected states, and listeners merged by address and port.
     public func connectionsAndListeners() throws -> (connections: [Connection], listeners: [Listener]) {
-        let found = try dump(operation: "dump MPTCP sockets", fresh: { Found(reserve: lastConnections) }) { nl, family, ctx in
-            mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { record, ctx in
-                ctx!.assumingMemoryBound(to: Found.self).pointee.add(record!.pointee)
-                return 0
-            }, ctx)
+        let found = try dump(operation: "dump MPTCP sockets", fresh: { Found(reserve: lastConnections) }) { nl, family, found in
+            RecordSink<mptcp_nl_connection>.run({ found.add($0); return 0 }) { context in
+                mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { RecordSink.forward($0, $1) },
+                                          context)
+            }
         }
         lastConnections = found.connections.count
         return (found.connections, found.listeners.values.sorted { $0.local < $1.local })
@@ -44,14 +44,15 @@ public final class SockDiag {
             a.reserveCapacity(lastSubflows + lastSubflows / 8)
             return a
         }
-        let subflows = try dump(operation: "dump TCP subflows", fresh: fresh) { nl, family, ctx in
-            mptcp_nl_dump_subflows(nl, family, TCPState.connected, { record, ctx in
-                let r = record!.pointee
+        let subflows = try dump(operation: "dump TCP subflows", fresh: fresh) { nl, family, subflows in
+            RecordSink<mptcp_nl_subflow>.run({ r in
                 if r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0, let state = TCPState(rawValue: r.sock.state) {
-                    ctx!.assumingMemoryBound(to: [Subflow].self).pointee.append(SockDiag.subflow(r, state: state))
+                    subflows.append(SockDiag.subflow(r, state: state))
                 }
                 return 0
-            }, ctx)
+            }) { context in
+                mptcp_nl_dump_subflows(nl, family, TCPState.connected, { RecordSink.forward($0, $1) }, context)
+            }
         }
         lastSubflows = subflows.count
         return subflows
@@ -86,12 +87,12 @@ public final class SockDiag {
     /// Dumps IPv4 then IPv6 into one result; starts over once if the kernel reports the
     /// dump as interrupted (records delivered until then may be inconsistent).
     private func dump<Result>(operation: String, fresh: () -> Result,
-                              _ body: (OpaquePointer, UInt8, UnsafeMutableRawPointer) -> Int32) throws -> Result {
+                              _ body: (OpaquePointer, UInt8, inout Result) -> Int32) throws -> Result {
         var ret: Int32 = 0
         for _ in 0..<2 {
             var result = fresh()
             for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
-                ret = withUnsafeMutablePointer(to: &result) { body(handle, family, UnsafeMutableRawPointer($0)) }
+                ret = body(handle, family, &result)
                 if ret < 0 { break }
             }
             if ret >= 0 { return result }
@@ -123,7 +124,6 @@ public final class SockDiag {
         var c = Connection(token: i.token, local: local(r.sock), remote: remote(r.sock), state: state)
         c.ifIndex = r.sock.ifindex
         c.uid = r.sock.uid
-        c.inode = r.sock.inode
         c.flags = ConnectionFlags(rawValue: i.flags)
         c.extraSubflows = i.subflows
         c.addAddrSignal = i.add_addr_signal

@@ -1,3 +1,4 @@
+import SMI
 import MPTCPModel
 
 /// Where each object's value comes from in a snapshot: one line per object, table-driven.
@@ -6,13 +7,13 @@ enum Bindings {
 
     // MARK: Scalars
 
-    static func scalar(_ object: MIBObject, snapshot s: Snapshot, endpointNextID: UInt32) -> MIBValue? {
+    static func scalar(_ object: MIBObject, snapshot s: Snapshot, endpointNextID: UInt32) -> SNMPValue? {
         if let kernelName = MPTCPMIB.Stats.kernelName(of: object) {
             guard let v = s.counters?[kernelName] else { return nil }
             return object.syntax.encoding == .counter64 ? .counter64(v) : .gauge(v)
         }
         if let sysctl = SysctlObject.of(object) { return sysctl.value(s.settings) }
-        func text(_ value: String?) -> MIBValue? { value.map { .octets(Array($0.utf8)) } }
+        func text(_ value: String?) -> SNMPValue? { value.map { .octets(Array($0.utf8)) } }
         switch object {
         case G.pathManager: return text(PathManagerSetting.current(s.settings))
         case G.availablePathManagers: return text(PathManagerSetting.available(s.settings)?.joined(separator: " "))
@@ -116,7 +117,7 @@ enum Bindings {
     ]
 
     /// Linux TCP states as MptcpTcpState (TCP-MIB's tcpConnectionState numbering).
-    static func tcpState(_ s: TCPState) -> MIBValue {
+    static func tcpState(_ s: TCPState) -> SNMPValue {
         let value: Int32
         switch s {
         case .close: value = 1

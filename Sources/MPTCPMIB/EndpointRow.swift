@@ -1,22 +1,20 @@
+import SMI
 import MPTCPModel
 
 /// A row of mptcpEndpointTable: an endpoint the kernel holds (active), or one a manager
 /// is building with createAndWait that lives only in the agent until it is activated.
 public struct EndpointRow: Sendable, Hashable {
-    public enum Status: Int32, Sendable {
-        case active = 1, notInService = 2, notReady = 3
-    }
-
     public var id: UInt8
     public var addressType: IPAddress.Family?
     public var address: IPAddress?
     public var port: UInt16
     public var ifIndex: UInt32
     public var flags: EndpointFlags
-    public var status: Status
+    /// active (in the kernel), notInService or notReady (held by the agent).
+    public var status: RowStatus
 
     public init(id: UInt8, addressType: IPAddress.Family? = nil, address: IPAddress? = nil, port: UInt16 = 0,
-                ifIndex: UInt32 = 0, flags: EndpointFlags = [], status: Status) {
+                ifIndex: UInt32 = 0, flags: EndpointFlags = [], status: RowStatus) {
         self.id = id
         self.addressType = addressType
         self.address = address

@@ -1,3 +1,4 @@
+import SMI
 import MPTCPModel
 
 /// One decoded index component of a table instance.
@@ -83,20 +84,20 @@ public enum MIBNames {
         var rest = ArraySlice(instance)
         var out: [IndexValue] = []
         for object in table.indexes {
-            switch object.syntax.typeName {
-            case "MptcpToken":
+            switch object.syntax.type {
+            case .mptcpToken:
                 guard let v = rest.popFirst() else { return nil }
                 out.append(.token(v))
-            case "InetAddressType":
+            case .inetAddressType:
                 guard let v = rest.popFirst(), let f = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: v)), v < 256 else { return nil }
                 out.append(.addressType(f))
-            case "InetAddress":
+            case .inetAddress:
                 guard let n = rest.popFirst(), rest.count >= Int(n), n == 4 || n == 16 else { return nil }
                 let bytes = rest.prefix(Int(n))
                 guard bytes.allSatisfy({ $0 < 256 }), let a = IPAddress(bytes: bytes.map { UInt8($0) }) else { return nil }
                 rest = rest.dropFirst(Int(n))
                 out.append(.address(a))
-            case "DisplayString":
+            case .displayString:
                 guard let n = rest.popFirst(), rest.count >= Int(n) else { return nil }
                 let chars = rest.prefix(Int(n))
                 guard chars.allSatisfy({ (0x20...0x7e).contains($0) }) else { return nil }
@@ -121,8 +122,8 @@ public enum MIBNames {
                 return out
             }
             let quoted = part.count >= 2 && part.hasPrefix("\"") && part.hasSuffix("\"") ? String(part.dropFirst().dropLast()) : nil
-            switch object.syntax.typeName {
-            case "InetAddressType":
+            switch object.syntax.type {
+            case .inetAddressType:
                 switch part {
                 case "ipv4": out.append(1)
                 case "ipv6": out.append(2)
@@ -130,7 +131,7 @@ public enum MIBNames {
                     guard let v = UInt32(part) else { throw bad("'\(part)' is not ipv4, ipv6 or a number") }
                     out.append(v)
                 }
-            case "InetAddress":
+            case .inetAddress:
                 if let quoted {
                     guard let a = IPAddress(quoted) else { throw bad("'\(quoted)' is not an IP address") }
                     out += [UInt32(a.family.byteCount)] + a.bytes.map(UInt32.init)
@@ -143,7 +144,7 @@ public enum MIBNames {
                         out.append(b)
                     }
                 }
-            case "DisplayString":
+            case .displayString:
                 let s = quoted ?? part
                 out += [UInt32(s.utf8.count)] + s.utf8.map(UInt32.init)
             default:

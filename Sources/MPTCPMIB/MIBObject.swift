@@ -1,3 +1,4 @@
+import SMI
 /// One object of MPTCP-MIB: the single Swift definition that the agent and the CLI
 /// share, checked against `MIB/MPTCP-MIB.txt` by a test.
 public struct MIBObject: Sendable, Hashable, CustomStringConvertible {

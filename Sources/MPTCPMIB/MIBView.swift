@@ -1,8 +1,9 @@
+import SMI
 import MPTCPModel
 
 /// The answer to a GET of one OID.
 public enum Lookup: Sendable, Equatable {
-    case value(MIBValue)
+    case value(SNMPValue)
     /// No such object: the OID names no object, or one the running kernel does not have.
     case noSuchObject
     /// The object exists but not this instance.
@@ -12,9 +13,9 @@ public enum Lookup: Sendable, Equatable {
 /// A column of a table and how to read it from a row; nil means the row lacks it.
 public struct Column<Row>: Sendable {
     public let object: MIBObject
-    public let value: @Sendable (Row) -> MIBValue?
+    public let value: @Sendable (Row) -> SNMPValue?
 
-    public init(_ object: MIBObject, _ value: @escaping @Sendable (Row) -> MIBValue?) {
+    public init(_ object: MIBObject, _ value: @escaping @Sendable (Row) -> SNMPValue?) {
         self.object = object
         self.value = value
     }
@@ -82,7 +83,7 @@ struct TableRegion<Row: Sendable>: Sendable {
     }
 
     /// The first instance after `oid` in this table, column by column.
-    func next(after oid: OID) -> (OID, MIBValue)? {
+    func next(after oid: OID) -> (OID, SNMPValue)? {
         var column = 0
         var row = 0
         if oid.hasPrefix(entry) {
@@ -113,14 +114,14 @@ struct TableRegion<Row: Sendable>: Sendable {
 /// absent on the running kernel.
 struct ScalarRegion: Sendable {
     let objects: [MIBObject]  // OID order
-    let values: [MIBValue?]
+    let values: [SNMPValue?]
 
     func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
         guard let i = objects.firstIndex(of: object), let v = values[i] else { return .noSuchObject }
         return instance.elementsEqual([0]) ? .value(v) : .noSuchInstance
     }
 
-    func next(after oid: OID) -> (OID, MIBValue)? {
+    func next(after oid: OID) -> (OID, SNMPValue)? {
         for (i, o) in objects.enumerated() {
             guard let v = values[i] else { continue }
             let instance = o.oid + [0]
@@ -189,7 +190,7 @@ public struct MIBView: Sendable {
     }
 
     /// The first instance of MPTCP-MIB whose OID is greater than `oid`; nil past the subtree.
-    public func next(after oid: OID) -> (oid: OID, value: MIBValue)? {
+    public func next(after oid: OID) -> (oid: OID, value: SNMPValue)? {
         if !oidLess(oid, MPTCPMIB.root + [2]) { return nil }  // past mptcpObjects: conformance has no instances
         return scalars.next(after: oid)
             ?? counters.next(after: oid)

@@ -1,3 +1,4 @@
+import SMI
 /// MPTCP-MIB (`MIB/MPTCP-MIB.txt`): every object, once.
 public enum MPTCPMIB {
     /// `{ experimental 8684 }`, provisional until an assignment exists.

@@ -1,3 +1,4 @@
+import SMI
 import MPTCPModel
 
 /// A general scalar backed by one file of /proc/sys/net/mptcp: the one mapping both the
@@ -24,7 +25,7 @@ public struct SysctlObject: Sendable {
     }
 
     /// The object's value from the file's text; nil if the kernel has no such file.
-    public func value(_ settings: Settings) -> MIBValue? {
+    public func value(_ settings: Settings) -> SNMPValue? {
         guard let text = settings[file] else { return nil }
         switch kind {
         case .truth: return .truth(text != "0")
@@ -35,13 +36,14 @@ public struct SysctlObject: Sendable {
     }
 
     /// The text to write for a (validated) value.
-    public func text(_ value: MIBValue) -> String {
+    public func text(_ value: SNMPValue) -> String {
         switch value {
         case .integer(let v) where kind == .truth: return v == 1 ? "1" : "0"
         case .integer(let v): return "\(v)"
-        case .unsigned(let v), .counter32(let v): return "\(v)"
+        case .unsigned(let v), .counter32(let v), .timeticks(let v): return "\(v)"
         case .counter64(let v): return "\(v)"
         case .octets(let b): return String(decoding: b, as: UTF8.self)
+        default: return ""  // RESERVE1 lets only the object's own encoding through
         }
     }
 

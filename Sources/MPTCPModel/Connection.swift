@@ -28,7 +28,6 @@ public struct Connection: Sendable, Hashable {
     public var state: TCPState
     public var ifIndex: UInt32
     public var uid: UInt32
-    public var inode: UInt32
     public var flags: ConnectionFlags
     public var extraSubflows: UInt8
     public var addAddrSignal: UInt8
@@ -58,7 +57,7 @@ public struct Connection: Sendable, Hashable {
         self.local = local
         self.remote = remote
         self.state = state
-        ifIndex = 0; uid = 0; inode = 0; flags = []
+        ifIndex = 0; uid = 0; flags = []
         extraSubflows = 0; addAddrSignal = 0; addAddrAccepted = 0
         limitSubflows = 0; signalEndpoints = 0; limitAddAddrAccepted = 0
         writeSeq = 0; sndUna = 0; rcvNxt = 0

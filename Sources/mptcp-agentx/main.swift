@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import MPTCPAgent
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -85,11 +86,11 @@ struct MPTCPAgentX: ParsableCommand {
         do {
             configuration = try loadConfiguration()
         } catch {
-            FileHandleStderr.write("mptcp-agentx: \(error)\n")
+            StandardError.write("mptcp-agentx: \(error)\n")
             throw ExitCode(1)
         }
         if !foreground && daemon(0, 0) != 0 {
-            FileHandleStderr.write("mptcp-agentx: cannot become a daemon: \(String(cString: strerror(errno)))\n")
+            StandardError.write("mptcp-agentx: cannot become a daemon: \(String(cString: strerror(errno)))\n")
             throw ExitCode(1)
         }
         LogSink.shared.configure(level: configuration.logLevel, target: configuration.logTarget)
@@ -104,12 +105,5 @@ struct MPTCPAgentX: ParsableCommand {
         }
         let status = agent.run()
         if status != 0 { throw ExitCode(status) }
-    }
-}
-
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }

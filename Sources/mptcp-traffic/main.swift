@@ -1,6 +1,7 @@
 // Test, demo and benchmark traffic: MPTCP (or plain TCP) servers, many long-lived
 // client connections, and connection churn. Run each side inside its namespace.
 import ArgumentParser
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -271,13 +272,8 @@ struct Churn: ParsableCommand {
     var duration = 0.0
 
     func run() throws {
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        func elapsed() -> Double {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
-        }
+        let start = MonotonicClock.now
+        func elapsed() -> Double { MonotonicClock.now - start }
         var made = 0, failed = 0
         var open: [(fd: Int32, since: Double)] = []  // oldest first
         let byte: [UInt8] = [1]

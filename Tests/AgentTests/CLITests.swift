@@ -1,5 +1,6 @@
 import Foundation
 import MPTCPMIB
+import SMI
 import TestSupport
 import Testing
 
@@ -112,6 +113,10 @@ struct CLITests {
             == Set(truth.listeners.map { "\($0.localAddress == "*" ? "::" : $0.localAddress) \($0.localPort)" }))
         let counters = try Self.rows(try Self.cli(["counters"], o))
         #expect(counters.count == truth.counters.count)
+        // In the kernel's order, as nstat prints them (not by index bytes).
+        let nstatOrder = try s.lab.exec(s.lab.client, ["nstat", "-azs"]).split(separator: "\n")
+            .compactMap { $0.split(separator: " ").first }.filter { $0.hasPrefix("MPTcpExt") }.map { String($0.dropFirst(8)) }
+        #expect(counters.compactMap { $0["name"] as? String } == nstatOrder)
         let nonzero = try Self.rows(try Self.cli(["counters"], o + ["--nonzero"]))
         #expect(!nonzero.isEmpty && nonzero.count < counters.count)
         let limits = try #require(try Self.json(try Self.cli(["limits"], o)) as? [String: Int])
@@ -169,11 +174,23 @@ struct CLITests {
         #expect(try !ip("endpoint", "show").contains("10.201.2.11"))
     }
 
-    @Test("Options left out come from net-snmp's snmp.conf (defVersion, defCommunity)")
+    @Test("Options left out come from net-snmp's snmp.conf (defVersion, defCommunity); snmpget's option forms")
     func snmpConfDefaults() throws {
         try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
         let s = try AgentLab(tag: "cd", traffic: false)
         defer { s.shutdown() }
+        // Values attached (-v2c -cpublic -lauthPriv ...) and options after the agent, as snmpget takes them.
+        let u = PrivateSNMPD.v3User
+        let forms: [[String]] = [
+            ["-v2c", "-cpublic", s.snmpd.target, "mptcpLimitSubflows"],
+            [s.snmpd.target, "-v", "2c", "-c", "public", "mptcpLimitSubflows"],
+            [s.snmpd.target, "mptcpLimitSubflows", "-v2c", "-cpublic", "-t2", "-r1"],
+            ["-v3", "-u\(u.name)", "-lauthPriv", "-aSHA-256", "-A\(u.auth)", "-xAES", "-X\(u.priv)", s.snmpd.target, "mptcpLimitSubflows"],
+        ]
+        for form in forms {
+            let r = try Command.run([Self.binary, "get"] + form)
+            #expect(r.status == 0 && r.stdout == "mptcpLimitSubflows.0 = 8\n", "\(form): \(r.stderr)")
+        }
         let dir = s.snmpd.directory + "/conf"
         try Command.check(["sh", "-c", "mkdir -p \(dir) && printf 'defVersion 2c\\ndefCommunity public\\n' > \(dir)/snmp.conf"])
         let r = try Command.run([Self.binary, "limits", "--json", s.snmpd.target], environment: ["SNMPCONFPATH": dir])

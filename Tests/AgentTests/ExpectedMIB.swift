@@ -1,4 +1,5 @@
 import MPTCPMIB
+import SMI
 import MPTCPModel
 import TestSupport
 import Testing
@@ -41,7 +42,7 @@ struct KernelTruth {
 /// (independently of the agent's bindings): exact values, instances whose value moves
 /// with time, and counters bracketed by two nstat reads.
 struct ExpectedMIB {
-    var exact: [[UInt32]: MIBValue] = [:]
+    var exact: [[UInt32]: SNMPValue] = [:]
     var present: Set<[UInt32]> = []
     var bracketed: [[UInt32]: ClosedRange<UInt64>] = [:]
 
@@ -56,7 +57,7 @@ struct ExpectedMIB {
         return [b.count == 4 ? 1 : 2, UInt32(b.count)] + b.map(UInt32.init) + [UInt32(port)]
     }
 
-    static func bits(_ set: [Int], octets: Int) -> MIBValue {
+    static func bits(_ set: [Int], octets: Int) -> SNMPValue {
         var out = [UInt8](repeating: 0, count: octets)
         for b in set { out[b / 8] |= 0x80 >> UInt8(b % 8) }
         return .octets(out)
@@ -67,9 +68,9 @@ struct ExpectedMIB {
     init(truth t: KernelTruth, countersAfter: [String: UInt64], announcedBy peer: [IPEndpoint],
          bytesPerConnection: UInt64) {
         typealias G = MPTCPMIB.General
-        func scalar(_ o: MIBObject, _ v: MIBValue?) { if let v { exact[o.oid + [0]] = v } }
-        func truth(_ key: String) -> MIBValue? { t.sysctl[key].map { .integer($0 == "1" ? 1 : 2) } }
-        func text(_ key: String) -> MIBValue? { t.sysctl[key].map { .octets(Array($0.utf8)) } }
+        func scalar(_ o: MIBObject, _ v: SNMPValue?) { if let v { exact[o.oid + [0]] = v } }
+        func truth(_ key: String) -> SNMPValue? { t.sysctl[key].map { .integer($0 == "1" ? 1 : 2) } }
+        func text(_ key: String) -> SNMPValue? { t.sysctl[key].map { .octets(Array($0.utf8)) } }
         scalar(G.enabled, truth("enabled"))
         scalar(G.pathManager, text("path_manager"))
         scalar(G.availablePathManagers, text("available_path_managers"))
@@ -109,8 +110,8 @@ struct ExpectedMIB {
         let subflowEndpoints = t.endpoints.filter { $0.flags.contains("subflow") }
         for s in t.connections {
             let token = UInt32(s.hex("token")!)
-            func col(_ o: MIBObject, _ v: MIBValue) { exact[o.oid + [token]] = v }
-            func gauge(_ key: String) -> MIBValue { .unsigned(UInt32(s.int(key) ?? 0)) }
+            func col(_ o: MIBObject, _ v: SNMPValue) { exact[o.oid + [token]] = v }
+            func gauge(_ key: String) -> SNMPValue { .unsigned(UInt32(s.int(key) ?? 0)) }
             let local = Self.address(s.localAddress), remote = Self.address(s.peerAddress)
             col(C.localAddressType, .integer(local.count == 4 ? 1 : 2))
             col(C.localAddress, .octets(local))
@@ -157,7 +158,7 @@ struct ExpectedMIB {
         for s in t.subflows {
             let (remoteToken, remoteID, token, localID) = SSParser.subflowTokens(s.info["token"]!)!
             let index = [token] + Self.inetIndex(s.localAddress, s.localPort) + Self.inetIndex(s.peerAddress, s.peerPort)
-            func col(_ o: MIBObject, _ v: MIBValue) { exact[o.oid + index] = v }
+            func col(_ o: MIBObject, _ v: SNMPValue) { exact[o.oid + index] = v }
             let flags = SSParser.subflowFlags(s.info["flags"] ?? "")
             col(S.state, .integer(s.state == "ESTAB" ? 5 : -1))
             col(S.flags, Self.bits((0..<9).filter { flags & (1 << UInt32($0)) != 0 }, octets: 2))
@@ -255,7 +256,7 @@ struct ExpectedMIB {
         return out
     }
 
-    static func value(_ vb: PrintedVarBind) -> MIBValue? {
+    static func value(_ vb: PrintedVarBind) -> SNMPValue? {
         switch vb.type {
         case "INTEGER": return Int32(vb.value).map { .integer($0) }
         case "Gauge32": return UInt32(vb.value).map { .unsigned($0) }

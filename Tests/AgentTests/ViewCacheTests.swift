@@ -1,6 +1,7 @@
 import Logging
 @testable import MPTCPAgent
 import MPTCPMIB
+import SMI
 import MPTCPModel
 import Synchronization
 import Testing

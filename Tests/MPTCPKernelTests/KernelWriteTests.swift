@@ -1,5 +1,6 @@
 import MPTCPKernel
 import MPTCPModel
+import Platform
 import TestSupport
 import Testing
 
@@ -126,8 +127,8 @@ struct KernelWriteTests {
         let monitor = try inNetworkNamespace(lab.client) { try EventMonitor() }
         try lab.connect(v4: 3, v6: 0)
         var events: [PathManagerEvent] = []
-        let deadline = Clock.now + 5
-        while Clock.now < deadline {
+        let deadline = MonotonicClock.now + 5
+        while MonotonicClock.now < deadline {
             var pfd = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 200) > 0 {
                 let (batch, lost) = try monitor.drain()

@@ -1,4 +1,5 @@
 import MPTCPMIB
+import SMI
 import Testing
 
 /// The MIB text is the contract; the Swift definitions must say exactly the same.

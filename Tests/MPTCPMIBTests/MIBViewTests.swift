@@ -1,4 +1,5 @@
 import MPTCPMIB
+import SMI
 import MPTCPModel
 import Testing
 
@@ -37,8 +38,8 @@ struct MIBViewTests {
                         announcements: [Announcement(token: c1.token, id: 2, address: SocketAddress(address: ip("10.0.2.2"), port: 80))])
     }()
 
-    func walk(_ view: MIBView) -> [(OID, MIBValue)] {
-        var out: [(OID, MIBValue)] = []
+    func walk(_ view: MIBView) -> [(OID, SNMPValue)] {
+        var out: [(OID, SNMPValue)] = []
         var oid = MPTCPMIB.root
         while let (next, value) = view.next(after: oid) {
             out.append((next, value))

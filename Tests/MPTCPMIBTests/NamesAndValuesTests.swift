@@ -1,4 +1,5 @@
 import MPTCPMIB
+import SMI
 import MPTCPModel
 import Testing
 

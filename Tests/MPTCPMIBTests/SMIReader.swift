@@ -1,3 +1,4 @@
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -151,12 +152,7 @@ struct SMIModule {
     static func unquote(_ s: String) -> String { String(s.dropFirst().dropLast()) }
 
     static func read(_ path: String) throws -> String {
-        guard let f = fopen(path, "r") else { throw SMIError(message: "cannot open \(path)") }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
-        return String(decoding: bytes, as: UTF8.self)
+        do { return try FileIO.readText(path) } catch { throw SMIError(message: "\(error)") }
     }
 
     static func tokenize(_ text: String) -> [String] {

@@ -1,3 +1,5 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -168,15 +170,15 @@ public final class Lab: @unchecked Sendable {
                 .filter { !$0.hasPrefix("lastsnd:") && !$0.hasPrefix("lastrcv:") && !$0.hasPrefix("lastack:") }
                 .joined(separator: " ")
         }
-        let deadline = Clock.now + timeout
-        var last = try state(), since = Clock.now
-        while Clock.now < deadline {
+        let deadline = MonotonicClock.now + timeout
+        var last = try state(), since = MonotonicClock.now
+        while MonotonicClock.now < deadline {
             usleep(250_000)
             let now = try state()
             if now != last {
                 last = now
-                since = Clock.now
-            } else if Clock.now - since >= stable {
+                since = MonotonicClock.now
+            } else if MonotonicClock.now - since >= stable {
                 return
             }
         }
@@ -185,9 +187,9 @@ public final class Lab: @unchecked Sendable {
 
     /// Waits until the client has `expected` MPTCP subflows (joins complete asynchronously).
     public func waitForSubflows(expected: Int, timeout: Double = 60) throws {
-        let deadline = Clock.now + timeout
+        let deadline = MonotonicClock.now + timeout
         var seen = 0
-        while Clock.now < deadline {
+        while MonotonicClock.now < deadline {
             seen = try SSParser.subflows(exec(client, ["ss", "-tni"])).count
             if seen >= expected { return }
             usleep(100_000)

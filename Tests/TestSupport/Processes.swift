@@ -1,3 +1,5 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,7 +80,7 @@ enum Spawn {
 
     /// Waits for `pid`; nil if it is still running after `timeout` seconds.
     static func wait(_ pid: pid_t, timeout: Double) -> Int32? {
-        let deadline = Clock.now + timeout
+        let deadline = MonotonicClock.now + timeout
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, WNOHANG)
@@ -87,7 +89,7 @@ enum Spawn {
                 return 128 + (status & 0x7f)  // killed by a signal
             }
             if r < 0 { return -1 }
-            if Clock.now > deadline { return nil }
+            if MonotonicClock.now > deadline { return nil }
             usleep(5000)
         }
     }
@@ -125,9 +127,7 @@ public enum Command {
         var input = "/dev/null"
         if let stdin {
             input = "\(dir)/.mptcp-mib-cmd-\(tag).in"
-            let f = fopen(input, "w")
-            fputs(stdin, f)
-            fclose(f)
+            try FileIO.write(input, stdin, createMode: 0o600)
         }
         defer { unlink(out); unlink(err); if stdin != nil { unlink(input) } }
         let full = environment.isEmpty ? argv : ["env"] + environment.map { "\($0)=\($1)" } + argv
@@ -180,12 +180,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Waits until the standard output or error contains `text`.
     public func waitForOutput(_ text: String, timeout: Double = 30) throws {
-        let deadline = Clock.now + timeout
+        let deadline = MonotonicClock.now + timeout
         while !output.contains(text) && !errors.contains(text) {
             guard isRunning else {
                 throw CommandError(description: "\(name) exited before printing '\(text)': \(errors)\(output)")
             }
-            guard Clock.now < deadline else {
+            guard MonotonicClock.now < deadline else {
                 throw CommandError(description: "\(name) did not print '\(text)' within \(timeout) s: \(errors)")
             }
             usleep(20000)

@@ -1,3 +1,5 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,25 +41,17 @@ public final class PrivateSNMPD: @unchecked Sendable {
     }
 
     public func start() throws {
-        let config = """
-            agentaddress udp:127.0.0.1:\(port)
-            master agentx
-            agentXSocket unix:\(socketPath)
-            agentXPerms 0600 0700
-            rocommunity public 127.0.0.1
-            \(extraConfiguration)
-            """
-        let f = fopen(directory + "/snmpd.conf", "w")
-        fputs(config, f)
-        fclose(f)
+        let extra = extraConfiguration.split(separator: "\n").map(String.init)
+        let config = try Command.check([Paths.script("private-snmpd-conf"), directory, "\(port)"] + extra)
+        try FileIO.write(directory + "/snmpd.conf", config, createMode: 0o600)
         unlink(socketPath)
         let d = try Daemon(["snmpd", "-f", "-C", "-c", directory + "/snmpd.conf", "-Lf", logPath,
                             "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"],
                            name: "snmpd", environment: ["MIBS": ""])
         daemon = d
-        let deadline = Clock.now + 10
+        let deadline = MonotonicClock.now + 10
         while access(socketPath, F_OK) != 0 {
-            guard d.isRunning, Clock.now < deadline else {
+            guard d.isRunning, MonotonicClock.now < deadline else {
                 throw CommandError(description: "snmpd did not start: \(readWholeFile(logPath))\(d.errors)")
             }
             usleep(20000)

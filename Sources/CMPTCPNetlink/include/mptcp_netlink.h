@@ -218,7 +218,8 @@ int mptcp_nl_set_endpoint_flags(mptcp_nl *nl, uint8_t id, uint32_t flags);
  * CAP_NET_ADMIN). Poll mptcp_nl_fd() for readability, then drain with read_events. */
 int mptcp_nl_subscribe_events(mptcp_nl *nl);
 /* Reads every pending datagram and hands each decoded event to `cb` (malformed events
- * are skipped). Returns the number of events, or -ENOBUFS if the kernel dropped some. */
+ * are skipped). Returns the number of events, -ENOBUFS if the kernel dropped some, or
+ * the negative value a callback returned (the datagrams not yet read stay queued). */
 int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context);
 
 /* ---- Parsers (exposed for tests: one netlink message in, one record out) ------------ */

@@ -1,17 +1,12 @@
 // Benchmark probes that need an in-process SNMP client (a process per request would
 // measure process start-up, not the agent).
 import ArgumentParser
-import SNMPClient
+import NetSNMP
+import Platform
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 @main
 struct MPTCPBench: ParsableCommand {
@@ -38,11 +33,11 @@ struct Latency: ParsableCommand {
         let name = oid.split(separator: ".").compactMap { UInt32($0) }
         var samples: [Double] = []
         var failures = 0
-        let end = now() + duration
-        while now() < end {
-            let t0 = now()
+        let end = MonotonicClock.now + duration
+        while MonotonicClock.now < end {
+            let t0 = MonotonicClock.now
             do { _ = try session.get([name]) } catch { failures += 1 }
-            samples.append((now() - t0) * 1000)
+            samples.append((MonotonicClock.now - t0) * 1000)
             usleep(UInt32(intervalMs * 1000))
         }
         samples.sort()

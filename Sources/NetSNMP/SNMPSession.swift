@@ -1,4 +1,6 @@
 import CNetSNMP
+import Platform
+import SMI
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +44,7 @@ extension SNMPError {
              SNMPERR_UNKNOWN_SEC_MODEL:
             self = .usage(message)  // the options (or snmp.conf) do not say enough
         default:
-            self = .transport(message + "")
+            self = .transport(message)
         }
     }
 }
@@ -119,15 +121,15 @@ public final class SNMPSession {
 
     deinit { snmp_sess_close(handle) }
 
-    public func get(_ oids: [ObjectID]) throws -> [VarBind] {
+    public func get(_ oids: [OID]) throws -> [VarBind] {
         try request(CNETSNMP_MSG_GET, oids)
     }
 
-    public func getNext(_ oids: [ObjectID]) throws -> [VarBind] {
+    public func getNext(_ oids: [OID]) throws -> [VarBind] {
         try request(CNETSNMP_MSG_GETNEXT, oids)
     }
 
-    public func getBulk(_ oids: [ObjectID], nonRepeaters: Int = 0, maxRepetitions: Int) throws -> [VarBind] {
+    public func getBulk(_ oids: [OID], nonRepeaters: Int = 0, maxRepetitions: Int) throws -> [VarBind] {
         try request(CNETSNMP_MSG_GETBULK, oids) { pdu in
             pdu.pointee.errstat = nonRepeaters  // non-repeaters travel in errstat
             pdu.pointee.errindex = maxRepetitions  // max-repetitions in errindex
@@ -143,7 +145,7 @@ public final class SNMPSession {
 
     /// Every instance under `root`, in order: GETBULK with `repetitions` on v2c/v3,
     /// GETNEXT on v1 (or when `repetitions` is 0).
-    public func walk(_ root: ObjectID, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
+    public func walk(_ root: OID, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
         var current = root
         while true {
             let batch: [VarBind]
@@ -156,7 +158,7 @@ public final class SNMPSession {
             guard !batch.isEmpty else { return }
             for vb in batch {
                 if vb.value == .endOfMibView || !vb.oid.starts(with: root) { return }
-                guard Self.less(current, vb.oid) else {
+                guard oidLess(current, vb.oid) else {
                     throw SNMPError.transport("\(target) returned \(vb.oid.map(String.init).joined(separator: ".")) after "
                         + "\(current.map(String.init).joined(separator: ".")): OID not increasing")
                 }
@@ -166,41 +168,18 @@ public final class SNMPSession {
         }
     }
 
-    static func less(_ a: ObjectID, _ b: ObjectID) -> Bool {
-        for (x, y) in zip(a, b) where x != y { return x < y }
-        return a.count < b.count
-    }
-
-    private func request(_ type: Int32, _ oids: [ObjectID],
+    private func request(_ type: Int32, _ oids: [OID],
                          _ prepare: (UnsafeMutablePointer<netsnmp_pdu>) -> Void = { _ in }) throws -> [VarBind] {
         guard let pdu = snmp_pdu_create(type) else { throw SNMPError.transport("out of memory") }
         prepare(pdu)
-        for o in oids {
-            let wide = o.map { CNetSNMP.oid($0) }
-            _ = wide.withUnsafeBufferPointer { snmp_add_null_var(pdu, $0.baseAddress, $0.count) }
-        }
+        for o in oids { add(VarBind(oid: o, value: .null), to: pdu) }
         return try exchange(pdu)
     }
 
     private func add(_ vb: VarBind, to pdu: UnsafeMutablePointer<netsnmp_pdu>) {
         let name = vb.oid.map { CNetSNMP.oid($0) }
-        func put(_ type: u_char, _ bytes: UnsafeRawBufferPointer) {
-            _ = name.withUnsafeBufferPointer {
-                snmp_pdu_add_variable(pdu, $0.baseAddress, $0.count, type, bytes.baseAddress, bytes.count)
-            }
-        }
-        switch vb.value {
-        case .integer(let v): withUnsafeBytes(of: Int(v)) { put(u_char(ASN_INTEGER), $0) }
-        case .unsigned(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_GAUGE, $0) }
-        case .counter32(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_COUNTER, $0) }
-        case .timeticks(let v): withUnsafeBytes(of: UInt(v)) { put(CNETSNMP_ASN_TIMETICKS, $0) }
-        case .counter64(let v):
-            withUnsafeBytes(of: counter64(high: UInt(v >> 32), low: UInt(v & 0xffff_ffff))) { put(CNETSNMP_ASN_COUNTER64, $0) }
-        case .octets(let b): b.withUnsafeBytes { put(u_char(ASN_OCTET_STR), $0) }
-        case .ipAddress(let b): b.withUnsafeBytes { put(CNETSNMP_ASN_IPADDRESS, $0) }
-        case .objectID(let o): o.map { CNetSNMP.oid($0) }.withUnsafeBytes { put(u_char(ASN_OBJECT_ID), $0) }
-        case .null, .noSuchObject, .noSuchInstance, .endOfMibView: put(u_char(ASN_NULL), UnsafeRawBufferPointer(start: nil, count: 0))
-        }
+        let added = name.withUnsafeBufferPointer { snmp_add_null_var(pdu, $0.baseAddress, $0.count) }
+        added?.set(vb.value)
     }
 
     /// Sends `pdu` (consumed) and returns the response's varbinds.
@@ -214,13 +193,7 @@ public final class SNMPSession {
             if r.pointee.errstat != SNMP_ERR_NOERROR {
                 throw SNMPError.response(ErrorStatus(rawValue: r.pointee.errstat) ?? .genErr, index: r.pointee.errindex)
             }
-            var out: [VarBind] = []
-            var v = r.pointee.variables
-            while let cur = v {
-                out.append(VarBind(cur))
-                v = cur.pointee.next_variable
-            }
-            return out
+            return VarBindSequence(r.pointee.variables).map(\.varBind)
         case STAT_TIMEOUT:
             throw SNMPError.timeout(target: target)
         default:
@@ -252,11 +225,7 @@ final class StderrCapture {
         dup2(saved, 2)
         close(saved)
         defer { unlink(path) }
-        guard let f = fopen(path, "r") else { return "" }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").joined(separator: "; ")
+        let text = (try? FileIO.readText(path)) ?? ""
+        return text.split(separator: "\n").joined(separator: "; ")
     }
 }

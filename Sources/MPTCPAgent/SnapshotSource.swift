@@ -1,0 +1,15 @@
+import MPTCPKernel
+import MPTCPModel
+
+/// Where snapshots come from: the kernel (`SnapshotReader`) or memory.
+public protocol SnapshotSource {
+    func read(announcements: [Announcement]) -> Snapshot
+}
+
+extension SnapshotReader: SnapshotSource {}
+
+/// Synthetic mode: the same snapshot every time, no kernel access.
+struct SyntheticSource: SnapshotSource {
+    let snapshot: Snapshot
+    func read(announcements: [Announcement]) -> Snapshot { snapshot }
+}

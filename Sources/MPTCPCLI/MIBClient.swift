@@ -1,0 +1,105 @@
+import MPTCPMIB
+import NetSNMP
+import SMI
+
+/// MPTCP-MIB over one SNMP session: values decoded by the MIB, tables as rows.
+struct MIBClient {
+    let session: SNMPSession
+    let repetitions: Int
+
+    func walk(_ root: OID) throws -> [VarBind] {
+        var out: [VarBind] = []
+        try session.walk(root, repetitions: repetitions) { out.append($0) }
+        return out
+    }
+
+    func get(_ oids: [OID]) throws -> [VarBind] {
+        do { return try session.get(oids) } catch let e as SNMPError { throw CLIError(e, varbinds: oids) }
+    }
+
+    /// One instance; an agent that answers with fewer varbinds than asked is an error.
+    func get(_ oid: OID) throws -> VarBind {
+        guard let vb = try get([oid]).first else { throw CLIError(.refused, "\(MIBNames.format(oid)): empty response") }
+        return vb
+    }
+
+    func set(_ varbinds: [VarBind]) throws -> [VarBind] {
+        do { return try session.set(varbinds) } catch let e as SNMPError { throw CLIError(e, varbinds: varbinds.map(\.oid)) }
+    }
+
+    /// A table's rows in index order: index sub-identifiers and column values by column number.
+    func rows(_ table: MIBTable) throws -> [TableRow] {
+        var rows: [TableRow] = []
+        var position: [[UInt32]: Int] = [:]
+        let entry = table.entryOID
+        for vb in try walk(entry) {
+            guard vb.oid.count > entry.count + 1, !vb.value.isException else { continue }
+            let value = vb.value
+            let index = Array(vb.oid[(entry.count + 1)...])
+            if let i = position[index] {
+                rows[i].values[vb.oid[entry.count]] = value
+            } else {
+                position[index] = rows.count
+                rows.append(TableRow(table: table, index: index, values: [vb.oid[entry.count]: value]))
+            }
+        }
+        return rows.sorted { oidLess($0.index, $1.index) }
+    }
+}
+
+/// One row of a table as read over SNMP.
+struct TableRow {
+    let table: MIBTable
+    let index: [UInt32]
+    var values: [UInt32: SNMPValue]
+
+    subscript(_ column: MIBObject) -> SNMPValue? { values[column.subID] }
+
+    var decodedIndex: [IndexValue] { MIBNames.decodeIndex(index, table: table) ?? index.map { .number($0) } }
+
+    func text(_ column: MIBObject) -> String { self[column].map { ValueText.format($0, column.syntax) } ?? "-" }
+
+    func number(_ column: MIBObject) -> UInt64? {
+        switch self[column] {
+        case .unsigned(let v)?, .counter32(let v)?, .timeticks(let v)?: return UInt64(v)
+        case .counter64(let v)?: return v
+        case .integer(let v)?: return UInt64(clamping: v)
+        default: return nil
+        }
+    }
+
+    /// `address:port`, or `[address]:port` for IPv6, from two columns.
+    func endpoint(_ address: MIBObject, _ port: MIBObject) -> String {
+        let a = text(address), p = text(port)
+        return a.contains(":") ? "[\(a)]:\(p)" : "\(a):\(p)"
+    }
+
+    /// The documented JSON schema: one key per index component and column, named after
+    /// the MIB object without its table's prefix (mptcpConnectionLocalPort -> localPort).
+    var json: JSON {
+        var fields: [(String, JSON)] = []
+        for (object, value) in zip(table.indexes, decodedIndex) {
+            let v: JSON
+            switch value {
+            case .number(let n): v = .uint(UInt64(n))
+            case .token(let t): v = .string(String(t, radix: 16))
+            case .addressType(let f): v = .string(f == .ipv4 ? "ipv4" : "ipv6")
+            case .address(let a): v = .string(a.description)
+            case .text(let s): v = .string(s)
+            }
+            fields.append((Self.key(object, table), v))
+        }
+        for column in table.columns where column.access != .notAccessible {
+            guard let value = self[column] else { continue }
+            fields.append((Self.key(column, table), JSON(ValueText.decode(value, column.syntax))))
+        }
+        return .object(fields)
+    }
+
+    static func key(_ object: MIBObject, _ table: MIBTable) -> String {
+        let prefix = String(table.name.dropLast("Table".count))
+        var rest = object.name.hasPrefix(prefix) ? String(object.name.dropFirst(prefix.count)) : object.name
+        if rest.isEmpty { rest = "Address" }
+        return rest.prefix(1).lowercased() + rest.dropFirst()
+    }
+}
