@@ -18,6 +18,10 @@ _Static_assert(offsetof(struct mptcp_nl_tcp_info, bytes_sent) == 200, "tcp_info 
 #define SUBFLOW_ATTR_MAX MPTCP_NL_SUBFLOW_ATTR_ID_LOC
 
 /* INET_DIAG_INFO is a struct of kernel-dependent length: checked by copy_prefix. */
+static const struct mptcp_nl_policy diag_policy[DIAG_ATTR_MAX + 1] = {
+    [INET_DIAG_SKV6ONLY] = {MNL_TYPE_U8, 0},
+};
+
 static const struct mptcp_nl_policy ulp_policy[ULP_ATTR_MAX + 1] = {
     [INET_ULP_INFO_NAME] = {MNL_TYPE_NUL_STRING, 0},
 };
@@ -65,7 +69,7 @@ static int parse_record(const void *msg, size_t len, struct mptcp_nl_sock *sock,
     if (m == NULL)
         return -EBADMSG;
     copy_sock(sock, m);
-    return mptcp_nl_attr_table(attrs, attrs_len, tb, DIAG_ATTR_MAX, NULL);
+    return mptcp_nl_attr_table(attrs, attrs_len, tb, DIAG_ATTR_MAX, diag_policy);
 }
 
 int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
@@ -75,6 +79,7 @@ int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_conne
         return -EBADMSG;
     if (tb[INET_DIAG_INFO])
         out->info_len = copy_prefix(&out->info, sizeof out->info, tb[INET_DIAG_INFO]);
+    out->v6only = tb[INET_DIAG_SKV6ONLY] ? (int8_t)(mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]) != 0) : -1;
     return 0;
 }
 

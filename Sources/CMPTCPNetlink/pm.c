@@ -361,9 +361,9 @@ int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out
     return 0;
 }
 
-int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context) {
+int mptcp_nl_read_events(mptcp_nl *nl, unsigned max, mptcp_nl_event_cb cb, void *context) {
     int delivered = 0, overrun = 0;
-    for (;;) {
+    for (unsigned datagrams = 0; max == 0 || datagrams < max; datagrams++) {
         ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, nl->buf_size, 0);
         if (n < 0) {
             if (errno == EINTR)

@@ -14,6 +14,7 @@ final class RequestHandler {
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
                 requests: UnsafeMutablePointer<netsnmp_request_info>?) -> Int32 {
         let list = RequestList(head: requests)
+        cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
         sets.expirePending()
         switch mode {
         case CNETSNMP_MODE_GET:

@@ -38,6 +38,9 @@ final class SetEngine {
     }
     private var transaction: Transaction?
 
+    /// mptcpEndpointSpinLock (RFC 2579 TestAndIncr); any value is a fine start.
+    private var spinLock = Int32.random(in: 0...Int32.max)
+
     /// Rows created with createAndWait, with the time they were last changed.
     private var pending: [UInt8: (row: EndpointRow, touched: Double)] = [:]
     /// RFC 2579: rows left notReady or notInService are discarded after a while.
@@ -48,6 +51,7 @@ final class SetEngine {
         self.logger = logger
         pm = try? PathManager()
         canWrite = writesAllowed && ProcFS.hasNetAdmin()
+        publishPending()
         if !canWrite {
             logger.warning("SETs are refused: \(writesAllowed ? "the process lacks CAP_NET_ADMIN" : "synthetic mode has no kernel to write")")
         }
@@ -80,7 +84,7 @@ final class SetEngine {
     }
 
     private func publishPending() {
-        cache.setPendingEndpoints(pending.values.map(\.row).sorted { $0.id < $1.id })
+        cache.publish(pendingEndpoints: pending.values.map(\.row).sorted { $0.id < $1.id }, spinLock: spinLock)
     }
 
     private func refuse(_ refusal: SetRefusal, _ change: String, _ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
@@ -121,10 +125,11 @@ final class SetEngine {
 
     private func reserve2(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
         guard var t = transaction else { return }
-        let state: KernelState
+        let state: SetState
         do {
             guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
-            state = KernelState(settings: try t.settings ?? ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints())
+            state = SetState(settings: try t.settings ?? ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints(),
+                             endpointSpinLock: spinLock)
         } catch {
             let first = t.changes.first
             refuse(.resourceUnavailable("cannot read the kernel's state: \(error)"), first?.name ?? "", reqinfo,
@@ -204,6 +209,7 @@ final class SetEngine {
         case .addEndpoint(let r): try requirePM().addEndpoint(r)
         case .setFlags(let id, let new, _): try requirePM().setEndpointFlags(id: id, flags: new)
         case .pendingRow(let id, let new, _): setPending(id, new)
+        case .spinLock(let new, _): setSpinLock(new)
         }
     }
 
@@ -221,11 +227,17 @@ final class SetEngine {
             try requirePM().deleteEndpoint(id: id)
         case .setFlags(let id, _, let old): try requirePM().setEndpointFlags(id: id, flags: old)
         case .pendingRow(let id, _, let old): setPending(id, old)
+        case .spinLock(_, let old): setSpinLock(old)
         }
     }
 
     private func setPending(_ id: UInt8, _ row: EndpointRow?) {
         pending[id] = row.map { ($0, MonotonicClock.now) }
+        publishPending()
+    }
+
+    private func setSpinLock(_ value: Int32) {
+        spinLock = value
         publishPending()
     }
 

@@ -11,6 +11,8 @@ enum SetOperation: Equatable {
     /// Always with an id: the undo deletes by it.
     case addEndpoint(EndpointRequest)
     case setFlags(id: UInt8, new: EndpointFlags, old: EndpointFlags)
+    /// mptcpEndpointSpinLock, held by the agent.
+    case spinLock(new: Int32, old: Int32)
     /// A row created with createAndWait, held by the agent (nil: no such row).
     case pendingRow(id: UInt8, new: EndpointRow?, old: EndpointRow?)
 
@@ -23,15 +25,18 @@ enum SetOperation: Equatable {
         case .addEndpoint(let r): return "endpoint \(r.id.map(String.init) ?? "?") (\(r.address)) added"
         case .setFlags(let id, let new, let old): return "endpoint \(id) flags 0x\(String(old.rawValue, radix: 16)) -> 0x\(String(new.rawValue, radix: 16))"
         case .pendingRow(let id, let new, _): return "endpoint row \(id) \(new.map { "held, \($0.status)" } ?? "discarded")"
+        case .spinLock(let new, let old): return "mptcpEndpointSpinLock \(old) -> \(new)"
         }
     }
 }
 
-/// The kernel's state a SET is checked against, read fresh for each SET.
-struct KernelState {
+/// The state a SET is checked against: the kernel's, read fresh for each SET, and the
+/// agent's spin lock.
+struct SetState {
     var settings: Settings
     var limits: Limits
     var endpoints: [Endpoint]
+    var endpointSpinLock: Int32 = 0
 }
 
 /// RESERVE2: the operations a SET's changes amount to, in the order they are applied
@@ -55,7 +60,7 @@ struct SetPlan {
 
     private(set) var steps: [Step] = []
 
-    static func make(_ changes: [SetChange], state: KernelState, pending: [UInt8: EndpointRow],
+    static func make(_ changes: [SetChange], state: SetState, pending: [UInt8: EndpointRow],
                      interfaceExists: (UInt32) -> Bool) throws(Refusal) -> SetPlan {
         var plan = SetPlan()
         var seen: Set<OID> = []
@@ -66,7 +71,7 @@ struct SetPlan {
         try plan.planEndpoints(changes, state, pending, interfaceExists)
         let order: (SetOperation) -> Int = {
             switch $0 {
-            case .sysctl: return 0
+            case .spinLock, .sysctl: return 0
             case .limits: return 1
             case .deleteEndpoint: return 2
             case .addEndpoint: return 3
@@ -78,7 +83,7 @@ struct SetPlan {
         return plan
     }
 
-    private mutating func planScalars(_ changes: [SetChange], _ state: KernelState) throws(Refusal) {
+    private mutating func planScalars(_ changes: [SetChange], _ state: SetState) throws(Refusal) {
         typealias G = MPTCPMIB.General
         var limits = state.limits
         var limitChange: Int?
@@ -88,6 +93,13 @@ struct SetPlan {
                 guard case .unsigned(let v) = c.value else { continue }
                 if c.object == G.limitSubflows { limits.subflows = v } else { limits.addAddrAccepted = v }
                 limitChange = limitChange ?? i
+            case G.endpointSpinLock:
+                // TestAndIncr (RFC 2579): the value must be the current one; it then goes up by one.
+                guard c.value == .integer(state.endpointSpinLock) else {
+                    throw Refusal(change: i, refusal: .inconsistentValue("mptcpEndpointSpinLock is \(state.endpointSpinLock), not \(c.value)"))
+                }
+                let next = state.endpointSpinLock == Int32.max ? 0 : state.endpointSpinLock + 1
+                steps.append(Step(operation: .spinLock(new: next, old: state.endpointSpinLock), change: i))
             case G.pathManager:
                 let name = SysctlObject.text(of: c.value)
                 guard let (file, text) = PathManagerSetting.write(name, state.settings) else { continue }
@@ -104,7 +116,7 @@ struct SetPlan {
         }
     }
 
-    private mutating func planEndpoints(_ changes: [SetChange], _ state: KernelState, _ pending: [UInt8: EndpointRow],
+    private mutating func planEndpoints(_ changes: [SetChange], _ state: SetState, _ pending: [UInt8: EndpointRow],
                                         _ interfaceExists: (UInt32) -> Bool) throws(Refusal) {
         typealias E = MPTCPMIB.EndpointTable
         var ids: [UInt8] = []

@@ -3,6 +3,7 @@ import Logging
 import MPTCPKernel
 import MPTCPMIB
 import MPTCPModel
+import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -36,16 +37,17 @@ public final class Subagent {
         if let n = configuration.synthetic {
             let snapshot = Snapshot.synthetic(connections: n)
             cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { SyntheticSource(snapshot: snapshot) },
-                                  logger: logger)
+                                  followingEvents: false, logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
-            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() }, logger: logger)
             do { try ProcFS.requireEnabled() } catch { logger.warning("\(error)") }
             do {
                 events = try EventMonitor()
             } catch {
-                logger.warning("peer announcements (mptcpRemoteAddressTable) are not tracked: \(error)")
+                logger.warning("peer announcements (mptcpRemoteAddressTable) and the subflow event counts of mptcpPathTable are not available: \(error)")
             }
+            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() },
+                                  followingEvents: events != nil, logger: logger)
         }
     }
 
@@ -150,12 +152,15 @@ public final class Subagent {
         }
     }
 
+    /// Events handled per wake-up: a storm is worked off between requests, not ahead of them.
+    static let eventBatch: UInt32 = 64
+
     private func drainEvents() {
         guard let events else { return }
         do {
-            let (batch, lost) = try events.drain()
-            if lost { logger.warning("the kernel dropped MPTCP path-manager events: some peer announcements may be missing") }
-            cache.apply(batch)
+            let (batch, lost) = try events.drain(maxDatagrams: Self.eventBatch)
+            if lost { logger.warning("the kernel dropped MPTCP path-manager events: peer announcements and subflow event counts may miss some") }
+            cache.events.apply(batch, lost: lost, at: MonotonicClock.now)
         } catch {
             logger.error("\(error)")
         }

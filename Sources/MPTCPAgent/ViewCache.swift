@@ -33,19 +33,31 @@ public final class ViewCache: @unchecked Sendable {
     private var stopped = false  // guarded by condition
     private let foreground: any SnapshotSource
     private let makeReader: ReaderFactory
-    private let announcements = Mutex(AnnouncementTracker())
-    private let pendingEndpoints = Mutex<[EndpointRow]>([])
+    let events: EventState
+    /// Rows held for createAndWait and the spin lock: the SET engine's state, shown in views.
+    private let held = Mutex<(pending: [EndpointRow], spinLock: Int32)>(([], 0))
+    private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
+    private let counterWatch = Mutex(CounterWatch())
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
     private var refresherStarted = false
 
     /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
     /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
-    public init(ttl: Double, makeReader: @escaping ReaderFactory, logger: Logger) throws {
+    /// `followingEvents`: whether the path manager's events will be applied (the counts of
+    /// mptcpPathTable exist only then).
+    public init(ttl: Double, makeReader: @escaping ReaderFactory, followingEvents: Bool, logger: Logger) throws {
         self.ttl = ttl
         self.makeReader = makeReader
         foreground = try makeReader()
+        events = EventState(following: followingEvents, start: MonotonicClock.now)
         self.logger = logger
+    }
+
+    /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
+    /// Call from the agent thread, which knows it, on each request.
+    public func anchorUptime(ticks: UInt32) {
+        uptime.withLock { $0 = Uptime(monotonic: MonotonicClock.now, ticks: ticks) }
     }
 
     /// The view for one request PDU. Call from the agent thread only.
@@ -84,14 +96,11 @@ public final class ViewCache: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Rows created with createAndWait, shown until activated or destroyed.
-    public func setPendingEndpoints(_ rows: [EndpointRow]) {
-        pendingEndpoints.withLock { $0 = rows }
+    /// Rows created with createAndWait (shown until activated or destroyed) and the
+    /// endpoint spin lock, as the SET engine holds them.
+    public func publish(pendingEndpoints rows: [EndpointRow], spinLock: Int32) {
+        held.withLock { $0 = (rows, spinLock) }
         invalidate()
-    }
-
-    public func apply(_ events: [PathManagerEvent]) {
-        announcements.withLock { tracker in events.forEach { tracker.apply($0) } }
     }
 
     public func stop() {
@@ -108,16 +117,22 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         let startGeneration = generation
         condition.unlock()
-        let (known, knownTokens) = announcements.withLock { ($0.announcements, $0.tokens) }
-        let snapshot = reader.read(announcements: known)
+        let (known, knownTokens) = events.knowledge()
+        let snapshot = reader.read(known: known)
         for failure in snapshot.failures where failureLog.allow(failure) {
             logger.warning("kernel read failed, the affected table answers empty: \(failure)")
         }
-        let live = Set(snapshot.connections.map(\.token))
-        announcements.withLock { $0.retain(alive: live, before: knownTokens) }
+        let firstSeen = events.observed(alive: Set(snapshot.connections.map(\.token)), before: knownTokens, at: started)
+        let discontinuity = counterWatch.withLock {
+            $0.observe(snapshot.counters, at: started)
+            return $0.discontinuity
+        }
+        let (pending, spinLock) = held.withLock { $0 }
+        let facts = AgentFacts(uptime: uptime.withLock { $0 }, pendingEndpoints: pending, endpointSpinLock: spinLock,
+                               statsDiscontinuity: discontinuity, firstSeen: firstSeen)
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
-        let view = MIBView(snapshot: consume snapshot, pendingEndpoints: pendingEndpoints.withLock { $0 })
+        let view = MIBView(snapshot: consume snapshot, facts: facts)
         condition.lock()
         // Install unless a newer view won, or a SET changed the kernel after this dump began.
         if generation == startGeneration && (entry.map { started > $0.takenAt } ?? true) {

@@ -83,8 +83,8 @@ struct TableRow {
             switch value {
             case .number(let n): v = .uint(UInt64(n))
             case .token(let t): v = .string(String(t, radix: 16))
-            case .addressType(let f): v = .string(f == .ipv4 ? "ipv4" : "ipv6")
-            case .address(let a): v = .string(a.description)
+            case .addressType(let f): v = .string(IndexValue.name(f))
+            case .address(let a): v = .string(a?.description ?? "")
             case .text(let s): v = .string(s)
             }
             fields.append((Self.key(object, table), v))

@@ -13,6 +13,7 @@ public struct MPTCPMIBCommand: ParsableCommand {
             Examples (V3: -v 3 -u USER -l authPriv -a SHA-256 -A PASS -x AES -X PASS):
               mptcp-mib connections -v 2c -c public 192.0.2.10
               mptcp-mib subflows -v 2c -c public 192.0.2.10 8b59b702
+              mptcp-mib paths -v2c -cpublic 192.0.2.10
               mptcp-mib counters -v 2c -c public --nonzero 192.0.2.10
               mptcp-mib walk -v 2c -c public 192.0.2.10 mptcpEndpointTable
               mptcp-mib endpoint add V3 192.0.2.10 10.0.2.1 dev eth1 subflow
@@ -21,7 +22,7 @@ public struct MPTCPMIBCommand: ParsableCommand {
 
             \(CLIError.exitCodes)
             """,
-        subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Endpoints.self,
+        subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, Endpoints.self,
                       RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self, Watch.self])
 
     public init() {}

@@ -40,6 +40,7 @@ typealias E = MPTCPMIB.EndpointTable
 typealias R = MPTCPMIB.RemoteAddressTable
 typealias L = MPTCPMIB.ListenerTable
 typealias CT = MPTCPMIB.CounterTable
+typealias P = MPTCPMIB.PathTable
 
 struct Connections: TableView {
     static let configuration = CommandConfiguration(
@@ -147,8 +148,47 @@ struct Listeners: TableView {
     static let headers = ["ADDRESS", "PORT", "SOCKETS", "ACCEPT-QUEUE", "BACKLOG"]
     static func cells(_ r: TableRow) -> [String] {
         let index = r.decodedIndex
-        return [index.count == 3 ? index[1].text.replacingQuotes() : "?", index.last?.text ?? "?", r.text(L.sockets),
-                r.text(L.acceptQueue), r.text(L.backlog)]
+        // The wildcard of both families (address type unknown, no address) as ss shows it.
+        let address = index.count == 3 ? index[1].text.replacingQuotes() : "?"
+        return [address.isEmpty ? "*" : address, index.last?.text ?? "?", r.text(L.sockets), r.text(L.acceptQueue),
+                r.text(L.backlog)]
+    }
+}
+
+struct Paths: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "Each local address as a path: its subflows now, their traffic and RTT, and subflow events since the agent started.",
+        discussion: """
+            One row per local address that subflows use or an endpoint names (mptcpPathTable): a \
+            few rows whatever the number of connections. SUBFLOWS is established/all; RTT is the \
+            mean/max smoothed RTT in milliseconds; SENT and RECEIVED are sums over the current \
+            subflows (they drop when a subflow closes); OPENED, CLOSED and FAILED count subflow \
+            events since the agent started following them ("-" without CAP_NET_ADMIN).
+            """)
+    static let table = P.table
+    @OptionGroup var snmp: SNMPArguments
+
+    static let headers = ["ADDRESS", "IFINDEX", "ENDPOINT", "SUBFLOWS", "ACTIVE", "BACKUP", "CONNECTIONS", "SENT", "RECEIVED",
+                          "RETRANS", "RTT", "OPENED", "CLOSED", "FAILED"]
+    static func cells(_ r: TableRow) -> [String] {
+        let endpoint = r.number(P.endpointID).map { $0 == 0 ? "-" : "\($0) \(r.text(P.endpointFlags))" } ?? "-"
+        return [address(r), r.text(P.ifIndex), endpoint, subflows(r), r.text(P.active), r.text(P.backup),
+                r.text(P.connections), r.text(P.bytesSent), r.text(P.bytesReceived), r.text(P.retransmits), rtt(r),
+                r.text(P.opened), r.text(P.closed), r.text(P.failed)]
+    }
+
+    static func address(_ r: TableRow) -> String {
+        let index = r.decodedIndex
+        return index.count == 2 ? index[1].text.replacingQuotes() : "?"
+    }
+
+    /// Established/all.
+    static func subflows(_ r: TableRow) -> String { "\(r.text(P.established))/\(r.text(P.subflows))" }
+
+    /// Mean/max smoothed RTT in milliseconds.
+    static func rtt(_ r: TableRow) -> String {
+        guard let mean = r.number(P.rttMean), let max = r.number(P.rttMax) else { return "-" }
+        return "\(Subflows.milliseconds(mean))/\(Subflows.milliseconds(max))"
     }
 }
 

@@ -10,11 +10,12 @@ import Glibc
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A refreshing view of connections and subflows with per-interval rates and counter deltas.",
+        abstract: "A refreshing view of paths, connections and subflows with per-interval rates and counter deltas.",
         discussion: """
-            Every interval: connections and subflows with bytes/s and retransmissions/s since \
-            the previous read, and the MPTcpExt counters that moved. Runs until interrupted \
-            (or --count reads). With --json, prints one JSON object per line and interval.
+            Every interval: the paths (mptcpPathTable) with subflows opened and failed per second, \
+            connections and subflows with bytes/s and retransmissions/s since the previous read, \
+            and the MPTcpExt counters that moved. Runs until interrupted (or --count reads). With \
+            --json, prints one JSON object per line and interval.
 
             Example: mptcp-mib watch -c public 127.0.0.1 --interval 5
             """)
@@ -24,6 +25,7 @@ struct Watch: ParsableCommand {
 
     struct Reading {
         let time: Double
+        let paths: [TableRow]
         let connections: [TableRow]
         let subflows: [TableRow]
         let counters: [String: UInt64]
@@ -55,7 +57,7 @@ struct Watch: ParsableCommand {
         for row in try client.rows(CT.table) {
             if case .text(let name)? = row.decodedIndex.first { counters[name] = row.number(CT.value) ?? row.number(CT.gauge) ?? 0 }
         }
-        return Reading(time: time, connections: try client.rows(C.table),
+        return Reading(time: time, paths: try client.rows(P.table), connections: try client.rows(C.table),
                        subflows: try client.rows(S.table), counters: counters)
     }
 
@@ -72,6 +74,7 @@ struct Watch: ParsableCommand {
 
     func show(_ now: Reading, _ previous: Reading?) {
         let seconds = previous.map { now.time - $0.time } ?? 0
+        let oldPaths = Dictionary(previous?.paths.map { ($0.index, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         let oldConnections = Dictionary(previous?.connections.map { ($0.index, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         let oldSubflows = Dictionary(previous?.subflows.map { ($0.index, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         let deltas = now.counters.compactMap { name, v -> (String, Int64)? in
@@ -89,8 +92,15 @@ struct Watch: ParsableCommand {
                            ("retransmitsPerSecond", x[2].map { .double($0) } ?? .null)]
                 return .object(fields)
             }
+            func path(_ r: TableRow) -> JSON {
+                guard case .object(var fields) = r.json else { return r.json }
+                let opened = Self.rate(r, oldPaths, P.opened, seconds), failed = Self.rate(r, oldPaths, P.failed, seconds)
+                fields += [("openedPerSecond", opened.map { .double($0) } ?? .null), ("failedPerSecond", failed.map { .double($0) } ?? .null)]
+                return .object(fields)
+            }
             emit(JSON.object([
                 ("intervalSeconds", .double(seconds)),
+                ("paths", .array(now.paths.map(path))),
                 ("connections", .array(now.connections.map { row($0, oldConnections, C.bytesSent, C.bytesReceived, C.retransmits) })),
                 ("subflows", .array(now.subflows.map { row($0, oldSubflows, S.bytesSent, S.bytesReceived, S.totalRetrans) })),
                 ("counterDeltas", .object(deltas.map { ($0.0, .int($0.1)) })),
@@ -99,6 +109,12 @@ struct Watch: ParsableCommand {
         }
         var out = "\u{1B}[H\u{1B}[2J"
         out += "mptcp-mib watch \(snmp.target), every \(interval) s: \(now.connections.count) connections, \(now.subflows.count) subflows\n\n"
+        var paths = TextTable(headers: ["PATH", "SUBFLOWS", "ACTIVE", "BACKUP", "CONNECTIONS", "RTT", "OPENED/s", "FAILED/s"])
+        for r in now.paths {
+            paths.rows.append([Paths.address(r), Paths.subflows(r), r.text(P.active), r.text(P.backup), r.text(P.connections), Paths.rtt(r),
+                               Self.text(Self.rate(r, oldPaths, P.opened, seconds)), Self.text(Self.rate(r, oldPaths, P.failed, seconds))])
+        }
+        out += paths.render() + "\n\n"
         var connections = TextTable(headers: ["TOKEN", "LOCAL", "REMOTE", "SUBFLOWS", "SENT/s", "RECV/s", "RETRANS/s"])
         for r in now.connections {
             let x = rates(r, oldConnections, sent: C.bytesSent, received: C.bytesReceived, retrans: C.retransmits)

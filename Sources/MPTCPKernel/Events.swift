@@ -22,10 +22,15 @@ public struct PathManagerEvent: Sendable, Hashable {
     public var backup: Bool?
     public var ifIndex: UInt32?
     public var serverSide: Bool
+    /// SUB_CLOSED: the subflow's socket error (errno), when the kernel reports one.
+    public var error: UInt8?
+    /// SUB_CLOSED after a reset: the MP_TCPRST reason (RFC 8684 section 3.6) and flags.
+    public var resetReason: UInt32?
+    public var resetFlags: UInt32?
 
     public init(kind: Kind, token: UInt32? = nil, local: SocketAddress? = nil, remote: SocketAddress? = nil,
                 localID: UInt8? = nil, remoteID: UInt8? = nil, backup: Bool? = nil, ifIndex: UInt32? = nil,
-                serverSide: Bool = false) {
+                serverSide: Bool = false, error: UInt8? = nil, resetReason: UInt32? = nil, resetFlags: UInt32? = nil) {
         self.kind = kind
         self.token = token
         self.local = local
@@ -35,7 +40,13 @@ public struct PathManagerEvent: Sendable, Hashable {
         self.backup = backup
         self.ifIndex = ifIndex
         self.serverSide = serverSide
+        self.error = error
+        self.resetReason = resetReason
+        self.resetFlags = resetFlags
     }
+
+    /// A subflow that ended with an error or a reset rather than an orderly close.
+    public var isFailure: Bool { (error ?? 0) != 0 || resetReason != nil }
 
     /// nil for event types this program does not know (newer kernels).
     public init?(_ e: mptcp_nl_event) {
@@ -57,6 +68,9 @@ public struct PathManagerEvent: Sendable, Hashable {
         ifIndex = has(MPTCP_NL_EV_ATTR_IF_IDX) ? UInt32(bitPattern: e.ifindex) : nil
         serverSide = (has(MPTCP_NL_EV_ATTR_SERVER_SIDE) && e.server_side != 0)
             || (has(MPTCP_NL_EV_ATTR_FLAGS) && e.flags & 0x2 != 0)
+        error = has(MPTCP_NL_EV_ATTR_ERROR) ? e.error : nil
+        resetReason = has(MPTCP_NL_EV_ATTR_RESET_REASON) ? e.reset_reason : nil
+        resetFlags = has(MPTCP_NL_EV_ATTR_RESET_FLAGS) ? e.reset_flags : nil
     }
 }
 
@@ -75,14 +89,15 @@ public final class EventMonitor {
 
     public var fileDescriptor: Int32 { mptcp_nl_fd(pm.handle) }
 
-    /// Every pending event; `lost` is true when the kernel dropped some (socket overrun).
-    public func drain() throws -> (events: [PathManagerEvent], lost: Bool) {
+    /// Pending events, from at most `maxDatagrams` datagrams (0: all; a bound keeps a storm
+    /// from holding the caller); `lost` is true when the kernel dropped some (overrun).
+    public func drain(maxDatagrams: UInt32 = 0) throws -> (events: [PathManagerEvent], lost: Bool) {
         var events: [PathManagerEvent] = []
         let ret = RecordSink<mptcp_nl_event>.run({ record in
             if let e = PathManagerEvent(record) { events.append(e) }
             return 0
         }) { context in
-            mptcp_nl_read_events(pm.handle, { RecordSink.forward($0, $1) }, context)
+            mptcp_nl_read_events(pm.handle, maxDatagrams, { RecordSink.forward($0, $1) }, context)
         }
         if ret < 0 && ret != -ENOBUFS {
             throw KernelError.fromShim(ret, operation: "read mptcp_pm events")
@@ -127,5 +142,69 @@ public struct AnnouncementTracker: Sendable {
 
     public var announcements: [Announcement] {
         byToken.flatMap { token, ids in ids.map { Announcement(token: token, id: $0.key, address: $0.value) } }
+    }
+
+    /// The address the peer announced with `id` on connection `token`, if known.
+    public func address(token: UInt32, id: UInt8) -> SocketAddress? { byToken[token]?[id] }
+}
+
+/// Counts subflow events per local address (PathEvents), from the event stream: a subflow
+/// opens with the connection's ESTABLISHED (its initial subflow) or SUB_ESTABLISHED, and
+/// closes with SUB_CLOSED or, for those still open, with the connection's CLOSED (which
+/// the kernel sends without a SUB_CLOSED per subflow).
+public struct PathEventCounter: Sendable {
+    private struct SubflowKey: Hashable {
+        let local: SocketAddress
+        let remote: SocketAddress
+    }
+
+    private var counts: [IPAddress: PathEvents] = [:]
+    private var open: [UInt32: Set<SubflowKey>] = [:]
+    /// When counting began (monotonic seconds): new addresses start from then on.
+    private var start: Double
+
+    public init(start: Double) { self.start = start }
+
+    public mutating func apply(_ event: PathManagerEvent) {
+        guard let token = event.token else { return }
+        switch event.kind {
+        case .established, .subflowEstablished:
+            guard let local = event.local, let remote = event.remote else { return }
+            guard open[token, default: []].insert(SubflowKey(local: local, remote: remote)).inserted else { return }
+            update(local.address) { $0.opened += 1 }
+        case .subflowClosed:
+            guard let local = event.local, let remote = event.remote else { return }
+            open[token]?.remove(SubflowKey(local: local, remote: remote))
+            update(local.address) {
+                $0.closed += 1
+                if event.isFailure { $0.failed += 1 }
+            }
+        case .closed:
+            for key in open.removeValue(forKey: token) ?? [] { update(key.local.address) { $0.closed += 1 } }
+        default:
+            break
+        }
+    }
+
+    /// Events were lost: from now on the counts may miss some (a discontinuity for all).
+    public mutating func markLoss(at now: Double) {
+        start = now
+        for a in counts.keys { counts[a]?.since = now }
+    }
+
+    /// Forgets the open subflows of connections that no longer exist (their CLOSED was lost).
+    public mutating func retain(alive: Set<UInt32>, before: Set<UInt32>) {
+        open = open.filter { alive.contains($0.key) || !before.contains($0.key) }
+    }
+
+    public var tokens: Set<UInt32> { Set(open.keys) }
+    public var byAddress: [IPAddress: PathEvents] { counts }
+
+    /// An address seen for the first time has counted since counting began.
+    private mutating func update(_ address: IPAddress, _ change: (inout PathEvents) -> Void) {
+        let a = address.unmapped
+        var c = counts[a] ?? PathEvents(since: start)
+        change(&c)
+        counts[a] = c
     }
 }

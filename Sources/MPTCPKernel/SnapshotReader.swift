@@ -7,6 +7,7 @@ public final class SnapshotReader {
     private let diag: SockDiag
     private let pm: PathManager?
     private let pmError: KernelError?
+    private let route: InterfaceAddresses
     private let netstatPath: String
     private let sysctlDirectory: String
 
@@ -15,6 +16,7 @@ public final class SnapshotReader {
     public init(netstatPath: String = ProcFS.netstatPath, sysctlDirectory: String = ProcFS.sysctlDirectory) throws {
         _ = try ProcFS.settings(directory: sysctlDirectory)
         diag = try SockDiag()
+        route = try InterfaceAddresses()
         do {
             pm = try PathManager()
             pmError = nil
@@ -26,7 +28,7 @@ public final class SnapshotReader {
         self.sysctlDirectory = sysctlDirectory
     }
 
-    public func read(announcements: [Announcement] = []) -> Snapshot {
+    public func read(known: EventKnowledge = EventKnowledge()) -> Snapshot {
         var failures: [String] = []
         func attempt<T>(_ part: String, _ body: () throws -> T) -> T? {
             do { return try body() } catch {
@@ -44,10 +46,12 @@ public final class SnapshotReader {
         } else if let pmError {
             failures.append("path manager: \(pmError)")
         }
+        let addresses = attempt("interface addresses") { try route.all() } ?? []
         let counters = attempt("counters") { try ProcFS.counters(path: netstatPath) } ?? nil
         let settings = attempt("settings") { try ProcFS.settings(directory: sysctlDirectory) } ?? Settings()
         return Snapshot(connections: sockets?.connections ?? [], subflows: subflows ?? [],
                         listeners: sockets?.listeners ?? [], endpoints: endpoints, limits: limits,
-                        counters: counters, settings: settings, announcements: announcements, failures: failures)
+                        counters: counters, settings: settings, addresses: addresses, announcements: known.announcements,
+                        pathEvents: known.pathEvents, failures: failures)
     }
 }

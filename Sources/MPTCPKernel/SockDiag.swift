@@ -34,7 +34,7 @@ public final class SockDiag {
             }
         }
         lastConnections = found.connections.count
-        return (found.connections, found.listeners.values.sorted { $0.local < $1.local })
+        return (found.connections, found.listeners.values.sorted { ($0.local, $0.dualStack ? 0 : 1) < ($1.local, $1.dualStack ? 0 : 1) })
     }
 
     /// TCP sockets in connected states whose ULP is mptcp and that carry MPTCP info.
@@ -61,23 +61,32 @@ public final class SockDiag {
     /// What a dump of MPTCP sockets found.
     struct Found {
         var connections: [Connection] = []
-        var listeners: [SocketAddress: Listener] = [:]
+        var listeners: [ListenerKey: Listener] = [:]
+
+        struct ListenerKey: Hashable {
+            let local: SocketAddress
+            let dualStack: Bool
+        }
 
         init(reserve: Int) { connections.reserveCapacity(reserve + reserve / 8) }
 
         mutating func add(_ r: mptcp_nl_connection) {
             guard let state = TCPState(rawValue: r.sock.state) else { return }
             if state == .listen {
-                let l = Listener(local: SockDiag.local(r.sock), acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue)
+                let local = SockDiag.local(r.sock)
+                // `::` without IPV6_V6ONLY also accepts IPv4 connections.
+                let dualStack = local.address.family == .ipv6 && local.address.isUnspecified && r.v6only == 0
+                let l = Listener(local: local, dualStack: dualStack, acceptQueue: r.sock.rqueue, backlog: r.sock.wqueue)
+                let key = ListenerKey(local: local, dualStack: dualStack)
                 // Sockets listening on one address and port (SO_REUSEPORT) are one listener.
-                guard var mine = listeners[l.local] else {
-                    listeners[l.local] = l
+                guard var mine = listeners[key] else {
+                    listeners[key] = l
                     return
                 }
                 mine.acceptQueue = mine.acceptQueue.addingSaturated(l.acceptQueue)
                 mine.backlog = mine.backlog.addingSaturated(l.backlog)
                 mine.sockets += 1
-                listeners[l.local] = mine
+                listeners[key] = mine
             } else if r.info_len > 0 {
                 connections.append(SockDiag.connection(r, state: state))
             }

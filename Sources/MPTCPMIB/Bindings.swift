@@ -7,7 +7,7 @@ enum Bindings {
 
     // MARK: Scalars
 
-    static func scalar(_ object: MIBObject, snapshot s: Snapshot, endpointNextID: UInt32) -> SNMPValue? {
+    static func scalar(_ object: MIBObject, snapshot s: Snapshot, facts: AgentFacts, endpointNextID: UInt32) -> SNMPValue? {
         if let kernelName = MPTCPMIB.Stats.kernelName(of: object) {
             guard let v = s.counters?[kernelName] else { return nil }
             return object.syntax.encoding == .counter64 ? .counter64(v) : .gauge(v)
@@ -23,6 +23,15 @@ enum Bindings {
         case G.currentSubflows: return .gauge(s.subflows.count)
         case G.currentListeners: return .gauge(s.listeners.count)
         case G.endpointNextID: return s.endpoints == nil ? nil : .unsigned(endpointNextID)
+        case G.statsDiscontinuityTime:
+            return facts.statsDiscontinuity.map { .timeticks(facts.uptime.timeStamp(at: $0)) }
+        case G.connectionsOneSubflow: return .gauge(s.host.oneSubflow)
+        case G.connectionsTwoSubflows: return .gauge(s.host.twoSubflows)
+        case G.connectionsMoreSubflows: return .gauge(s.host.moreSubflows)
+        case G.connectionsFallback: return .gauge(s.host.fallback)
+        case G.connectionsBackupOnly: return .gauge(s.host.backupOnly)
+        case G.subflowsEstablished: return .gauge(s.host.establishedSubflows)
+        case G.endpointSpinLock: return s.endpoints == nil ? nil : .integer(facts.endpointSpinLock)
         default: return nil
         }
     }
@@ -32,11 +41,12 @@ enum Bindings {
     typealias CT = MPTCPMIB.CounterTable
     static let counterColumns: [Column<Counters.Counter>] = [
         Column(CT.value) { $0.isGauge ? nil : .counter64($0.value) },
-        Column(CT.gauge) { $0.isGauge ? .counter64($0.value) : nil },
+        Column(CT.gauge) { $0.isGauge ? .gauge($0.value) : nil },
     ]
 
     typealias C = MPTCPMIB.ConnectionTable
-    static let connectionColumns: [Column<Connection>] = [
+    /// The kernel's columns of a connection.
+    static let kernelConnectionColumns: [Column<Connection>] = [
         Column(C.localAddressType) { $0.local.address.inetAddressType },
         Column(C.localAddress) { .octets($0.local.address.bytes) },
         Column(C.localPort) { .unsigned(UInt32($0.local.port)) },
@@ -71,6 +81,11 @@ enum Bindings {
         Column(C.uid) { .unsigned($0.uid) },
     ]
 
+    /// ... and the agent's.
+    static let connectionColumns: [Column<ConnectionRow>] = kernelConnectionColumns.map { column in
+        Column(column.object) { column.value($0.connection) }
+    } + [Column(C.firstSeen) { $0.firstSeen.map { .timeticks($0) } }]
+
     typealias S = MPTCPMIB.SubflowTable
     static let subflowColumns: [Column<Subflow>] = [
         Column(S.state) { tcpState($0.state) },
@@ -98,6 +113,7 @@ enum Bindings {
         Column(E.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
         Column(E.flags) { .bits(flags: $0.flags.rawValue, syntax: E.flags.syntax) },
         Column(E.rowStatus) { .integer($0.status.rawValue) },
+        Column(E.storageType) { _ in .integer(2) },  // volatile: the kernel forgets endpoints at reboot
     ]
 
     typealias R = MPTCPMIB.RemoteAddressTable
@@ -114,6 +130,27 @@ enum Bindings {
         Column(L.acceptQueue) { .gauge($0.acceptQueue) },
         Column(L.backlog) { .gauge($0.backlog) },
         Column(L.sockets) { .gauge($0.sockets) },
+    ]
+
+    typealias P = MPTCPMIB.PathTable
+    static let pathColumns: [Column<PathRow>] = [
+        Column(P.ifIndex) { .integer(Int32(bitPattern: $0.path.ifIndex)) },
+        Column(P.endpointID) { .unsigned(UInt32($0.path.endpoint?.id ?? 0)) },
+        Column(P.endpointFlags) { .bits(flags: $0.path.endpoint?.flags.rawValue ?? 0, syntax: P.endpointFlags.syntax) },
+        Column(P.subflows) { .gauge($0.path.subflows) },
+        Column(P.established) { .gauge($0.path.established) },
+        Column(P.backup) { .gauge($0.path.backup) },
+        Column(P.active) { .gauge($0.path.active) },
+        Column(P.connections) { .gauge($0.path.connections) },
+        Column(P.bytesSent) { .counter64($0.path.bytesSent) },
+        Column(P.bytesReceived) { .counter64($0.path.bytesReceived) },
+        Column(P.retransmits) { .counter64($0.path.retransmits) },
+        Column(P.rttMean) { $0.path.rttMean.map { .gauge($0) } },
+        Column(P.rttMax) { $0.path.rttMax.map { .gauge($0) } },
+        Column(P.opened) { $0.path.events.map { .counter64($0.opened) } },
+        Column(P.closed) { $0.path.events.map { .counter64($0.closed) } },
+        Column(P.failed) { $0.path.events.map { .counter64($0.failed) } },
+        Column(P.discontinuityTime) { $0.discontinuity.map { .timeticks($0) } },
     ]
 
     /// Linux TCP states as MptcpTcpState (TCP-MIB's tcpConnectionState numbering).

@@ -5,8 +5,10 @@ import MPTCPModel
 public enum IndexValue: Sendable, Hashable {
     case number(UInt32)
     case token(UInt32)
-    case addressType(IPAddress.Family)
-    case address(IPAddress)
+    /// nil: unknown(0), the type of TCP-MIB's wildcard for both families.
+    case addressType(IPAddress.Family?)
+    /// nil: the zero-length address of that wildcard.
+    case address(IPAddress?)
     case text(String)
 
     /// As it appears in a name: `0x8b59b702`, `ipv4`, `"10.0.0.1"`, `"MPJoinSynRx"`, `80`.
@@ -14,9 +16,18 @@ public enum IndexValue: Sendable, Hashable {
         switch self {
         case .number(let n): return "\(n)"
         case .token(let t): return "0x" + String(t, radix: 16)
-        case .addressType(let f): return f == .ipv4 ? "ipv4" : "ipv6"
-        case .address(let a): return "\"\(a)\""
+        case .addressType(let f): return Self.name(f)
+        case .address(let a): return "\"\(a.map(\.description) ?? "")\""
         case .text(let s): return "\"\(s)\""
+        }
+    }
+
+    /// InetAddressType labels: `ipv4`, `ipv6`, `unknown`.
+    public static func name(_ family: IPAddress.Family?) -> String {
+        switch family {
+        case .ipv4?: return "ipv4"
+        case .ipv6?: return "ipv6"
+        case nil: return "unknown"
         }
     }
 }
@@ -89,10 +100,19 @@ public enum MIBNames {
                 guard let v = rest.popFirst() else { return nil }
                 out.append(.token(v))
             case .inetAddressType:
-                guard let v = rest.popFirst(), let f = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: v)), v < 256 else { return nil }
+                guard let v = rest.popFirst(), v < 256 else { return nil }
+                if v == 0 {
+                    out.append(.addressType(nil))
+                    continue
+                }
+                guard let f = IPAddress.Family(rawValue: UInt8(v)) else { return nil }
                 out.append(.addressType(f))
             case .inetAddress:
-                guard let n = rest.popFirst(), rest.count >= Int(n), n == 4 || n == 16 else { return nil }
+                guard let n = rest.popFirst(), rest.count >= Int(n), n == 0 || n == 4 || n == 16 else { return nil }
+                if n == 0 {
+                    out.append(.address(nil))
+                    continue
+                }
                 let bytes = rest.prefix(Int(n))
                 guard bytes.allSatisfy({ $0 < 256 }), let a = IPAddress(bytes: bytes.map { UInt8($0) }) else { return nil }
                 rest = rest.dropFirst(Int(n))
@@ -125,6 +145,7 @@ public enum MIBNames {
             switch object.syntax.type {
             case .inetAddressType:
                 switch part {
+                case "unknown": out.append(0)
                 case "ipv4": out.append(1)
                 case "ipv6": out.append(2)
                 default:
@@ -132,7 +153,9 @@ public enum MIBNames {
                     out.append(v)
                 }
             case .inetAddress:
-                if let quoted {
+                if quoted == "" {
+                    out.append(0)
+                } else if let quoted {
                     guard let a = IPAddress(quoted) else { throw bad("'\(quoted)' is not an IP address") }
                     out += [UInt32(a.family.byteCount)] + a.bytes.map(UInt32.init)
                 } else {

@@ -136,29 +136,34 @@ struct ScalarRegion: Sendable {
 public struct MIBView: Sendable {
     private let scalars: ScalarRegion
     private let counters: TableRegion<Counters.Counter>
-    private let connections: TableRegion<Connection>
+    private let connections: TableRegion<ConnectionRow>
     private let subflows: TableRegion<Subflow>
     private let endpoints: TableRegion<EndpointRow>
     private let remoteAddresses: TableRegion<RemoteAddress>
     private let listeners: TableRegion<Listener>
+    private let paths: TableRegion<PathRow>
 
     /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
     /// taken out of the snapshot as the table is built, so a snapshot passed with
     /// `consume` is freed table by table rather than held until the end.
-    public init(snapshot: consuming Snapshot, pendingEndpoints: [EndpointRow] = []) {
+    public init(snapshot: consuming Snapshot, facts: AgentFacts = AgentFacts()) {
         var rows: [UInt8: EndpointRow] = [:]
         for e in snapshot.endpoints ?? [] { rows[e.id] = EndpointRow(e) }
-        for p in pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
+        for p in facts.pendingEndpoints where rows[p.id] == nil { rows[p.id] = p }
         let nextID = (1...255).first { rows[UInt8($0)] == nil }.map(UInt32.init) ?? 0
 
         let scalarObjects = MPTCPMIB.General.all + MPTCPMIB.Stats.all
         scalars = ScalarRegion(objects: scalarObjects, values: scalarObjects.map {
-            Bindings.scalar($0, snapshot: snapshot, endpointNextID: nextID)
+            Bindings.scalar($0, snapshot: snapshot, facts: facts, endpointNextID: nextID)
         })
         counters = TableRegion(table: MPTCPMIB.CounterTable.table, columns: Bindings.counterColumns,
                                rows: snapshot.takeCounters(), index: { IndexEncoding.append(string: $0.name, to: &$1) })
+        let uptime = facts.uptime
         connections = TableRegion(table: MPTCPMIB.ConnectionTable.table, columns: Bindings.connectionColumns,
-                                  rows: snapshot.take(\.connections), index: { $1.append($0.token) })
+                                  rows: snapshot.take(\.connections).map { c in
+                                      ConnectionRow(connection: c, firstSeen: facts.firstSeen[c.token].map(uptime.timeStamp(at:)))
+                                  },
+                                  index: { $1.append($0.connection.token) })
         subflows = TableRegion(table: MPTCPMIB.SubflowTable.table, columns: Bindings.subflowColumns,
                                rows: snapshot.take(\.subflows),
                                index: { row, out in
@@ -171,7 +176,16 @@ public struct MIBView: Sendable {
         remoteAddresses = TableRegion(table: MPTCPMIB.RemoteAddressTable.table, columns: Bindings.remoteAddressColumns,
                                       rows: snapshot.take(\.remoteAddresses), index: { $1 += [$0.token, UInt32($0.id)] })
         listeners = TableRegion(table: MPTCPMIB.ListenerTable.table, columns: Bindings.listenerColumns,
-                                rows: snapshot.take(\.listeners), index: { IndexEncoding.append($0.local, to: &$1) })
+                                rows: snapshot.take(\.listeners), index: { listener, out in
+                                    // TCP-MIB's wildcard for both families: unknown(0), a zero-length address.
+                                    if listener.dualStack { out += [0, 0, UInt32(listener.local.port)] }
+                                    else { IndexEncoding.append(listener.local, to: &out) }
+                                })
+        paths = TableRegion(table: MPTCPMIB.PathTable.table, columns: Bindings.pathColumns,
+                            rows: snapshot.take(\.paths).map { p in
+                                PathRow(path: p, discontinuity: p.events.map { uptime.timeStamp(at: $0.since) })
+                            },
+                            index: { IndexEncoding.append($0.path.address, to: &$1) })
     }
 
     public func get(_ oid: OID) -> Lookup {
@@ -185,7 +199,8 @@ public struct MIBView: Sendable {
         case MPTCPMIB.SubflowTable.table.name: return subflows.get(column: object, instance: instance)
         case MPTCPMIB.EndpointTable.table.name: return endpoints.get(column: object, instance: instance)
         case MPTCPMIB.RemoteAddressTable.table.name: return remoteAddresses.get(column: object, instance: instance)
-        default: return listeners.get(column: object, instance: instance)
+        case MPTCPMIB.ListenerTable.table.name: return listeners.get(column: object, instance: instance)
+        default: return paths.get(column: object, instance: instance)
         }
     }
 
@@ -199,6 +214,7 @@ public struct MIBView: Sendable {
             ?? endpoints.next(after: oid)
             ?? remoteAddresses.next(after: oid)
             ?? listeners.next(after: oid)
+            ?? paths.next(after: oid)
     }
 
     /// Instances in each table, for logs and benchmarks.
@@ -206,6 +222,6 @@ public struct MIBView: Sendable {
         [MPTCPMIB.CounterTable.table.name: counters.count, MPTCPMIB.ConnectionTable.table.name: connections.count,
          MPTCPMIB.SubflowTable.table.name: subflows.count, MPTCPMIB.EndpointTable.table.name: endpoints.count,
          MPTCPMIB.RemoteAddressTable.table.name: remoteAddresses.count,
-         MPTCPMIB.ListenerTable.table.name: listeners.count]
+         MPTCPMIB.ListenerTable.table.name: listeners.count, MPTCPMIB.PathTable.table.name: paths.count]
     }
 }

@@ -21,29 +21,42 @@ public enum MPTCPMIB {
         public static let availableSchedulers = o("mptcpAvailableSchedulers", 5, .displayString, .readOnly)
         public static let checksumEnabled = o("mptcpChecksumEnabled", 6, .truthValue, .readWrite)
         public static let allowJoinInitialAddrPort = o("mptcpAllowJoinInitialAddrPort", 7, .truthValue, .readWrite)
-        public static let addAddrTimeout = o("mptcpAddAddrTimeout", 8, Syntax.integer32.restricted(0...2147483647),
-                                             .readWrite, units: "seconds")
-        public static let staleLossCount = o("mptcpStaleLossCount", 9, Syntax.unsigned32.restricted(0...2147483647),
-                                             .readWrite, units: "retransmission timeouts")
-        public static let closeTimeout = o("mptcpCloseTimeout", 10, Syntax.integer32.restricted(0...2147483647),
-                                           .readWrite, units: "seconds")
+        public static let addAddrTimeout = o("mptcpAddAddrTimeout", 8, .integer32, .readWrite, units: "seconds")
+        public static let staleLossCount = o("mptcpStaleLossCount", 9, .unsigned32, .readWrite,
+                                             units: "retransmission timeouts")
+        public static let closeTimeout = o("mptcpCloseTimeout", 10, .integer32, .readWrite, units: "seconds")
         public static let blackholeTimeout = o("mptcpBlackholeTimeout", 11, Syntax.integer32.restricted(0...2147483647),
                                                .readWrite, units: "seconds")
         public static let synRetransBeforeFallback = o("mptcpSynRetransBeforeFallback", 12,
-                                                       Syntax.unsigned32.restricted(0...255), .readWrite)
-        public static let limitSubflows = o("mptcpLimitSubflows", 13, Syntax.unsigned32.restricted(0...8), .readWrite)
+                                                       Syntax.unsigned32.restricted(0...255), .readWrite,
+                                                       units: "retransmissions")
+        public static let limitSubflows = o("mptcpLimitSubflows", 13, Syntax.unsigned32.restricted(0...8), .readWrite,
+                                            units: "subflows")
         public static let limitAddAddrAccepted = o("mptcpLimitAddAddrAccepted", 14, Syntax.unsigned32.restricted(0...8),
-                                                   .readWrite)
-        public static let currentConnections = o("mptcpCurrentConnections", 15, .gauge32, .readOnly)
-        public static let currentSubflows = o("mptcpCurrentSubflows", 16, .gauge32, .readOnly)
-        public static let currentListeners = o("mptcpCurrentListeners", 17, .gauge32, .readOnly)
+                                                   .readWrite, units: "addresses")
+        public static let currentConnections = o("mptcpCurrentConnections", 15, .gauge32, .readOnly, units: "connections")
+        public static let currentSubflows = o("mptcpCurrentSubflows", 16, .gauge32, .readOnly, units: "subflows")
+        public static let currentListeners = o("mptcpCurrentListeners", 17, .gauge32, .readOnly, units: "listeners")
         public static let endpointNextID = o("mptcpEndpointNextId", 18, Syntax.unsigned32.restricted(0...255), .readOnly)
+        public static let statsDiscontinuityTime = o("mptcpStatsDiscontinuityTime", 19, .timeStamp, .readOnly)
+        public static let connectionsOneSubflow = o("mptcpConnectionsOneSubflow", 20, .gauge32, .readOnly,
+                                                    units: "connections")
+        public static let connectionsTwoSubflows = o("mptcpConnectionsTwoSubflows", 21, .gauge32, .readOnly,
+                                                     units: "connections")
+        public static let connectionsMoreSubflows = o("mptcpConnectionsMoreSubflows", 22, .gauge32, .readOnly,
+                                                      units: "connections")
+        public static let connectionsFallback = o("mptcpConnectionsFallback", 23, .gauge32, .readOnly, units: "connections")
+        public static let connectionsBackupOnly = o("mptcpConnectionsBackupOnly", 24, .gauge32, .readOnly,
+                                                    units: "connections")
+        public static let subflowsEstablished = o("mptcpSubflowsEstablished", 25, .gauge32, .readOnly, units: "subflows")
+        public static let endpointSpinLock = o("mptcpEndpointSpinLock", 26, .testAndIncr, .readWrite)
 
         public static let all: [MIBObject] = [
             enabled, pathManager, availablePathManagers, scheduler, availableSchedulers, checksumEnabled,
             allowJoinInitialAddrPort, addAddrTimeout, staleLossCount, closeTimeout, blackholeTimeout,
             synRetransBeforeFallback, limitSubflows, limitAddAddrAccepted, currentConnections, currentSubflows,
-            currentListeners, endpointNextID,
+            currentListeners, endpointNextID, statsDiscontinuityTime, connectionsOneSubflow, connectionsTwoSubflows,
+            connectionsMoreSubflows, connectionsFallback, connectionsBackupOnly, subflowsEstablished, endpointSpinLock,
         ]
     }
 
@@ -75,6 +88,42 @@ public enum MPTCPMIB {
                              units: gauge ? "connections" : nil)
         }
 
+        /// The first mainline Linux release with each counter (from the patches that added
+        /// them to net/mptcp/mib.c; stable kernels may have some earlier). The conformance
+        /// groups of mptcpStats follow these generations.
+        public static let firstRelease: [String: String] = {
+            let generations: [(String, [String])] = [
+                ("5.7", ["MPCapableSYNRX", "MPCapableACKRX", "MPCapableFallbackACK", "MPCapableFallbackSYNACK", "MPTCPRetrans",
+                         "MPJoinNoTokenFound", "MPJoinSynRx", "MPJoinSynAckRx", "MPJoinSynAckHMacFailure", "MPJoinAckRx",
+                         "MPJoinAckHMacFailure", "DSSNotMatching", "InfiniteMapRx"]),
+                ("5.10", ["OFOQueueTail", "OFOQueue", "OFOMerge", "NoDSSInWindow", "DuplicateData", "AddAddr", "EchoAdd",
+                          "RmAddr", "RmSubflow"]),
+                ("5.12", ["MPPrioTx", "MPPrioRx", "PortAdd", "MPJoinPortSynRx", "MPJoinPortSynAckRx", "MPJoinPortAckRx",
+                          "MismatchPortSynRx", "MismatchPortAckRx"]),
+                ("5.13", ["MPFallbackTokenInit", "MPCapableSYNTX", "MPCapableSYNACKRX"]),
+                ("5.14", ["DataCsumErr", "DSSNoMatchTCP"]),
+                ("5.15", ["SubflowStale", "SubflowRecover", "MPFailTx", "MPFailRx"]),
+                ("5.17", ["AddAddrDrop", "RmAddrDrop"]),
+                ("5.18", ["MPFastcloseTx", "MPFastcloseRx", "MPRstTx", "MPRstRx"]),
+                ("5.19", ["InfiniteMapTx", "SndWndShared", "RcvWndShared", "RcvWndConflictUpdate", "RcvWndConflict"]),
+                ("6.5", ["AddAddrTx", "AddAddrTxDrop", "EchoAddTx", "EchoAddTxDrop", "RmAddrTx", "RmAddrTxDrop"]),
+                ("6.8", ["MPCurrEstab"]),
+                ("6.11", ["MPJoinSynBackupRx", "MPJoinSynAckBackupRx"]),
+                ("6.12", ["MPJoinSynTx", "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr",
+                          "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole", "DSSCorruptionFallback",
+                          "DSSCorruptionReset", "MPCapableEndpAttempt"]),
+                ("6.16", ["MPJoinRejected"]),
+                ("6.17", ["MPCapableDataFallback", "MD5SigFallback", "DssFallback", "SimultConnectFallback", "FallbackFailed"]),
+                ("6.18", ["WinProbe"]),
+            ]
+            return Dictionary(uniqueKeysWithValues: generations.flatMap { release, names in names.map { ($0, release) } })
+        }()
+
+        /// The conformance group of the counters a kernel generation introduced.
+        public static func groupName(release: String) -> String {
+            "mptcpStatsLinux" + release.split(separator: ".").joined(separator: "v") + "Group"
+        }
+
         /// The kernel counter an object reports, by object name.
         public static func kernelName(of object: MIBObject) -> String? {
             object.name.hasPrefix("mptcpExt") ? String(object.name.dropFirst("mptcpExt".count)) : nil
@@ -95,7 +144,7 @@ public enum MPTCPMIB {
         }
         public static let name = c("mptcpCounterName", 1, Syntax.displayString.restricted(1...64), .notAccessible)
         public static let value = c("mptcpCounterValue", 2, .counter64)
-        public static let gauge = c("mptcpCounterGauge", 3, .counterBasedGauge64)
+        public static let gauge = c("mptcpCounterGauge", 3, .gauge32)
         public static let table = MIBTable(name: "mptcpCounterTable", entryName: "mptcpCounterEntry", oid: oid,
                                            indexes: [name], columns: [name, value, gauge])
     }
@@ -115,36 +164,37 @@ public enum MPTCPMIB {
         public static let state = c("mptcpConnectionState", 8, .mptcpTcpState)
         public static let flags = c("mptcpConnectionFlags", 9, .bits([0: "fallback", 1: "remoteKeyReceived"]))
         public static let ifIndex = c("mptcpConnectionIfIndex", 10, .interfaceIndexOrZero)
-        public static let extraSubflows = c("mptcpConnectionExtraSubflows", 11, .gauge32)
-        public static let subflowsTotal = c("mptcpConnectionSubflowsTotal", 12, .gauge32)
-        public static let subflowsMax = c("mptcpConnectionSubflowsMax", 13, .unsigned32)
-        public static let addAddrSignal = c("mptcpConnectionAddAddrSignal", 14, .gauge32)
-        public static let addAddrAccepted = c("mptcpConnectionAddAddrAccepted", 15, .gauge32)
-        public static let addAddrAcceptMax = c("mptcpConnectionAddAddrAcceptMax", 16, .unsigned32)
-        public static let signalEndpoints = c("mptcpConnectionSignalEndpoints", 17, .gauge32)
-        public static let localAddrUsed = c("mptcpConnectionLocalAddrUsed", 18, .gauge32)
-        public static let subflowEndpoints = c("mptcpConnectionSubflowEndpoints", 19, .gauge32)
-        public static let laminarEndpoints = c("mptcpConnectionLaminarEndpoints", 20, .gauge32)
+        public static let extraSubflows = c("mptcpConnectionExtraSubflows", 11, .gauge32, units: "subflows")
+        public static let subflowsTotal = c("mptcpConnectionSubflowsTotal", 12, .gauge32, units: "subflows")
+        public static let subflowsMax = c("mptcpConnectionSubflowsMax", 13, .unsigned32, units: "subflows")
+        public static let addAddrSignal = c("mptcpConnectionAddAddrSignal", 14, .gauge32, units: "addresses")
+        public static let addAddrAccepted = c("mptcpConnectionAddAddrAccepted", 15, .gauge32, units: "addresses")
+        public static let addAddrAcceptMax = c("mptcpConnectionAddAddrAcceptMax", 16, .unsigned32, units: "addresses")
+        public static let signalEndpoints = c("mptcpConnectionSignalEndpoints", 17, .gauge32, units: "endpoints")
+        public static let localAddrUsed = c("mptcpConnectionLocalAddrUsed", 18, .gauge32, units: "endpoints")
+        public static let subflowEndpoints = c("mptcpConnectionSubflowEndpoints", 19, .gauge32, units: "endpoints")
+        public static let laminarEndpoints = c("mptcpConnectionLaminarEndpoints", 20, .gauge32, units: "endpoints")
         public static let checksum = c("mptcpConnectionChecksum", 21, .truthValue)
-        public static let retransmits = c("mptcpConnectionRetransmits", 22, .counter32)
+        public static let retransmits = c("mptcpConnectionRetransmits", 22, .counter32, units: "retransmissions")
         public static let bytesRetrans = c("mptcpConnectionBytesRetrans", 23, .counter64, units: "octets")
         public static let bytesSent = c("mptcpConnectionBytesSent", 24, .counter64, units: "octets")
         public static let bytesReceived = c("mptcpConnectionBytesReceived", 25, .counter64, units: "octets")
         public static let bytesAcked = c("mptcpConnectionBytesAcked", 26, .counter64, units: "octets")
-        public static let writeSeq = c("mptcpConnectionWriteSeq", 27, .counter64)
-        public static let sndUna = c("mptcpConnectionSndUna", 28, .counter64)
-        public static let rcvNxt = c("mptcpConnectionRcvNxt", 29, .counter64)
+        public static let writeSeq = c("mptcpConnectionWriteSeq", 27, .counter64, units: "octets")
+        public static let sndUna = c("mptcpConnectionSndUna", 28, .counter64, units: "octets")
+        public static let rcvNxt = c("mptcpConnectionRcvNxt", 29, .counter64, units: "octets")
         public static let lastDataSent = c("mptcpConnectionLastDataSent", 30, .gauge32, units: "milliseconds")
         public static let lastDataRecv = c("mptcpConnectionLastDataRecv", 31, .gauge32, units: "milliseconds")
         public static let lastAckRecv = c("mptcpConnectionLastAckRecv", 32, .gauge32, units: "milliseconds")
         public static let uid = c("mptcpConnectionUid", 33, .unsigned32)
+        public static let firstSeen = c("mptcpConnectionFirstSeen", 34, .timeStamp)
         public static let table = MIBTable(
             name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", oid: oid, indexes: [token],
             columns: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort,
                       state, flags, ifIndex, extraSubflows, subflowsTotal, subflowsMax, addAddrSignal, addAddrAccepted,
                       addAddrAcceptMax, signalEndpoints, localAddrUsed, subflowEndpoints, laminarEndpoints, checksum,
                       retransmits, bytesRetrans, bytesSent, bytesReceived, bytesAcked, writeSeq, sndUna, rcvNxt,
-                      lastDataSent, lastDataRecv, lastAckRecv, uid])
+                      lastDataSent, lastDataRecv, lastAckRecv, uid, firstSeen])
     }
 
     public enum SubflowTable {
@@ -197,18 +247,21 @@ public enum MPTCPMIB {
         public static let address = c("mptcpEndpointAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16))
         public static let port = c("mptcpEndpointPort", 4, .inetPortNumber)
         public static let ifIndex = c("mptcpEndpointIfIndex", 5, .interfaceIndexOrZero)
-        public static let flags = c("mptcpEndpointFlags", 6, .bits([
+        public static let flagBits: Syntax = .bits([
             0: "signal", 1: "subflow", 2: "backup", 3: "fullmesh", 4: "implicit", 5: "laminar",
-        ]))
+        ])
+        public static let flags = c("mptcpEndpointFlags", 6, flagBits)
         public static let rowStatus = c("mptcpEndpointRowStatus", 7, .rowStatus)
+        public static let storageType = c("mptcpEndpointStorageType", 8, .storageType, .readOnly)
         public static let table = MIBTable(name: "mptcpEndpointTable", entryName: "mptcpEndpointEntry", oid: oid,
-                                           indexes: [id], columns: [id, addressType, address, port, ifIndex, flags, rowStatus])
+                                           indexes: [id],
+                                           columns: [id, addressType, address, port, ifIndex, flags, rowStatus, storageType])
     }
 
     public enum RemoteAddressTable {
         public static let oid = objectsOID + [7]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
-            column(oid + [1], name, n, s, a)
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            column(oid + [1], name, n, s, a, units: units)
         }
         public static let token = c("mptcpRemoteAddressToken", 1, .mptcpToken, .notAccessible)
         public static let id = c("mptcpRemoteAddressId", 2, .mptcpAddressId, .notAccessible)
@@ -216,7 +269,7 @@ public enum MPTCPMIB {
         public static let address = c("mptcpRemoteAddress", 4, .inetAddress)
         public static let port = c("mptcpRemoteAddressPort", 5, .inetPortNumber)
         public static let source = c("mptcpRemoteAddressSource", 6, .bits([0: "subflow", 1: "announced"]))
-        public static let subflows = c("mptcpRemoteAddressSubflows", 7, .gauge32)
+        public static let subflows = c("mptcpRemoteAddressSubflows", 7, .gauge32, units: "subflows")
         public static let table = MIBTable(name: "mptcpRemoteAddressTable", entryName: "mptcpRemoteAddressEntry",
                                            oid: oid, indexes: [token, id],
                                            columns: [token, id, addressType, address, port, source, subflows])
@@ -228,20 +281,51 @@ public enum MPTCPMIB {
             column(oid + [1], name, n, s, a, units: units)
         }
         public static let addressType = c("mptcpListenerAddressType", 1, .inetAddressType, .notAccessible)
-        public static let address = c("mptcpListenerAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16),
+        public static let address = c("mptcpListenerAddress", 2, Syntax.inetAddress.restricted(0...0, 4...4, 16...16),
                                       .notAccessible)
         public static let port = c("mptcpListenerPort", 3, .inetPortNumber, .notAccessible)
         public static let acceptQueue = c("mptcpListenerAcceptQueue", 4, .gauge32, units: "connections")
         public static let backlog = c("mptcpListenerBacklog", 5, .gauge32, units: "connections")
-        public static let sockets = c("mptcpListenerSockets", 6, .gauge32)
+        public static let sockets = c("mptcpListenerSockets", 6, .gauge32, units: "sockets")
         public static let table = MIBTable(name: "mptcpListenerTable", entryName: "mptcpListenerEntry", oid: oid,
                                            indexes: [addressType, address, port],
                                            columns: [addressType, address, port, acceptQueue, backlog, sockets])
     }
 
+    public enum PathTable {
+        public static let oid = objectsOID + [9]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            column(oid + [1], name, n, s, a, units: units)
+        }
+        public static let addressType = c("mptcpPathAddressType", 1, .inetAddressType, .notAccessible)
+        public static let address = c("mptcpPathAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16), .notAccessible)
+        public static let ifIndex = c("mptcpPathIfIndex", 3, .interfaceIndexOrZero)
+        public static let endpointID = c("mptcpPathEndpointId", 4, Syntax.unsigned32.restricted(0...255))
+        public static let endpointFlags = c("mptcpPathEndpointFlags", 5, EndpointTable.flagBits)
+        public static let subflows = c("mptcpPathSubflows", 6, .gauge32, units: "subflows")
+        public static let established = c("mptcpPathSubflowsEstablished", 7, .gauge32, units: "subflows")
+        public static let backup = c("mptcpPathSubflowsBackup", 8, .gauge32, units: "subflows")
+        public static let active = c("mptcpPathSubflowsActive", 9, .gauge32, units: "subflows")
+        public static let connections = c("mptcpPathConnections", 10, .gauge32, units: "connections")
+        public static let bytesSent = c("mptcpPathBytesSent", 11, .counterBasedGauge64, units: "octets")
+        public static let bytesReceived = c("mptcpPathBytesReceived", 12, .counterBasedGauge64, units: "octets")
+        public static let retransmits = c("mptcpPathRetransmits", 13, .counterBasedGauge64, units: "segments")
+        public static let rttMean = c("mptcpPathRttMean", 14, .gauge32, units: "microseconds")
+        public static let rttMax = c("mptcpPathRttMax", 15, .gauge32, units: "microseconds")
+        public static let opened = c("mptcpPathSubflowsOpened", 16, .counter64, units: "subflows")
+        public static let closed = c("mptcpPathSubflowsClosed", 17, .counter64, units: "subflows")
+        public static let failed = c("mptcpPathSubflowsFailed", 18, .counter64, units: "subflows")
+        public static let discontinuityTime = c("mptcpPathDiscontinuityTime", 19, .timeStamp)
+        public static let table = MIBTable(
+            name: "mptcpPathTable", entryName: "mptcpPathEntry", oid: oid, indexes: [addressType, address],
+            columns: [addressType, address, ifIndex, endpointID, endpointFlags, subflows, established, backup, active,
+                      connections, bytesSent, bytesReceived, retransmits, rttMean, rttMax, opened, closed, failed,
+                      discontinuityTime])
+    }
+
     public static let tables: [MIBTable] = [
         CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
-        RemoteAddressTable.table, ListenerTable.table,
+        RemoteAddressTable.table, ListenerTable.table, PathTable.table,
     ]
 
     // MARK: Notifications

@@ -68,12 +68,16 @@ public struct Connection: Sendable, Hashable {
 /// are one listener with `sockets` > 1.
 public struct Listener: Sendable, Hashable {
     public var local: SocketAddress
+    /// A `::` listener that also accepts IPv4 (IPV6_V6ONLY off): TCP-MIB's wildcard of
+    /// address type unknown(0) and an empty address.
+    public var dualStack: Bool
     public var acceptQueue: UInt32
     public var backlog: UInt32
     public var sockets: UInt32
 
-    public init(local: SocketAddress, acceptQueue: UInt32, backlog: UInt32, sockets: UInt32 = 1) {
+    public init(local: SocketAddress, dualStack: Bool = false, acceptQueue: UInt32, backlog: UInt32, sockets: UInt32 = 1) {
         self.local = local
+        self.dualStack = dualStack
         self.acceptQueue = acceptQueue
         self.backlog = backlog
         self.sockets = sockets

@@ -59,6 +59,15 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var isUnspecified: Bool { high == 0 && low == 0 }
 
+    /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, as a dual-stack
+    /// socket talking to an IPv4 peer reports it); any other address as it is.
+    public var unmapped: IPAddress {
+        guard family == .ipv6, high == 0, low >> 32 == 0xffff else { return self }
+        let v4 = UInt32(truncatingIfNeeded: low)
+        return IPAddress(bytes: [UInt8(v4 >> 24), UInt8(truncatingIfNeeded: v4 >> 16), UInt8(truncatingIfNeeded: v4 >> 8),
+                                 UInt8(truncatingIfNeeded: v4)])!
+    }
+
     public var description: String {
         let raw = bytes
         let af = family == .ipv4 ? AF_INET : AF_INET6

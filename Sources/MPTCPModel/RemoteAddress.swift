@@ -61,3 +61,15 @@ public struct RemoteAddress: Sendable, Hashable {
         return rows.values.sorted { ($0.token, $0.id) < ($1.token, $1.id) }
     }
 }
+
+/// What the path manager's event stream has told that no dump shows: the addresses peers
+/// announced, and the subflow events of each local address.
+public struct EventKnowledge: Sendable {
+    public var announcements: [Announcement]
+    public var pathEvents: [IPAddress: PathEvents]
+
+    public init(announcements: [Announcement] = [], pathEvents: [IPAddress: PathEvents] = [:]) {
+        self.announcements = announcements
+        self.pathEvents = pathEvents
+    }
+}

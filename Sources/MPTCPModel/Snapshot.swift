@@ -13,12 +13,16 @@ public struct Snapshot: Sendable {
     public var counters: Counters?
     public var settings: Settings
     public var remoteAddresses: [RemoteAddress]
+    /// One row per local address in use or configured (see `PathSummary.build`).
+    public var paths: [PathSummary]
+    public var host: HostSummary
     /// One line per part that failed, e.g. "subflows: Operation not permitted".
     public var failures: [String]
 
     public init(connections: [Connection] = [], subflows: [Subflow] = [], listeners: [Listener] = [],
                 endpoints: [Endpoint]? = nil, limits: Limits? = nil, counters: Counters? = nil,
-                settings: Settings = Settings(), announcements: [Announcement] = [], failures: [String] = []) {
+                settings: Settings = Settings(), addresses: [InterfaceAddress] = [], announcements: [Announcement] = [],
+                pathEvents: [IPAddress: PathEvents] = [:], failures: [String] = []) {
         let tokens = Set(connections.map(\.token))
         self.connections = connections
         self.subflows = subflows.filter { tokens.contains($0.token) }
@@ -29,6 +33,9 @@ public struct Snapshot: Sendable {
         self.settings = settings
         self.remoteAddresses = RemoteAddress.build(subflows: self.subflows, announcements: announcements,
                                                    liveTokens: tokens)
+        self.paths = PathSummary.build(subflows: self.subflows, endpoints: endpoints ?? [], addresses: addresses,
+                                       events: pathEvents)
+        self.host = HostSummary(connections: connections, subflows: self.subflows)
         self.failures = failures
     }
 }

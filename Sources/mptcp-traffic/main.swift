@@ -137,6 +137,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Plain TCP instead of MPTCP (makes MPTCP clients fall back).")
     var tcp = false
 
+    @Flag(help: "IPv6 listeners accept IPv6 only (IPV6_V6ONLY); by default a [::] listener also accepts IPv4.")
+    var v6only = false
+
     func run() throws {
         raiseFileLimit()
         let poller = Poller()
@@ -145,6 +148,8 @@ struct Serve: ParsableCommand {
             let fd = try makeSocket(target.family, tcp: tcp)
             var on: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            var only: Int32 = v6only ? 1 : 0
+            if target.family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, socklen_t(MemoryLayout<Int32>.size)) }
             var addr = target.address
             let ok = withUnsafePointer(to: &addr) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, target.length) }

@@ -105,6 +105,8 @@ struct AgentSetTests {
         let type = { (id: UInt32) in Self.column(E.addressType, id) }
         let flags = { (id: UInt32) in Self.column(E.flags, id) }
         let v4 = "0AC90201"  // 10.201.2.1
+        let lock = try #require(try s.v3.get([Self.scalar(G.endpointSpinLock)]).first?.number)
+        let stale = lock == 2147483647 ? 0 : lock + 1
         // (what, varbinds, expected status, index of the varbind blamed)
         let cases: [(String, [(String, String, String)], String, Int)] = [
             ("TruthValue as a string", [(Self.scalar(G.enabled), "s", "1")], "wrongType", 0),
@@ -118,7 +120,12 @@ struct AgentSetTests {
             ("empty scheduler name", [(Self.scalar(G.scheduler), "s", "")], "wrongLength", 0),
             ("scheduler name too long", [(Self.scalar(G.scheduler), "s", String(repeating: "a", count: 33))], "wrongLength", 0),
             ("unknown path manager", [(Self.scalar(G.pathManager), "s", "fancy")], "wrongValue", 0),
-            ("negative ADD_ADDR timeout", [(Self.scalar(G.addAddrTimeout), "i", "-1")], "wrongValue", 0),
+            ("negative blackhole timeout", [(Self.scalar(G.blackholeTimeout), "i", "-1")], "wrongValue", 0),
+            // The kernel holds timeouts in clock ticks and refuses what overflows them: a
+            // refusal in ACTION, undone, reported as commitFailed.
+            ("ADD_ADDR timeout beyond the kernel's ticks", [(Self.scalar(G.addAddrTimeout), "i", "2147483647")], "commitFailed", 0),
+            ("spin lock with a stale value", [(Self.scalar(G.endpointSpinLock), "i", "\(stale)")], "inconsistentValue", 0),
+            ("spin lock out of range", [(Self.scalar(G.endpointSpinLock), "i", "-1")], "wrongValue", 0),
             ("SYN retransmissions above 255", [(Self.scalar(G.synRetransBeforeFallback), "u", "256")], "wrongValue", 0),
             ("read-only scalar", [(Self.scalar(G.availableSchedulers), "s", "x")], "notWritable", 0),
             ("read-only gauge", [(Self.scalar(G.currentConnections), "u", "1")], "notWritable", 0),
@@ -179,6 +186,26 @@ struct AgentSetTests {
         #expect(try s.v3.set([(rs(30), "i", "4"), (addr(30), "x", v4)])
             == .error(status: "resourceUnavailable", failed: E.rowStatus.oid + [30]))
         #expect(try s.kernelState() == full)
+    }
+
+    @Test("mptcpEndpointSpinLock: TestAndIncr guards endpoint creation between managers")
+    func spinLock() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "sl", traffic: false)
+        defer { s.shutdown() }
+        let lock = Self.scalar(G.endpointSpinLock)
+        let value = try #require(try s.v3.get([lock]).first?.number)
+        // Manager A reads the lock and creates an endpoint with it in the same PDU: accepted, lock + 1.
+        let create = [(lock, "i", "\(value)"), (Self.column(E.rowStatus, 40), "i", "4"), (Self.column(E.address, 40), "x", "0AC90201")]
+        #expect(try s.v3.set(create).isSet)
+        #expect(try s.v3.get([lock]).first?.number == (value == 2147483647 ? 0 : value + 1))
+        #expect(try s.endpoints().contains { $0.id == 40 })
+        // Manager B, who read the old value, is refused and nothing of its PDU applies.
+        let before = try s.kernelState()
+        let other = [(lock, "i", "\(value)"), (Self.column(E.rowStatus, 41), "i", "4"), (Self.column(E.address, 41), "x", "0AC90202")]
+        #expect(try s.v3.set(other) == .error(status: "inconsistentValue", failed: G.endpointSpinLock.oid + [0]))
+        #expect(try s.kernelState() == before)
+        #expect(try s.v3.get([Self.column(E.storageType, 40)]).first?.value == "2")
     }
 
     @Test("A PDU either applies completely or leaves the kernel as it was")

@@ -1,5 +1,6 @@
 import Foundation
 import MPTCPMIB
+import MPTCPModel
 import SMI
 import TestSupport
 import Testing
@@ -110,7 +111,9 @@ struct CLITests {
         #expect(endpoints.first?["flags"] as? [String] == ["subflow", "backup"])
         let listeners = try Self.rows(try Self.cli(["listeners"], o))
         #expect(Set(listeners.map { "\($0["address"]!) \($0["port"]!)" })
-            == Set(truth.listeners.map { "\($0.localAddress == "*" ? "::" : $0.localAddress) \($0.localPort)" }))
+            == Set(truth.listeners.map { "\($0.localAddress == "*" ? "" : $0.localAddress) \($0.localPort)" }))
+        let listenerText = try Self.cli(["listeners"], Self.v2c(s)).stdout
+        #expect(listenerText.contains("*  ") && listenerText.contains("0.0.0.0"), "\(listenerText)")
         let counters = try Self.rows(try Self.cli(["counters"], o))
         #expect(counters.count == truth.counters.count)
         // In the kernel's order, as nstat prints them (not by index bytes).
@@ -121,6 +124,15 @@ struct CLITests {
         #expect(!nonzero.isEmpty && nonzero.count < counters.count)
         let limits = try #require(try Self.json(try Self.cli(["limits"], o)) as? [String: Int])
         #expect(limits == ["subflows": Int(truth.limits["subflows"]!), "addAddrAccepted": Int(truth.limits["add_addr_accepted"]!)])
+        // Paths: one row per local address, with the subflows ss counts on it.
+        let paths = try Self.rows(try Self.cli(["paths"], o))
+        var perAddress: [String: Int] = [:]
+        for sf in truth.subflows { perAddress[IPAddress(sf.localAddress)!.unmapped.description, default: 0] += 1 }
+        for ep in truth.endpoints where perAddress[ep.address] == nil { perAddress[ep.address] = 0 }
+        #expect(Dictionary(uniqueKeysWithValues: paths.map { ($0["address"] as! String, $0["subflows"] as! Int) }) == perAddress)
+        #expect(paths.allSatisfy { $0["addressType"] as? String == "ipv4" || $0["addressType"] as? String == "ipv6" })
+        let pathText = try Self.cli(["paths"], Self.v2c(s))
+        #expect(pathText.stdout.hasPrefix("ADDRESS") && pathText.stdout.split(separator: "\n").count == paths.count + 1)
         let remote = try Self.rows(try Self.cli(["remote-addresses"], o))
         #expect(remote.contains { ($0["source"] as? [String]) == ["announced"] })
 
@@ -250,12 +262,14 @@ struct CLITests {
         let connections = try #require(second["connections"] as? [[String: Any]])
         #expect(connections.count == 3 && connections.allSatisfy { $0["sentPerSecond"] is NSNumber })
         #expect(second["counterDeltas"] is [String: Any])
+        let paths = try #require(second["paths"] as? [[String: Any]])
+        #expect(!paths.isEmpty && paths.allSatisfy { $0["openedPerSecond"] is NSNumber && $0["subflows"] is NSNumber })
         let text = try Self.cli(["watch"], Self.v2c(s) + ["--interval", "0.2", "--count", "1"])
-        #expect(text.stdout.contains("3 connections") && text.stdout.contains("SENT/s"))
+        #expect(text.stdout.contains("3 connections") && text.stdout.contains("SENT/s") && text.stdout.contains("FAILED/s"))
 
         let help = try Command.run([Self.binary, "--help"])
         #expect(help.stdout.contains("Examples") && help.stdout.contains("Exit status"))
-        for command in ["walk", "get", "set", "connections", "subflows", "endpoints", "listeners", "counters", "limits",
+        for command in ["walk", "get", "set", "connections", "subflows", "paths", "endpoints", "listeners", "counters", "limits",
                         "endpoint", "watch", "remote-addresses"] {
             #expect(try Command.run([Self.binary, command, "--help"]).status == 0, "\(command)")
         }

@@ -73,13 +73,13 @@ struct SetPlanTests {
                                     "checksum_enabled": "0", "path_manager": "kernel",
                                     "available_path_managers": "kernel userspace"])
     static let ten = IPAddress("10.0.0.1")!
-    static let state = KernelState(settings: settings, limits: Limits(subflows: 2, addAddrAccepted: 0), endpoints: [
+    static let state = SetState(settings: settings, limits: Limits(subflows: 2, addAddrAccepted: 0), endpoints: [
         Endpoint(id: 1, address: ten, flags: [.subflow]),
         Endpoint(id: 2, address: IPAddress("10.0.0.2")!, flags: [.signal]),
     ])
 
     /// A SET's varbinds through RESERVE1, then planned.
-    static func plan(_ varbinds: [(MIBObject, UInt32, SNMPValue)], state: KernelState = state,
+    static func plan(_ varbinds: [(MIBObject, UInt32, SNMPValue)], state: SetState = state,
                      pending: [UInt8: EndpointRow] = [:]) throws -> Result<SetPlan, SetPlan.Refusal> {
         let changes = try varbinds.map { object, instance, value in
             try SetChange.validate(oid: object.oid + [instance], value: value, settings: state.settings)

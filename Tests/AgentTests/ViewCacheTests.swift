@@ -18,7 +18,7 @@ struct ViewCacheTests {
         var snapshot: Snapshot
         var reads = 0
         init(_ s: Snapshot) { snapshot = s }
-        func read(announcements: [Announcement]) -> Snapshot {
+        func read(known: EventKnowledge) -> Snapshot {
             reads += 1
             return snapshot
         }
@@ -34,7 +34,7 @@ struct ViewCacheTests {
         var waiting: Bool { state.withLock { $0.waiting } }
         var reads: Int { state.withLock { $0.reads } }
 
-        func read(announcements: [Announcement]) -> Snapshot {
+        func read(known: EventKnowledge) -> Snapshot {
             let taken = state.withLock { $0.snapshot }
             state.withLock { $0.waiting = true }
             while state.withLock({ $0.held }) { usleep(1000) }
@@ -49,7 +49,7 @@ struct ViewCacheTests {
 
     @Test func aFailedDumpEmptiesItsTableOnly() throws {
         let source = Source(Self.good)
-        let cache = try ViewCache(ttl: 0, makeReader: { source }, logger: Logger(label: "test"))
+        let cache = try ViewCache(ttl: 0, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
         let token = Self.good.connections[0].token
         let state = MPTCPMIB.ConnectionTable.state.oid + [token]
         #expect(cache.view().get(state) == .value(.integer(5)))
@@ -65,7 +65,7 @@ struct ViewCacheTests {
 
     @Test func aDumpStartedBeforeASetIsNotInstalledAfterIt() throws {
         let source = GatedSource()
-        let cache = try ViewCache(ttl: 0.2, makeReader: { source }, logger: Logger(label: "test"))
+        let cache = try ViewCache(ttl: 0.2, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
         let connections = MPTCPMIB.General.currentConnections.oid + [0]
         #expect(cache.view().get(connections) == .value(.unsigned(3)))
         usleep(250_000)  // older than the TTL, younger than twice it: refreshed in the background
@@ -85,7 +85,7 @@ struct ViewCacheTests {
 
     @Test func aViewIsReusedForTheTTLAndRebuiltAfterAnInvalidation() throws {
         let source = Source(Self.good)
-        let cache = try ViewCache(ttl: 60, makeReader: { source }, logger: Logger(label: "test"))
+        let cache = try ViewCache(ttl: 60, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
         let reads = source.reads  // the foreground reader was opened, not read
         _ = cache.view()
         _ = cache.view()

@@ -28,6 +28,19 @@ struct GroundTruthComparison {
         try compareListeners()
         try compareEndpointsAndLimits()
         try compareCountersAndSettings()
+        try compareInterfaceAddresses()
+    }
+
+    /// The rtnetlink address dump equals `ip -o addr`.
+    func compareInterfaceAddresses() throws {
+        var expected: Set<String> = []
+        for line in try lab.exec(namespace, ["ip", "-o", "addr", "show"]).split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 4, f[2] == "inet" || f[2] == "inet6", let address = f[3].split(separator: "/").first else { continue }
+            expected.insert("\(f[0].dropLast()) \(IPAddress(String(address))!)")
+        }
+        let got = Set(try inNetworkNamespace(namespace) { try InterfaceAddresses().all() }.map { "\($0.ifIndex) \($0.address)" })
+        #expect(got == expected && expected.count >= 7, "\(namespace)")
     }
 
     func ss(_ args: String...) throws -> String { try lab.exec(namespace, ["ss"] + args) }
@@ -107,8 +120,9 @@ struct GroundTruthComparison {
 
     func compareListeners() throws {
         let truth = SSParser.sockets(try ss("-Mlni")).filter { $0.state == "LISTEN" }
-        let expected = Set(truth.map { "\($0.localAddress == "*" ? "::" : $0.localAddress) \($0.localPort)" })
-        #expect(Set(snapshot.listeners.map { "\($0.local.address) \($0.local.port)" }) == expected)
+        // ss prints a dual-stack `::` listener as `*`.
+        let expected = Set(truth.map { "\($0.localAddress == "*" ? "*" : $0.localAddress) \($0.localPort)" })
+        #expect(Set(snapshot.listeners.map { "\($0.dualStack ? "*" : $0.local.address.description) \($0.local.port)" }) == expected)
         #expect(snapshot.listeners.allSatisfy { $0.backlog == 4096 && $0.acceptQueue == 0 })
     }
 

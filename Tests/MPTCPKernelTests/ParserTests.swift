@@ -167,3 +167,40 @@ struct ParserTests {
         #expect(tracker.tokens == [42])
     }
 }
+
+@Suite("Subflow events per local address")
+struct PathEventCounterTests {
+    static let a = SocketAddress(address: IPAddress("10.0.0.1")!, port: 1000)
+    static let b = SocketAddress(address: IPAddress("10.0.1.1")!, port: 1001)
+    static let peer = SocketAddress(address: IPAddress("192.0.2.1")!, port: 80)
+
+    @Test func opensClosesAndFailures() {
+        var c = PathEventCounter(start: 5)
+        c.apply(PathManagerEvent(kind: .created, token: 1, local: Self.a, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))  // repeated: one subflow
+        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, resetReason: 1))
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, error: 104))
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
+        // The connection closes: its two open subflows close with it, without a failure.
+        c.apply(PathManagerEvent(kind: .closed, token: 1))
+        let byAddress = c.byAddress
+        let onA = byAddress[Self.a.address], onB = byAddress[Self.b.address]
+        #expect(onA?.opened == 1 && onA?.closed == 1 && onA?.failed == 0 && onA?.since == 5)
+        #expect(onB?.opened == 3 && onB?.closed == 3 && onB?.failed == 2)
+        #expect(c.tokens.isEmpty)
+        c.markLoss(at: 9)
+        #expect(c.byAddress[Self.a.address]?.since == 9 && c.byAddress[Self.a.address]?.opened == 1)
+    }
+
+    @Test func connectionsWhoseCloseWasLostAreForgotten() {
+        var c = PathEventCounter(start: 0)
+        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer))
+        let before = c.tokens
+        c.apply(PathManagerEvent(kind: .established, token: 2, local: Self.a, remote: Self.peer))
+        c.retain(alive: [], before: before)
+        #expect(c.tokens == [2])
+    }
+}

@@ -70,6 +70,24 @@ struct MIBContractTests {
         }
     }
 
+    /// The conformance groups of mptcpStats follow the kernel generations of the Swift
+    /// definitions: each counter in the group of the release that introduced it.
+    @Test func statsGroupsFollowKernelGenerations() throws {
+        let stats = MPTCPMIB.Stats.self
+        #expect(Set(stats.firstRelease.keys) == Set(stats.kernelNames))
+        let releases = Set(stats.firstRelease.values)
+        for release in releases {
+            let group = try #require(mib.groups[stats.groupName(release: release)], "no group for Linux \(release)")
+            let expected = stats.kernelNames.filter { stats.firstRelease[$0] == release }.map { "mptcpExt" + $0 }
+            #expect(Set(group) == Set(expected), "Linux \(release)")
+        }
+        // Every readable object is in some group (smilint says the same, with the base modules).
+        let grouped = Set(mib.groups.values.flatMap { $0 })
+        for o in MPTCPMIB.objects where o.access != .notAccessible {
+            #expect(grouped.contains(o.name), "\(o.name) is in no conformance group")
+        }
+    }
+
     @Test func moduleRoot() {
         #expect(mib.oids["mptcpMIB"] == MPTCPMIB.root)
         #expect(mib.oids["mptcpGeneral"] == MPTCPMIB.generalOID)

@@ -88,7 +88,7 @@ struct MIBViewTests {
         #expect(view.get(v6) == .value(.octets([0xfd] + [UInt8](repeating: 0, count: 14) + [1])))
         // Counter name: length-prefixed ASCII.
         let name = MPTCPMIB.CounterTable.gauge.oid + [11] + Array("MPCurrEstab".utf8).map(UInt32.init)
-        #expect(view.get(name) == .value(.counter64(2)))
+        #expect(view.get(name) == .value(.unsigned(2)))
         // Listener: 0.0.0.0 port 5000.
         #expect(view.get(MPTCPMIB.ListenerTable.backlog.oid + [1, 4, 0, 0, 0, 0, 5000]) == .value(.unsigned(4096)))
     }
@@ -145,7 +145,7 @@ struct MIBViewTests {
 
     @Test func pendingEndpointRowsAppearWithTheirStatus() {
         let pending = EndpointRow(id: 9, addressType: .ipv4, status: .notReady)
-        let view = MIBView(snapshot: Self.snapshot, pendingEndpoints: [pending])
+        let view = MIBView(snapshot: Self.snapshot, facts: AgentFacts(pendingEndpoints: [pending]))
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [9]) == .value(.integer(3)))
         #expect(view.get(MPTCPMIB.EndpointTable.address.oid + [9]) == .noSuchInstance)
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [1]) == .value(.integer(1)))
@@ -156,5 +156,67 @@ struct MIBViewTests {
         let view = MIBView(snapshot: .synthetic(connections: 100, subflowsPerConnection: 3))
         #expect(view.rowCounts["mptcpConnectionTable"] == 100)
         #expect(view.rowCounts["mptcpSubflowTable"] == 300)
+    }
+}
+
+@Suite("Path table, host gauges and the agent's time stamps in the view")
+struct PathViewTests {
+    static func ip(_ s: String) -> IPAddress { IPAddress(s)! }
+
+    @Test func timeStampsFollowTheAnchor() {
+        let uptime = Uptime(monotonic: 100, ticks: 5000)  // sysUpTime 50 s at monotonic 100 s
+        #expect(uptime.timeStamp(at: 100) == 5000 && uptime.timeStamp(at: 90.5) == 4050 && uptime.timeStamp(at: 49) == 0)
+        #expect(uptime.timeStamp(at: 101) == 5000)  // not in the future
+    }
+
+    @Test func pathRowsGaugesAndAgentFacts() throws {
+        var s1 = Subflow(token: 9, local: SocketAddress(address: Self.ip("10.0.0.1"), port: 1),
+                         remote: SocketAddress(address: Self.ip("10.9.0.1"), port: 80), state: .established)
+        s1.flags = [.fullyEstablished, .connected]
+        s1.rtt = 120
+        s1.bytesSent = 5
+        let c = Connection(token: 9, local: s1.local, remote: s1.remote, state: .established)
+        var events = PathEvents(since: 95)
+        events.opened = 3
+        events.closed = 2
+        events.failed = 1
+        let snapshot = Snapshot(connections: [c], subflows: [s1],
+                                listeners: [Listener(local: SocketAddress(address: Self.ip("::"), port: 80), dualStack: true,
+                                                     acceptQueue: 0, backlog: 5),
+                                            Listener(local: SocketAddress(address: Self.ip("::"), port: 81), acceptQueue: 0, backlog: 5)],
+                                endpoints: [Endpoint(id: 4, address: Self.ip("10.0.0.1"), flags: [.subflow])],
+                                limits: Limits(subflows: 2, addAddrAccepted: 0),
+                                counters: Counters([.init(name: "MPJoinSynRx", value: 1)]),
+                                addresses: [InterfaceAddress(address: Self.ip("10.0.0.1"), ifIndex: 7)],
+                                pathEvents: [Self.ip("10.0.0.1"): events])
+        let facts = AgentFacts(uptime: Uptime(monotonic: 100, ticks: 5000), endpointSpinLock: 17, statsDiscontinuity: 99,
+                               firstSeen: [9: 97.5])
+        let view = MIBView(snapshot: snapshot, facts: facts)
+        typealias P = MPTCPMIB.PathTable
+        typealias G = MPTCPMIB.General
+        let row: OID = [1, 4, 10, 0, 0, 1]
+        #expect(view.get(P.ifIndex.oid + row) == .value(.integer(7)))
+        #expect(view.get(P.endpointID.oid + row) == .value(.unsigned(4)))
+        #expect(view.get(P.endpointFlags.oid + row) == .value(.octets([0x40])))
+        #expect(view.get(P.subflows.oid + row) == .value(.unsigned(1)))
+        #expect(view.get(P.active.oid + row) == .value(.unsigned(1)))
+        #expect(view.get(P.bytesSent.oid + row) == .value(.counter64(5)))
+        #expect(view.get(P.rttMax.oid + row) == .value(.unsigned(120)))
+        #expect(view.get(P.opened.oid + row) == .value(.counter64(3)))
+        #expect(view.get(P.failed.oid + row) == .value(.counter64(1)))
+        #expect(view.get(P.discontinuityTime.oid + row) == .value(.timeticks(4500)))
+        #expect(view.rowCounts["mptcpPathTable"] == 1)
+        #expect(view.get(G.statsDiscontinuityTime.oid + [0]) == .value(.timeticks(4900)))
+        #expect(view.get(G.connectionsOneSubflow.oid + [0]) == .value(.unsigned(1)))
+        #expect(view.get(G.subflowsEstablished.oid + [0]) == .value(.unsigned(1)))
+        #expect(view.get(G.endpointSpinLock.oid + [0]) == .value(.integer(17)))
+        #expect(view.get(MPTCPMIB.ConnectionTable.firstSeen.oid + [9]) == .value(.timeticks(4750)))
+        #expect(view.get(MPTCPMIB.EndpointTable.storageType.oid + [4]) == .value(.integer(2)))
+        // TCP-MIB's listener wildcards: unknown(0) and no address for both families, '::' for IPv6 only.
+        typealias L = MPTCPMIB.ListenerTable
+        #expect(view.get(L.backlog.oid + [0, 0, 80]) == .value(.unsigned(5)))
+        #expect(view.get(L.backlog.oid + [2, 16] + [UInt32](repeating: 0, count: 16) + [81]) == .value(.unsigned(5)))
+        #expect(MIBNames.format(L.backlog.oid + [0, 0, 80]) == "mptcpListenerBacklog.unknown.\"\".80")
+        #expect(try MIBNames.parse("mptcpListenerBacklog.unknown.\"\".80") == L.backlog.oid + [0, 0, 80])
     }
 }

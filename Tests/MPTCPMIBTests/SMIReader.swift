@@ -24,6 +24,8 @@ struct SMIModule {
 
     var objects: [String: ObjectType] = [:]
     var notifications: [String: (oid: [UInt32], objects: [String])] = [:]
+    /// OBJECT-GROUP and NOTIFICATION-GROUP members, by group.
+    var groups: [String: [String]] = [:]
     var textualConventions: [String: SyntaxText] = [:]
     var oids: [String: [UInt32]] = [:]
 
@@ -46,7 +48,15 @@ struct SMIModule {
         while i < tokens.count {
             let name = at(i), kw = at(i + 1)
             switch kw {
-            case "MODULE-IDENTITY", "OBJECT-GROUP", "NOTIFICATION-GROUP", "MODULE-COMPLIANCE":
+            case "OBJECT-GROUP", "NOTIFICATION-GROUP":
+                var k = i + 2
+                k += 2  // OBJECTS|NOTIFICATIONS {
+                var members: [String] = []
+                while at(k) != "}" { if at(k) != "," { members.append(at(k)) }; k += 1 }
+                groups[name] = members
+                parents[name] = assignment(from: &k)
+                i = k
+            case "MODULE-IDENTITY", "MODULE-COMPLIANCE":
                 var k = i + 2
                 parents[name] = assignment(from: &k)
                 i = k

@@ -38,6 +38,7 @@ public enum Paths {
 
 public struct CommandError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// The outcome of a finished command.

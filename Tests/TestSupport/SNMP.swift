@@ -73,7 +73,7 @@ public final class PrivateSNMPD: @unchecked Sendable {
     deinit { shutdown() }
 }
 
-/// One varbind as net-snmp's tools print it with `-On -Ox`.
+/// One varbind as net-snmp's tools print it with `-On -Ox -Ot` (TimeTicks as a number).
 public struct PrintedVarBind: Sendable, Equatable, CustomStringConvertible {
     public var oid: [UInt32]
     /// `INTEGER`, `Gauge32`, `Counter32`, `Counter64`, `Hex-STRING`, `STRING`, ... or an
@@ -116,7 +116,7 @@ public struct SNMPTools: Sendable {
     }
 
     var common: [String] {
-        ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + ["-On", "-Ox", "-t", "3", "-r", "1"]
+        ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + ["-On", "-Ox", "-Ot", "-t", "3", "-r", "1"]
     }
 
     /// Runs a tool on the target with `args` (OIDs, values) after it; output as printed.

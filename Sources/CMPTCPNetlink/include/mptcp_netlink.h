@@ -98,6 +98,7 @@ struct mptcp_nl_connection {
     struct mptcp_nl_sock sock;
     uint32_t info_len;             /* bytes of mptcp_info received, 0 = none */
     struct mptcp_nl_info info;
+    int8_t v6only;                 /* AF_INET6 sockets: IPV6_V6ONLY (0/1); -1 not reported */
 };
 
 /* One TCP socket whose ULP is "mptcp". */
@@ -167,6 +168,15 @@ struct mptcp_nl_event {
     uint32_t timeout, reset_reason, reset_flags;
 };
 
+/* One address of a network interface (rtnetlink RTM_NEWADDR). Address in network order,
+ * 4 or 16 bytes used according to family. */
+struct mptcp_nl_address {
+    uint8_t family;
+    uint8_t prefixlen;
+    uint32_t ifindex;
+    uint8_t addr[16];
+};
+
 /* ---- Record callbacks: each record is handed over as it is parsed -------------------
  * A callback returns 0 to continue or a negative errno to fail the call (the rest of the
  * reply is still drained). Records are only valid during the callback. */
@@ -175,6 +185,7 @@ typedef int (*mptcp_nl_connection_cb)(const struct mptcp_nl_connection *record, 
 typedef int (*mptcp_nl_subflow_cb)(const struct mptcp_nl_subflow *record, void *context);
 typedef int (*mptcp_nl_endpoint_cb)(const struct mptcp_nl_endpoint *record, void *context);
 typedef int (*mptcp_nl_event_cb)(const struct mptcp_nl_event *record, void *context);
+typedef int (*mptcp_nl_address_cb)(const struct mptcp_nl_address *record, void *context);
 
 /* ---- Netlink handle ----------------------------------------------------------------- */
 
@@ -185,6 +196,8 @@ mptcp_nl *mptcp_nl_open_diag(int *err);
 /* Opens a generic-netlink handle and resolves `family` (normally "mptcp_pm") and its
  * "mptcp_pm_events" group. -ENOENT: the kernel has no such family. */
 mptcp_nl *mptcp_nl_open_pm(const char *family, int *err);
+/* Opens an rtnetlink handle (interface addresses). */
+mptcp_nl *mptcp_nl_open_route(int *err);
 void mptcp_nl_close(mptcp_nl *nl);
 int mptcp_nl_fd(const mptcp_nl *nl);
 /* Extack text of the last kernel refusal on this handle ("" if none). */
@@ -200,6 +213,11 @@ int mptcp_nl_dump_connections(mptcp_nl *nl, uint8_t family, uint32_t states, mpt
 /* TCP sockets of `family` in `states` whose ULP is "mptcp". */
 int mptcp_nl_dump_subflows(mptcp_nl *nl, uint8_t family, uint32_t states, mptcp_nl_subflow_cb cb,
                            void *context);
+
+/* ---- rtnetlink ---------------------------------------------------------------------- */
+
+/* Every IPv4 and IPv6 address of the namespace's interfaces. */
+int mptcp_nl_dump_addresses(mptcp_nl *nl, mptcp_nl_address_cb cb, void *context);
 
 /* ---- mptcp_pm commands -------------------------------------------------------------- */
 
@@ -217,10 +235,11 @@ int mptcp_nl_set_endpoint_flags(mptcp_nl *nl, uint8_t id, uint32_t flags);
 /* Joins the mptcp_pm_events group and makes the socket non-blocking (-EPERM without
  * CAP_NET_ADMIN). Poll mptcp_nl_fd() for readability, then drain with read_events. */
 int mptcp_nl_subscribe_events(mptcp_nl *nl);
-/* Reads every pending datagram and hands each decoded event to `cb` (malformed events
- * are skipped). Returns the number of events, -ENOBUFS if the kernel dropped some, or
- * the negative value a callback returned (the datagrams not yet read stay queued). */
-int mptcp_nl_read_events(mptcp_nl *nl, mptcp_nl_event_cb cb, void *context);
+/* Reads pending datagrams, at most `max` of them (0: all), and hands each decoded event
+ * to `cb` (malformed events are skipped). Returns the number of events, -ENOBUFS if the
+ * kernel dropped some, or the negative value a callback returned (the datagrams not yet
+ * read stay queued). */
+int mptcp_nl_read_events(mptcp_nl *nl, unsigned max, mptcp_nl_event_cb cb, void *context);
 
 /* ---- Parsers (exposed for tests: one netlink message in, one record out) ------------ */
 
@@ -231,6 +250,7 @@ int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow 
 int mptcp_nl_parse_endpoint(const void *msg, size_t len, struct mptcp_nl_endpoint *out);
 int mptcp_nl_parse_limits(const void *msg, size_t len, uint32_t *subflows, uint32_t *add_addr_accepted);
 int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out);
+int mptcp_nl_parse_address(const void *msg, size_t len, struct mptcp_nl_address *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,65 @@
+/* rtnetlink: the addresses of the namespace's interfaces (which interface holds a local
+ * address that subflows use or an endpoint names). */
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+static const struct mptcp_nl_policy address_policy[IFA_MAX + 1] = {
+    [IFA_ADDRESS] = {MNL_TYPE_BINARY, 0},
+    [IFA_LOCAL] = {MNL_TYPE_BINARY, 0},
+};
+
+mptcp_nl *mptcp_nl_open_route(int *err) { return mptcp_nl_open_bus(NETLINK_ROUTE, err); }
+
+int mptcp_nl_parse_address(const void *msg, size_t len, struct mptcp_nl_address *out) {
+    const void *attrs;
+    size_t attrs_len;
+    const struct nlattr *tb[IFA_MAX + 1];
+    memset(out, 0, sizeof *out);
+    const struct ifaddrmsg *ifa = mptcp_nl_payload(msg, len, sizeof *ifa, &attrs, &attrs_len);
+    if (ifa == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, IFA_MAX, address_policy) < 0)
+        return -EBADMSG;
+    size_t n = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
+    /* IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's on a
+     * point-to-point link); IPv6 sends IFA_ADDRESS only. */
+    const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+    if (n == 0 || a == NULL)
+        return 0; /* another family, or no address: not a record */
+    if (mnl_attr_get_payload_len(a) != n)
+        return -EBADMSG;
+    out->family = ifa->ifa_family;
+    out->prefixlen = ifa->ifa_prefixlen;
+    out->ifindex = ifa->ifa_index;
+    memcpy(out->addr, mnl_attr_get_payload(a), n);
+    return 1;
+}
+
+struct address_dump {
+    mptcp_nl_address_cb cb;
+    void *context;
+};
+
+static int address_record_cb(const struct nlmsghdr *nlh, void *data) {
+    const struct address_dump *d = data;
+    if (nlh->nlmsg_type != RTM_NEWADDR)
+        return 0;
+    struct mptcp_nl_address a;
+    int ret = mptcp_nl_parse_address(nlh, nlh->nlmsg_len, &a);
+    return ret <= 0 ? ret : d->cb(&a, d->context);
+}
+
+int mptcp_nl_dump_addresses(mptcp_nl *nl, mptcp_nl_address_cb cb, void *context) {
+    char buf[256];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETADDR;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+    ifa->ifa_family = AF_UNSPEC;
+    struct address_dump d = {cb, context};
+    return mptcp_nl_transact(nl, nlh, address_record_cb, &d);
+}

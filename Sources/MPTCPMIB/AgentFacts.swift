@@ -1,0 +1,56 @@
+import MPTCPModel
+import SMI
+
+/// Converts instants of the monotonic clock into TimeStamps: values of the sysUpTime of
+/// the agent that answers, anchored by one reading of both clocks.
+public struct Uptime: Sendable, Hashable {
+    /// A monotonic instant (seconds) and sysUpTime (hundredths) read at the same moment.
+    public var monotonic: Double
+    public var ticks: UInt32
+
+    public init(monotonic: Double, ticks: UInt32) {
+        self.monotonic = monotonic
+        self.ticks = ticks
+    }
+
+    /// sysUpTime at `instant`; 0 for an instant before sysUpTime last started over, as
+    /// RFC 2579 says a TimeStamp of such an event is.
+    public func timeStamp(at instant: Double) -> UInt32 {
+        let ago = ((monotonic - instant) * 100).rounded()
+        guard ago > 0 else { return ticks }
+        return ago >= Double(ticks) ? 0 : ticks - UInt32(ago)
+    }
+}
+
+/// What the agent adds to a kernel snapshot: its own state, not the kernel's.
+public struct AgentFacts: Sendable {
+    public var uptime: Uptime
+    /// Endpoint rows created with createAndWait that live in the agent.
+    public var pendingEndpoints: [EndpointRow]
+    public var endpointSpinLock: Int32
+    /// When the counters last had a discontinuity (monotonic seconds); nil: never read.
+    public var statsDiscontinuity: Double?
+    /// When each connection was first seen (monotonic seconds), by token.
+    public var firstSeen: [UInt32: Double]
+
+    public init(uptime: Uptime = Uptime(monotonic: 0, ticks: 0), pendingEndpoints: [EndpointRow] = [],
+                endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:]) {
+        self.uptime = uptime
+        self.pendingEndpoints = pendingEndpoints
+        self.endpointSpinLock = endpointSpinLock
+        self.statsDiscontinuity = statsDiscontinuity
+        self.firstSeen = firstSeen
+    }
+}
+
+/// A connection with the time the agent first saw it.
+struct ConnectionRow: Sendable {
+    let connection: Connection
+    let firstSeen: UInt32?
+}
+
+/// A path summary with the TimeStamp its event counts started from.
+struct PathRow: Sendable {
+    let path: PathSummary
+    let discontinuity: UInt32?
+}

@@ -1,0 +1,141 @@
+/// An address of one of the namespace's interfaces.
+public struct InterfaceAddress: Sendable, Hashable {
+    public var address: IPAddress
+    public var ifIndex: UInt32
+
+    public init(address: IPAddress, ifIndex: UInt32) {
+        self.address = address
+        self.ifIndex = ifIndex
+    }
+}
+
+/// Subflow events on one local address since counting began, from the path manager's
+/// event stream (exact while it is followed without loss).
+public struct PathEvents: Sendable, Hashable {
+    /// Subflows established (initial subflows included).
+    public var opened: UInt64 = 0
+    /// Subflows closed, on their own or with their connection.
+    public var closed: UInt64 = 0
+    /// Closed subflows that ended with an error or a reset (MP_TCPRST or TCP RST).
+    public var failed: UInt64 = 0
+    /// When these counts last started over or may have missed events (monotonic seconds).
+    public var since: Double
+
+    public init(since: Double) { self.since = since }
+}
+
+/// The health of one local address as a path: its subflows now, and what happened to
+/// subflows on it since counting began. Built once per snapshot.
+public struct PathSummary: Sendable, Hashable {
+    public var address: IPAddress
+    /// The interface holding the address (from the kernel's address list), 0 if none does.
+    public var ifIndex: UInt32 = 0
+    public var endpoint: Endpoint?
+    public var subflows: UInt32 = 0
+    public var established: UInt32 = 0
+    public var backup: UInt32 = 0
+    /// Established, fully established and not backup: the subflows that carry data.
+    public var active: UInt32 = 0
+    public var connections: UInt32 = 0
+    /// Sums over the current subflows: they go down when a subflow closes.
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    public var retransmits: UInt64 = 0
+    /// Smoothed RTT over the established subflows that report one, microseconds.
+    public var rttMean: UInt32?
+    public var rttMax: UInt32?
+    public var events: PathEvents?
+
+    public init(address: IPAddress) { self.address = address }
+
+    /// One summary per local address that current subflows use, that an endpoint names,
+    /// or that has event counts; sorted by address. IPv4-mapped IPv6 addresses count as
+    /// the IPv4 address.
+    public static func build(subflows: [Subflow], endpoints: [Endpoint], addresses: [InterfaceAddress],
+                             events: [IPAddress: PathEvents]) -> [PathSummary] {
+        var rows: [IPAddress: PathSummary] = [:]
+        var tokens: [IPAddress: Set<UInt32>] = [:]
+        var rttSum: [IPAddress: (sum: UInt64, count: UInt64)] = [:]
+        func row(_ a: IPAddress) -> PathSummary { rows[a] ?? PathSummary(address: a) }
+        for sf in subflows {
+            let a = sf.local.address.unmapped
+            var r = row(a)
+            r.subflows += 1
+            let isBackup = sf.flags.map { !$0.isDisjoint(with: [.backupLocal, .backupRemote]) } ?? false
+            if isBackup { r.backup += 1 }
+            if sf.state == .established {
+                r.established += 1
+                if !isBackup && sf.flags?.contains(.fullyEstablished) ?? true { r.active += 1 }
+                if let rtt = sf.rtt {
+                    r.rttMax = max(r.rttMax ?? 0, rtt)
+                    rttSum[a, default: (0, 0)].sum += UInt64(rtt)
+                    rttSum[a, default: (0, 0)].count += 1
+                }
+            }
+            r.bytesSent &+= sf.bytesSent ?? 0
+            r.bytesReceived &+= sf.bytesReceived ?? 0
+            r.retransmits &+= UInt64(sf.totalRetransmits ?? 0)
+            tokens[a, default: []].insert(sf.token)
+            rows[a] = r
+        }
+        for e in endpoints {
+            var r = row(e.address.unmapped)
+            // Two endpoints of one address (different ports): the lower id speaks for it.
+            if r.endpoint.map({ $0.id > e.id }) ?? true { r.endpoint = e }
+            rows[r.address] = r
+        }
+        for (a, counts) in events {
+            var r = row(a)
+            r.events = counts
+            rows[a] = r
+        }
+        let interfaces = Dictionary(addresses.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
+        for (a, var r) in rows {
+            r.connections = UInt32(tokens[a]?.count ?? 0)
+            r.ifIndex = interfaces[a] ?? 0
+            if let s = rttSum[a], s.count > 0 { r.rttMean = UInt32(s.sum / s.count) }
+            rows[a] = r
+        }
+        return rows.values.sorted { $0.address < $1.address }
+    }
+}
+
+/// Host-wide multipath health, computed once per snapshot.
+public struct HostSummary: Sendable, Hashable {
+    /// Connections by their number of current subflows: 1, 2, and 3 or more.
+    public var oneSubflow: UInt32 = 0
+    public var twoSubflows: UInt32 = 0
+    public var moreSubflows: UInt32 = 0
+    /// Connections that fell back to plain TCP.
+    public var fallback: UInt32 = 0
+    /// Connections whose established subflows are all backup ones: the backup path carries the data.
+    public var backupOnly: UInt32 = 0
+    public var establishedSubflows: UInt32 = 0
+
+    public init() {}
+
+    public init(connections: [Connection], subflows: [Subflow]) {
+        var perToken: [UInt32: (all: UInt32, established: UInt32, backup: UInt32)] = [:]
+        for sf in subflows {
+            var c = perToken[sf.token] ?? (0, 0, 0)
+            c.all += 1
+            if sf.state == .established {
+                c.established += 1
+                establishedSubflows += 1
+                if let f = sf.flags, !f.isDisjoint(with: [.backupLocal, .backupRemote]) { c.backup += 1 }
+            }
+            perToken[sf.token] = c
+        }
+        for conn in connections {
+            let c = perToken[conn.token] ?? (0, 0, 0)
+            switch c.all {
+            case 0: break
+            case 1: oneSubflow += 1
+            case 2: twoSubflows += 1
+            default: moreSubflows += 1
+            }
+            if conn.flags.contains(.fallback) { fallback += 1 }
+            if c.established > 0 && c.backup == c.established { backupOnly += 1 }
+        }
+    }
+}
