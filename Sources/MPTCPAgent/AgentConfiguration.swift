@@ -1,4 +1,5 @@
 import Logging
+import MPTCPMIB
 import Platform
 
 #if canImport(Glibc)
@@ -22,13 +23,18 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Serve an in-memory snapshot of this many connections (3 subflows each) instead of
     /// the kernel: the benchmark's ceiling.
     public var synthetic: Int?
+    /// The notifications sent from the start (mptcpNotificationsEnabled).
+    public var notifications: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults
+    /// At most this many notifications per second (mptcpNotificationRateLimit).
+    public var notificationRate: UInt32 = NotificationState.defaultRateLimit
 
     public init() {}
 
     public static let defaultPath = "/etc/mptcp-agentx.conf"
 
     /// The keys of the file format, for messages and documentation.
-    public static let keys = ["master", "cache-ttl", "ping-interval", "log-level", "log-target"]
+    public static let keys = ["master", "cache-ttl", "ping-interval", "log-level", "log-target", "notifications",
+                              "notification-rate"]
 
     /// Reads `key value` lines; `#` starts a comment. Unknown keys and bad values are
     /// errors that name the file, the line and the key.
@@ -65,8 +71,34 @@ public struct AgentConfiguration: Sendable, Equatable {
         case "log-target":
             guard let v = LogTarget(rawValue: value) else { throw fail("'\(value)' is not stderr or syslog") }
             logTarget = v
+        case "notifications":
+            notifications = try Self.notificationKinds(value, fail: fail)
+        case "notification-rate":
+            guard let v = UInt32(value), (1...10000).contains(v) else {
+                throw fail("'\(value)' is not a number of notifications per second in 1...10000")
+            }
+            notificationRate = v
         default:
             throw fail("unknown key (known: \(Self.keys.joined(separator: ", ")))")
+        }
+    }
+
+    /// `default`, `all`, `none`, or kind names separated by commas.
+    static func notificationKinds(_ value: String, fail: (String) -> ConfigurationError) throws -> Set<MPTCPMIB.Notifications.Kind> {
+        typealias Kind = MPTCPMIB.Notifications.Kind
+        switch value {
+        case "default": return Kind.defaults
+        case "all": return Set(Kind.allCases)
+        case "none": return []
+        default:
+            var kinds: Set<Kind> = []
+            for name in value.split(separator: ",") {
+                guard let kind = Kind.allCases.first(where: { $0.name == name }) else {
+                    throw fail("'\(name)' is not a notification (known: default, all, none, \(Kind.allCases.map(\.name).joined(separator: ", ")))")
+                }
+                kinds.insert(kind)
+            }
+            return kinds
         }
     }
 

@@ -11,6 +11,8 @@ final class EventState: Sendable {
         /// nil while the agent does not follow the events (no CAP_NET_ADMIN, synthetic mode).
         var paths: PathEventCounter?
         var firstSeen: [UInt32: Double] = [:]
+        /// The initial subflow's addresses of each connection, from CREATED/ESTABLISHED.
+        var endpoints: [UInt32: (local: SocketAddress, remote: SocketAddress)] = [:]
     }
 
     private let state: Mutex<State>
@@ -29,8 +31,12 @@ final class EventState: Sendable {
                 s.paths?.apply(e)
                 guard let token = e.token else { continue }
                 switch e.kind {
-                case .created: s.firstSeen[token] = now
-                case .closed: s.firstSeen[token] = nil
+                case .created, .established:
+                    if s.firstSeen[token] == nil { s.firstSeen[token] = now }
+                    if let local = e.local, let remote = e.remote { s.endpoints[token] = (local, remote) }
+                case .closed:
+                    s.firstSeen[token] = nil
+                    s.endpoints[token] = nil
                 default: break
                 }
             }
@@ -53,9 +59,15 @@ final class EventState: Sendable {
             s.announcements.retain(alive: alive, before: before)
             s.paths?.retain(alive: alive, before: before)
             s.firstSeen = s.firstSeen.filter { alive.contains($0.key) || !before.contains($0.key) }
+            s.endpoints = s.endpoints.filter { alive.contains($0.key) || !before.contains($0.key) }
             for token in alive where s.firstSeen[token] == nil { s.firstSeen[token] = now }
             return s.firstSeen.filter { alive.contains($0.key) }
         }
+    }
+
+    /// What the events told about a connection, for a notification about it.
+    func recall(token: UInt32) -> (endpoints: (local: SocketAddress, remote: SocketAddress)?, firstSeen: Double?) {
+        state.withLock { ($0.endpoints[token], $0.firstSeen[token]) }
     }
 
     /// The address peer `token` announced with `id`, if the events told it.

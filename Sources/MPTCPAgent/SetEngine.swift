@@ -23,6 +23,8 @@ import Glibc
 final class SetEngine {
     private let logger: Logger
     private let cache: ViewCache
+    /// Holds mptcpNotificationsEnabled and mptcpNotificationRateLimit.
+    private let notifier: Notifier
     /// The path-manager handle of the agent thread (nil without MPTCP's genl family).
     private let pm: PathManager?
     /// Whether the process may write (CAP_NET_ADMIN); without it every SET is refused.
@@ -46,8 +48,9 @@ final class SetEngine {
     /// RFC 2579: rows left notReady or notInService are discarded after a while.
     static let pendingLifetime: Double = 300
 
-    init(cache: ViewCache, logger: Logger, writesAllowed: Bool) {
+    init(cache: ViewCache, notifier: Notifier, logger: Logger, writesAllowed: Bool) {
         self.cache = cache
+        self.notifier = notifier
         self.logger = logger
         pm = try? PathManager()
         canWrite = writesAllowed && ProcFS.hasNetAdmin()
@@ -128,8 +131,10 @@ final class SetEngine {
         let state: SetState
         do {
             guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
+            let n = notifier.state
             state = SetState(settings: try t.settings ?? ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints(),
-                             endpointSpinLock: spinLock)
+                             endpointSpinLock: spinLock,
+                             notifications: NotificationControls(enabled: n.enabled, rateLimit: n.rateLimit))
         } catch {
             let first = t.changes.first
             refuse(.resourceUnavailable("cannot read the kernel's state: \(error)"), first?.name ?? "", reqinfo,
@@ -210,6 +215,7 @@ final class SetEngine {
         case .setFlags(let id, let new, _): try requirePM().setEndpointFlags(id: id, flags: new)
         case .pendingRow(let id, let new, _): setPending(id, new)
         case .spinLock(let new, _): setSpinLock(new)
+        case .notifications(let new, _): notifier.configure(enabled: new.enabled, rateLimit: new.rateLimit)
         }
     }
 
@@ -228,6 +234,7 @@ final class SetEngine {
         case .setFlags(let id, _, let old): try requirePM().setEndpointFlags(id: id, flags: old)
         case .pendingRow(let id, _, let old): setPending(id, old)
         case .spinLock(_, let old): setSpinLock(old)
+        case .notifications(_, let old): notifier.configure(enabled: old.enabled, rateLimit: old.rateLimit)
         }
     }
 

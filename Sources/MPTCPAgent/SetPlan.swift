@@ -13,6 +13,8 @@ enum SetOperation: Equatable {
     case setFlags(id: UInt8, new: EndpointFlags, old: EndpointFlags)
     /// mptcpEndpointSpinLock, held by the agent.
     case spinLock(new: Int32, old: Int32)
+    /// mptcpNotificationsEnabled and mptcpNotificationRateLimit, held by the agent.
+    case notifications(new: NotificationControls, old: NotificationControls)
     /// A row created with createAndWait, held by the agent (nil: no such row).
     case pendingRow(id: UInt8, new: EndpointRow?, old: EndpointRow?)
 
@@ -26,6 +28,7 @@ enum SetOperation: Equatable {
         case .setFlags(let id, let new, let old): return "endpoint \(id) flags 0x\(String(old.rawValue, radix: 16)) -> 0x\(String(new.rawValue, radix: 16))"
         case .pendingRow(let id, let new, _): return "endpoint row \(id) \(new.map { "held, \($0.status)" } ?? "discarded")"
         case .spinLock(let new, let old): return "mptcpEndpointSpinLock \(old) -> \(new)"
+        case .notifications(let new, let old): return "notifications \(old) -> \(new)"
         }
     }
 }
@@ -37,6 +40,18 @@ struct SetState {
     var limits: Limits
     var endpoints: [Endpoint]
     var endpointSpinLock: Int32 = 0
+    var notifications = NotificationControls(enabled: MPTCPMIB.Notifications.Kind.defaults,
+                                             rateLimit: NotificationState.defaultRateLimit)
+}
+
+/// Which notifications are sent and how many per second.
+struct NotificationControls: Equatable, CustomStringConvertible {
+    var enabled: Set<MPTCPMIB.Notifications.Kind>
+    var rateLimit: UInt32
+
+    var description: String {
+        "[\(enabled.sorted { $0.rawValue < $1.rawValue }.map(\.name).joined(separator: ","))] at \(rateLimit)/s"
+    }
 }
 
 /// RESERVE2: the operations a SET's changes amount to, in the order they are applied
@@ -71,7 +86,7 @@ struct SetPlan {
         try plan.planEndpoints(changes, state, pending, interfaceExists)
         let order: (SetOperation) -> Int = {
             switch $0 {
-            case .spinLock, .sysctl: return 0
+            case .spinLock, .notifications, .sysctl: return 0
             case .limits: return 1
             case .deleteEndpoint: return 2
             case .addEndpoint: return 3
@@ -85,14 +100,25 @@ struct SetPlan {
 
     private mutating func planScalars(_ changes: [SetChange], _ state: SetState) throws(Refusal) {
         typealias G = MPTCPMIB.General
+        typealias N = MPTCPMIB.NotificationControl
         var limits = state.limits
         var limitChange: Int?
+        var notifications = state.notifications
+        var notificationChange: Int?
         for (i, c) in changes.enumerated() where c.endpointID == nil {
             switch c.object {
             case G.limitSubflows, G.limitAddAddrAccepted:
                 guard case .unsigned(let v) = c.value else { continue }
                 if c.object == G.limitSubflows { limits.subflows = v } else { limits.addAddrAccepted = v }
                 limitChange = limitChange ?? i
+            case N.enabled:
+                guard case .octets(let bits) = c.value else { continue }
+                notifications.enabled = Set(SNMPValue.bitNumbers(bits).compactMap { MPTCPMIB.Notifications.Kind(rawValue: $0) })
+                notificationChange = notificationChange ?? i
+            case N.rateLimit:
+                guard case .unsigned(let v) = c.value else { continue }
+                notifications.rateLimit = v
+                notificationChange = notificationChange ?? i
             case G.endpointSpinLock:
                 // TestAndIncr (RFC 2579): the value must be the current one; it then goes up by one.
                 guard c.value == .integer(state.endpointSpinLock) else {
@@ -113,6 +139,9 @@ struct SetPlan {
         }
         if let i = limitChange {
             steps.append(Step(operation: .limits(new: limits, old: state.limits), change: i))
+        }
+        if let i = notificationChange {
+            steps.append(Step(operation: .notifications(new: notifications, old: state.notifications), change: i))
         }
     }
 

@@ -21,9 +21,7 @@ public final class Subagent {
     private var configuration: AgentConfiguration
     private let reload: () throws -> AgentConfiguration
     private let logger: Logger
-    private let cache: ViewCache
-    private var handler: RequestHandler?
-    private var events: EventMonitor?
+    private let service: MIBService
     private var stopRequested = false
 
     /// `reload` re-reads the configuration on SIGHUP.
@@ -34,21 +32,8 @@ public final class Subagent {
         self.configuration = configuration
         self.reload = reload
         self.logger = logger
-        if let n = configuration.synthetic {
-            let snapshot = Snapshot.synthetic(connections: n)
-            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { SyntheticSource(snapshot: snapshot) },
-                                  followingEvents: false, logger: logger)
-            logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
-        } else {
-            do { try ProcFS.requireEnabled() } catch { logger.warning("\(error)") }
-            do {
-                events = try EventMonitor()
-            } catch {
-                logger.warning("peer announcements (mptcpRemoteAddressTable) and the subflow event counts of mptcpPathTable are not available: \(error)")
-            }
-            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() },
-                                  followingEvents: events != nil, logger: logger)
-        }
+        // Notifications go out as AgentX Notify PDUs only while snmpd holds our session.
+        service = try MIBService(configuration: configuration, attached: false, logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
@@ -70,43 +55,33 @@ public final class Subagent {
         }
         // init_agent resets the ping interval; it also drives reconnection to a restarted master.
         netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, Int32(configuration.pingInterval))
-        guard register() else { return 1 }
+        do { try service.register() } catch {
+            logger.critical("\(error)")
+            return 1
+        }
+        followAttachment()
         init_snmp(Self.appName)
         installSignalHandlers()
-        if let events {
-            register_readfd(events.fileDescriptor, { _, context in
-                Unmanaged<Subagent>.fromOpaque(context!).takeUnretainedValue().drainEvents()
-            }, Unmanaged.passUnretained(self).toOpaque())
-        }
         logger.notice("serving MPTCP-MIB (\(MPTCPMIB.root.dotted)) to AgentX master \(configuration.master ?? "(net-snmp default)")")
         while !stopRequested {
             agent_check_and_process(1)
         }
         logger.notice("stopping")
-        cache.stop()
+        service.unregister()
         snmp_shutdown(Self.appName)
         return 0
     }
 
-    private func register() -> Bool {
-        let sets = SetEngine(cache: cache, logger: logger, writesAllowed: configuration.synthetic == nil)
-        let h = RequestHandler(cache: cache, sets: sets)
-        handler = h
-        let root = MPTCPMIB.root.map { CNetSNMP.oid($0) }
-        let reg = root.withUnsafeBufferPointer {
-            netsnmp_create_handler_registration("mptcpMIB", mptcpNodeHandler, $0.baseAddress, $0.count,
-                                                HANDLER_CAN_RWRITE)
+    /// net-snmp says when the AgentX session opens (INDEX_START) and closes (INDEX_STOP):
+    /// notifications are delivered only in between.
+    private func followAttachment() {
+        for minor in [SNMPD_CALLBACK_INDEX_START, SNMPD_CALLBACK_INDEX_STOP] {
+            snmp_register_callback(SNMP_CALLBACK_APPLICATION, Int32(minor), { _, minor, _, context in
+                Unmanaged<Subagent>.fromOpaque(context!).takeUnretainedValue().service.attached =
+                    minor == SNMPD_CALLBACK_INDEX_START
+                return 0
+            }, Unmanaged.passUnretained(self).toOpaque())
         }
-        guard let reg else {
-            logger.critical("cannot create the MPTCP-MIB handler registration")
-            return false
-        }
-        reg.pointee.handler.pointee.myvoid = Unmanaged.passUnretained(h).toOpaque()
-        guard netsnmp_register_handler(reg) == MIB_REGISTERED_OK else {
-            logger.critical("cannot register MPTCP-MIB (\(MPTCPMIB.root.dotted))")
-            return false
-        }
-        return true
     }
 
     private func installSignalHandlers() {
@@ -141,7 +116,7 @@ public final class Subagent {
         do {
             let new = try reload()
             LogSink.shared.configure(level: new.logLevel, target: new.logTarget)
-            cache.setTTL(new.cacheTTL)
+            service.apply(new)
             if new.master != configuration.master || new.pingInterval != configuration.pingInterval {
                 logger.notice("master and ping-interval changes take effect at the next start")
             }
@@ -149,20 +124,6 @@ public final class Subagent {
             logger.notice("configuration reloaded", metadata: ["cache-ttl": "\(new.cacheTTL)", "log-level": "\(new.logLevel)"])
         } catch {
             logger.error("configuration not reloaded, keeping the previous one: \(error)")
-        }
-    }
-
-    /// Events handled per wake-up: a storm is worked off between requests, not ahead of them.
-    static let eventBatch: UInt32 = 64
-
-    private func drainEvents() {
-        guard let events else { return }
-        do {
-            let (batch, lost) = try events.drain(maxDatagrams: Self.eventBatch)
-            if lost { logger.warning("the kernel dropped MPTCP path-manager events: peer announcements and subflow event counts may miss some") }
-            cache.events.apply(batch, lost: lost, at: MonotonicClock.now)
-        } catch {
-            logger.error("\(error)")
         }
     }
 }

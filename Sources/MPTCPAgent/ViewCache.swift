@@ -38,6 +38,7 @@ public final class ViewCache: @unchecked Sendable {
     private let held = Mutex<(pending: [EndpointRow], spinLock: Int32)>(([], 0))
     private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
     private let counterWatch = Mutex(CounterWatch())
+    private let notifications = Mutex(NotificationState())
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
     private var refresherStarted = false
@@ -82,6 +83,16 @@ public final class ViewCache: @unchecked Sendable {
         return refresh(with: foreground)
     }
 
+    /// The current view as it is, without refreshing it (nil before the first).
+    func peek() -> MIBView? {
+        condition.lock()
+        defer { condition.unlock() }
+        return entry?.view
+    }
+
+    /// sysUpTime (hundredths) at a monotonic instant, from the last anchor.
+    func timeStamp(at instant: Double) -> UInt32 { uptime.withLock { $0 }.timeStamp(at: instant) }
+
     /// Forgets the current view: the next request reads the kernel (after a SET).
     public func invalidate() {
         condition.lock()
@@ -94,6 +105,13 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         self.ttl = ttl
         condition.unlock()
+    }
+
+    /// The notification controls and counts, shown from the next view on; a change of the
+    /// controls (a SET) shows at once.
+    func publish(notifications state: NotificationState, controlsChanged: Bool) {
+        notifications.withLock { $0 = state }
+        if controlsChanged { invalidate() }
     }
 
     /// Rows created with createAndWait (shown until activated or destroyed) and the
@@ -129,7 +147,8 @@ public final class ViewCache: @unchecked Sendable {
         }
         let (pending, spinLock) = held.withLock { $0 }
         let facts = AgentFacts(uptime: uptime.withLock { $0 }, pendingEndpoints: pending, endpointSpinLock: spinLock,
-                               statsDiscontinuity: discontinuity, firstSeen: firstSeen)
+                               statsDiscontinuity: discontinuity, firstSeen: firstSeen,
+                               notifications: notifications.withLock { $0 })
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, facts: facts)

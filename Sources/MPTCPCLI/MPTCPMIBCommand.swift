@@ -18,12 +18,14 @@ public struct MPTCPMIBCommand: ParsableCommand {
               mptcp-mib walk -v 2c -c public 192.0.2.10 mptcpEndpointTable
               mptcp-mib endpoint add V3 192.0.2.10 10.0.2.1 dev eth1 subflow
               mptcp-mib limits set V3 192.0.2.10 subflows 4 add-addr-accepted 2
+              mptcp-mib notifications set V3 192.0.2.10 enable subflowEstablished rate 50
               mptcp-mib watch -v 2c -c public 192.0.2.10
 
             \(CLIError.exitCodes)
             """,
         subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, Endpoints.self,
-                      RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self, Watch.self])
+                      RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self,
+                      NotificationsCommand.self, Watch.self])
 
     public init() {}
 }

@@ -32,14 +32,37 @@ public struct AgentFacts: Sendable {
     public var statsDiscontinuity: Double?
     /// When each connection was first seen (monotonic seconds), by token.
     public var firstSeen: [UInt32: Double]
+    public var notifications: NotificationState
 
     public init(uptime: Uptime = Uptime(monotonic: 0, ticks: 0), pendingEndpoints: [EndpointRow] = [],
-                endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:]) {
+                endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:],
+                notifications: NotificationState = NotificationState()) {
         self.uptime = uptime
         self.pendingEndpoints = pendingEndpoints
         self.endpointSpinLock = endpointSpinLock
         self.statsDiscontinuity = statsDiscontinuity
         self.firstSeen = firstSeen
+        self.notifications = notifications
+    }
+}
+
+/// The notification controls and what became of the notifications (mptcpNotificationControl).
+public struct NotificationState: Sendable, Hashable {
+    public var enabled: Set<MPTCPMIB.Notifications.Kind>
+    public var rateLimit: UInt32
+    public var sent: UInt64 = 0
+    public var suppressed: UInt64 = 0
+    public var dropped: UInt64 = 0
+    /// When counting began (monotonic seconds).
+    public var since: Double
+
+    public static let defaultRateLimit: UInt32 = 10
+
+    public init(enabled: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults,
+                rateLimit: UInt32 = NotificationState.defaultRateLimit, since: Double = 0) {
+        self.enabled = enabled
+        self.rateLimit = rateLimit
+        self.since = since
     }
 }
 

@@ -36,6 +36,20 @@ enum Bindings {
         }
     }
 
+    typealias N = MPTCPMIB.NotificationControl
+    static func control(_ object: MIBObject, _ facts: AgentFacts) -> SNMPValue? {
+        let n = facts.notifications
+        switch object {
+        case N.enabled: return .bits(n.enabled.map(\.rawValue), length: N.enabled.syntax.bitsLength)
+        case N.rateLimit: return .unsigned(n.rateLimit)
+        case N.sent: return .counter64(n.sent)
+        case N.suppressed: return .counter64(n.suppressed)
+        case N.dropped: return .counter64(n.dropped)
+        case N.discontinuityTime: return .timeticks(facts.uptime.timeStamp(at: n.since))
+        default: return nil
+        }
+    }
+
     // MARK: Tables
 
     typealias CT = MPTCPMIB.CounterTable

@@ -75,6 +75,12 @@ struct TableRegion<Row: Sendable>: Sendable {
         return lo
     }
 
+    /// The row whose index is `instance`.
+    func row(_ instance: ArraySlice<UInt32>) -> Row? {
+        let i = firstRow(after: instance) - 1
+        return i >= 0 && key(i).elementsEqual(instance) ? rows[i] : nil
+    }
+
     func get(column: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
         guard let c = columns.first(where: { $0.object.subID == column.subID }) else { return .noSuchObject }
         let i = firstRow(after: instance) - 1
@@ -142,6 +148,8 @@ public struct MIBView: Sendable {
     private let remoteAddresses: TableRegion<RemoteAddress>
     private let listeners: TableRegion<Listener>
     private let paths: TableRegion<PathRow>
+    /// mptcpNotificationControl: scalars after the tables.
+    private let controls: ScalarRegion
 
     /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
     /// taken out of the snapshot as the table is built, so a snapshot passed with
@@ -156,6 +164,8 @@ public struct MIBView: Sendable {
         scalars = ScalarRegion(objects: scalarObjects, values: scalarObjects.map {
             Bindings.scalar($0, snapshot: snapshot, facts: facts, endpointNextID: nextID)
         })
+        controls = ScalarRegion(objects: MPTCPMIB.NotificationControl.all,
+                                values: MPTCPMIB.NotificationControl.all.map { Bindings.control($0, facts) })
         counters = TableRegion(table: MPTCPMIB.CounterTable.table, columns: Bindings.counterColumns,
                                rows: snapshot.takeCounters(), index: { IndexEncoding.append(string: $0.name, to: &$1) })
         let uptime = facts.uptime
@@ -189,10 +199,11 @@ public struct MIBView: Sendable {
     }
 
     public func get(_ oid: OID) -> Lookup {
-        guard let (object, instance) = MPTCPMIB.object(containing: oid), object.access != .notAccessible else {
+        guard let (object, instance) = MPTCPMIB.object(containing: oid), object.access.isReadable else {
             return .noSuchObject
         }
         switch MPTCPMIB.table(of: object)?.name {
+        case nil where object.oid.hasPrefix(MPTCPMIB.NotificationControl.oid): return controls.get(object, instance: instance)
         case nil: return scalars.get(object, instance: instance)
         case MPTCPMIB.CounterTable.table.name: return counters.get(column: object, instance: instance)
         case MPTCPMIB.ConnectionTable.table.name: return connections.get(column: object, instance: instance)
@@ -215,6 +226,20 @@ public struct MIBView: Sendable {
             ?? remoteAddresses.next(after: oid)
             ?? listeners.next(after: oid)
             ?? paths.next(after: oid)
+            ?? controls.next(after: oid)
+    }
+
+    /// A connection of this view, by token.
+    public func connection(token: UInt32) -> Connection? { connections.row([token])?.connection }
+
+    /// A peer address of a connection, by the peer's address id.
+    public func remoteAddress(token: UInt32, id: UInt8) -> RemoteAddress? { remoteAddresses.row([token, UInt32(id)]) }
+
+    /// The path summary of a local address.
+    public func path(_ address: IPAddress) -> PathSummary? {
+        var index: OID = []
+        IndexEncoding.append(address, to: &index)
+        return paths.row(index[...])?.path
     }
 
     /// Instances in each table, for logs and benchmarks.

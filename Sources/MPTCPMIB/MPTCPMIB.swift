@@ -328,35 +328,107 @@ public enum MPTCPMIB {
         RemoteAddressTable.table, ListenerTable.table, PathTable.table,
     ]
 
+    // MARK: Notification controls and the objects only notifications carry
+
+    public enum NotificationControl {
+        public static let oid = objectsOID + [10]
+        static func o(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access, units: String? = nil) -> MIBObject {
+            MIBObject(name, oid + [n], s, a, units: units)
+        }
+        public static let enabled = o("mptcpNotificationsEnabled", 1, .bits(Dictionary(uniqueKeysWithValues:
+            Notifications.Kind.allCases.map { (Int64($0.rawValue), $0.name) })), .readWrite)
+        public static let rateLimit = o("mptcpNotificationRateLimit", 2, Syntax.unsigned32.restricted(1...10000), .readWrite,
+                                        units: "notifications per second")
+        public static let sent = o("mptcpNotificationsSent", 3, .counter64, .readOnly, units: "notifications")
+        public static let suppressed = o("mptcpNotificationsSuppressed", 4, .counter64, .readOnly, units: "notifications")
+        public static let dropped = o("mptcpNotificationsDropped", 5, .counter64, .readOnly, units: "notifications")
+        public static let discontinuityTime = o("mptcpNotificationDiscontinuityTime", 6, .timeStamp, .readOnly)
+        public static let all = [enabled, rateLimit, sent, suppressed, dropped, discontinuityTime]
+    }
+
+    public enum NotificationObjects {
+        public static let oid = objectsOID + [11]
+        static func o(_ name: String, _ n: UInt32, _ s: Syntax, units: String? = nil) -> MIBObject {
+            MIBObject(name, oid + [n], s, .accessibleForNotify, units: units)
+        }
+        public static let side = o("mptcpNotifySide", 1, .enumeration([1: "client", 2: "server"]))
+        public static let backup = o("mptcpNotifyBackup", 2, .truthValue)
+        public static let error = o("mptcpNotifyError", 3, Syntax.unsigned32.restricted(0...255))
+        public static let resetReason = o("mptcpNotifyResetReason", 4, .mptcpResetReason)
+        public static let resetFlags = o("mptcpNotifyResetFlags", 5, .unsigned32)
+        public static let suppressedCount = o("mptcpNotifySuppressedCount", 6, .gauge32, units: "notifications")
+        public static let all = [side, backup, error, resetReason, resetFlags, suppressedCount]
+    }
+
     // MARK: Notifications
 
     public enum Notifications {
+        /// The notifications by their bit in mptcpNotificationsEnabled.
+        public enum Kind: Int, Sendable, CaseIterable {
+            case connectionEstablished, connectionClosed, subflowEstablished, subflowClosed, addressAnnounced,
+                 addressRemoved, subflowPriority, notificationsThrottled
+
+            /// The label of its bit.
+            public var name: String {
+                switch self {
+                case .connectionEstablished: return "connectionEstablished"
+                case .connectionClosed: return "connectionClosed"
+                case .subflowEstablished: return "subflowEstablished"
+                case .subflowClosed: return "subflowClosed"
+                case .addressAnnounced: return "addressAnnounced"
+                case .addressRemoved: return "addressRemoved"
+                case .subflowPriority: return "subflowPriority"
+                case .notificationsThrottled: return "notificationsThrottled"
+                }
+            }
+
+            public var notification: MIBNotification {
+                switch self {
+                case .connectionEstablished: return Notifications.connectionEstablished
+                case .connectionClosed: return Notifications.connectionClosed
+                case .subflowEstablished: return Notifications.subflowEstablished
+                case .subflowClosed: return Notifications.subflowClosed
+                case .addressAnnounced: return Notifications.addressAnnounced
+                case .addressRemoved: return Notifications.addressRemoved
+                case .subflowPriority: return Notifications.subflowPriority
+                case .notificationsThrottled: return Notifications.notificationsThrottled
+                }
+            }
+
+            /// What the agent sends unless told otherwise: the path events an operator acts
+            /// on, not the per-connection ones that flood a busy server.
+            public static let defaults: Set<Kind> = [.subflowClosed, .addressRemoved, .subflowPriority, .notificationsThrottled]
+        }
+
         typealias C = ConnectionTable
         typealias S = SubflowTable
         typealias R = RemoteAddressTable
-        public static let connectionEstablished = MIBNotification(
-            name: "mptcpConnectionEstablished", oid: notificationsOID + [1],
-            objects: [C.localAddressType, C.localAddress, C.localPort, C.remoteAddressType, C.remoteAddress, C.remotePort])
-        public static let connectionClosed = MIBNotification(
-            name: "mptcpConnectionClosed", oid: notificationsOID + [2], objects: [C.state])
-        public static let subflowEstablished = MIBNotification(
-            name: "mptcpSubflowEstablished", oid: notificationsOID + [3],
-            objects: [S.localID, S.remoteID, S.flags, S.ifIndex])
-        public static let subflowClosed = MIBNotification(
-            name: "mptcpSubflowClosed", oid: notificationsOID + [4], objects: [S.localID, S.remoteID])
-        public static let addressAnnounced = MIBNotification(
-            name: "mptcpAddressAnnounced", oid: notificationsOID + [5], objects: [R.addressType, R.address, R.port])
-        public static let addressRemoved = MIBNotification(
-            name: "mptcpAddressRemoved", oid: notificationsOID + [6], objects: [R.source])
-        public static let all = [connectionEstablished, connectionClosed, subflowEstablished, subflowClosed,
-                                 addressAnnounced, addressRemoved]
+        typealias N = NotificationObjects
+        static let connection = [C.localAddressType, C.localAddress, C.localPort, C.remoteAddressType, C.remoteAddress,
+                                 C.remotePort]
+        static let subflow = [S.localID, S.remoteID, S.ifIndex, PathTable.ifIndex]
+        static let address = [R.addressType, R.address, R.port]
+        static func n(_ name: String, _ number: UInt32, _ objects: [MIBObject]) -> MIBNotification {
+            MIBNotification(name: name, oid: notificationsOID + [number], objects: objects)
+        }
+        public static let connectionEstablished = n("mptcpConnectionEstablished", 1, connection + [N.side])
+        public static let connectionClosed = n("mptcpConnectionClosed", 2, connection + [C.firstSeen])
+        public static let subflowEstablished = n("mptcpSubflowEstablished", 3, subflow + [N.backup])
+        public static let subflowClosed = n("mptcpSubflowClosed", 4, subflow + [N.error, N.resetReason, N.resetFlags])
+        public static let addressAnnounced = n("mptcpAddressAnnounced", 5, address)
+        public static let addressRemoved = n("mptcpAddressRemoved", 6, address)
+        public static let subflowPriority = n("mptcpSubflowPriority", 7, subflow + [N.backup])
+        public static let notificationsThrottled = n("mptcpNotificationsThrottled", 8,
+                                                     [N.suppressedCount, NotificationControl.suppressed])
+        public static let all = Kind.allCases.map(\.notification)
     }
 
     // MARK: Lookup
 
     /// Every OBJECT-TYPE that has instances or is an index: scalars and columns, in OID order.
     public static let objects: [MIBObject] =
-        (General.all + Stats.all + tables.flatMap(\.columns)).sorted { oidLess($0.oid, $1.oid) }
+        (General.all + Stats.all + tables.flatMap(\.columns) + NotificationControl.all + NotificationObjects.all)
+        .sorted { oidLess($0.oid, $1.oid) }
 
     private static let byName: [String: MIBObject] = Dictionary(uniqueKeysWithValues: objects.map { ($0.name, $0) })
 

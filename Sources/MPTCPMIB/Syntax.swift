@@ -9,6 +9,8 @@ public enum Access: String, Sendable {
     case readCreate = "read-create"
 
     public var isWritable: Bool { self == .readWrite || self == .readCreate }
+    /// Whether GET and GETNEXT show it (not index columns, not notification-only objects).
+    public var isReadable: Bool { self != .notAccessible && self != .accessibleForNotify }
 }
 
 /// The types MPTCP-MIB's objects are written with: SMI base types and the textual
@@ -149,6 +151,11 @@ public struct Syntax: Sendable, Hashable {
     public static let mptcpTcpState = Syntax(.mptcpTcpState, names: [
         1: "closed", 2: "listen", 3: "synSent", 4: "synReceived", 5: "established", 6: "finWait1",
         7: "finWait2", 8: "closeWait", 9: "lastAck", 10: "closing", 11: "timeWait",
+    ])
+
+    public static let mptcpResetReason = Syntax(.mptcpResetReason, names: [
+        -1: "noReset", 0: "unspecified", 1: "mptcpSpecificError", 2: "lackOfResources", 3: "administrativelyProhibited",
+        4: "tooMuchOutstandingData", 5: "unacceptablePerformance", 6: "middleboxInterference",
     ])
 
     public static func bits(_ names: [Int64: String]) -> Syntax { Syntax(.bits, names: names) }

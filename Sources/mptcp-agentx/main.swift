@@ -46,6 +46,12 @@ struct MPTCPAgentX: ParsableCommand {
             help: "stderr or syslog (default: stderr in the foreground, syslog as a daemon).")
     var logTarget: String?
 
+    @Option(help: "Notifications sent: default, all, none, or names separated by commas (connectionEstablished, connectionClosed, subflowEstablished, subflowClosed, addressAnnounced, addressRemoved, subflowPriority, notificationsThrottled).")
+    var notifications: String?
+
+    @Option(name: .customLong("notification-rate"), help: "At most this many notifications per second (default 10).")
+    var notificationRate: String?
+
     @Option(help: "Serve N synthetic connections (3 subflows each) from memory instead of the kernel (benchmarks).")
     var synthetic: Int?
 
@@ -65,7 +71,8 @@ struct MPTCPAgentX: ParsableCommand {
             try c.load(path: AgentConfiguration.defaultPath)
         }
         let overrides: [(String, String?)] = [("master", master), ("cache-ttl", cacheTTL), ("ping-interval", pingInterval),
-                                              ("log-level", logLevel), ("log-target", logTarget)]
+                                              ("log-level", logLevel), ("log-target", logTarget),
+                                              ("notifications", notifications), ("notification-rate", notificationRate)]
         for case let (key, value?) in overrides {
             try c.set(key, value) { ConfigurationError(message: "--\(key): \($0)") }
         }

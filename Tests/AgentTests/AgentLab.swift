@@ -13,14 +13,16 @@ final class AgentLab {
     var v3: SNMPTools { SNMPTools.v3(target: snmpd.target) }
 
     /// `agentWrapper` runs before the agent inside the namespace (e.g. setpriv).
+    /// `snmpdConfiguration`: more snmpd.conf lines (notification targets, ...).
     init(tag: String, v4: Int = 20, v6: Int = 10, traffic: Bool = true, agentArguments: [String] = [],
-         agentWrapper: [String] = []) throws {
+         agentWrapper: [String] = [], snmpdConfiguration: String = "") throws {
         lab = try Lab(tag: tag)
         let u = PrivateSNMPD.v3User
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
             createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
             rwuser \(u.name) priv .1.3.6.1.3.8684
             rocommunity mptcponly 127.0.0.1 .1.3.6.1.3.8684
+            \(snmpdConfiguration)
             """)
         agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: agentArguments, wrapper: agentWrapper)
         guard traffic else { return }

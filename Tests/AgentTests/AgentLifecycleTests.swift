@@ -135,6 +135,8 @@ struct AgentLifecycleTests {
             (["-f", "--cache-ttl=-1"], "--cache-ttl: '-1' is not a number of seconds"),
             (["-f", "--ping-interval", "x"], "--ping-interval: 'x' is not a whole number"),
             (["-f", "--log-target", "file"], "--log-target: 'file' is not stderr or syslog"),
+            (["-f", "--notifications", "subflowClosed,everything"], "--notifications: 'everything' is not a notification"),
+            (["-f", "--notification-rate", "0"], "--notification-rate: '0' is not a number of notifications per second in 1...10000"),
         ]
         for (args, message) in cases {
             let r = try Command.run([agentx] + args, timeout: 10)

@@ -157,6 +157,22 @@ struct CLITests {
         #expect(r.status == 0 && r.stdout.contains("mptcpChecksumEnabled.0 = true"), "\(r.stderr)")
         #expect(try s.lab.exec(s.lab.client, ["sysctl", "-n", "net.mptcp.checksum_enabled", "net.mptcp.add_addr_timeout"]) == "1\n45\n")
 
+        // Notification controls: show, then enable, disable and rate in one request.
+        r = try Self.cli(["notifications"], Self.v2c(s) + ["--json"])
+        var controls = try #require(try Self.json(r) as? [String: Any], "\(r.stderr)")
+        #expect(controls["enabled"] as? [String] == ["subflowClosed", "addressRemoved", "subflowPriority", "notificationsThrottled"])
+        #expect(controls["rateLimit"] as? Int == 10)
+        r = try Self.cli(["notifications", "set"], v3 + ["--json"], ["enable", "subflowEstablished", "disable", "subflowClosed,addressRemoved", "rate", "50"])
+        controls = try #require(try Self.json(r) as? [String: Any], "\(r.stderr)")
+        #expect(controls["enabled"] as? [String] == ["subflowEstablished", "subflowPriority", "notificationsThrottled"])
+        #expect(controls["rateLimit"] as? Int == 50)
+        r = try Self.cli(["notifications", "set"], v3, ["rate", "0"])
+        #expect(r.status == 1 && r.stderr.contains("mptcpNotificationRateLimit.0: wrongValue, allowed 1..10000"), "\(r.stderr)")
+        r = try Self.cli(["notifications"], Self.v2c(s))
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("mptcpSubflowEstablished ") && $0.hasSuffix(" yes") }, "\(r.stdout)")
+        #expect(lines.contains { $0.hasPrefix("mptcpSubflowClosed ") && $0.hasSuffix(" no") } && r.stdout.contains("rate limit 50/s"))
+
         r = try Self.cli(["limits", "set"], v3, ["subflows", "5", "add-addr-accepted", "2"])
         #expect(r.status == 0 && r.stdout.contains("add_addr_accepted 2 subflows 5"), "\(r.stderr)")
         #expect(try ip("limits", "show").contains("add_addr_accepted 2 subflows 5"))
@@ -270,7 +286,7 @@ struct CLITests {
         let help = try Command.run([Self.binary, "--help"])
         #expect(help.stdout.contains("Examples") && help.stdout.contains("Exit status"))
         for command in ["walk", "get", "set", "connections", "subflows", "paths", "endpoints", "listeners", "counters", "limits",
-                        "endpoint", "watch", "remote-addresses"] {
+                        "endpoint", "watch", "remote-addresses", "notifications"] {
             #expect(try Command.run([Self.binary, command, "--help"]).status == 0, "\(command)")
         }
         for shell in ["bash", "zsh", "fish"] {

@@ -120,6 +120,11 @@ struct ExpectedMIB {
         scalar(G.subflowsEstablished, .unsigned(UInt32(t.subflows.filter { $0.state == "ESTAB" }.count)))
         present.insert(G.statsDiscontinuityTime.oid + [0])
         present.insert(G.endpointSpinLock.oid + [0])
+        // Notification controls as the agent starts by default; what it sent moves with events.
+        typealias NC = MPTCPMIB.NotificationControl
+        exact[NC.enabled.oid + [0]] = Self.bits([3, 5, 6, 7], octets: 1)  // subflowClosed, addressRemoved, subflowPriority, notificationsThrottled
+        exact[NC.rateLimit.oid + [0]] = .unsigned(10)
+        for o in [NC.sent, NC.suppressed, NC.dropped, NC.discontinuityTime] { present.insert(o.oid + [0]) }
 
         // Named counters (Linux 6.18's list) and the counter table.
         for (name, high) in countersAfter {

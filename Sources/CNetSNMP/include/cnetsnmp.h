@@ -12,6 +12,10 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
+/* Agent headers the umbrella header leaves out: sysORTable registration, */
+#include <net-snmp/agent/agent_sysORTable.h>
+/* The AgentX session opening and closing (SNMPD_CALLBACK_INDEX_START/STOP). */
+#include <net-snmp/agent/agent_callbacks.h>
 
 /* Handler modes (MODE_GET etc. are expressions over SNMP_MSG_*). */
 static const int CNETSNMP_MODE_GET = MODE_GET;

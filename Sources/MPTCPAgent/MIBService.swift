@@ -1,0 +1,194 @@
+import CNetSNMP
+import Logging
+import MPTCPKernel
+import MPTCPMIB
+import MPTCPModel
+import Platform
+import SMI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// MPTCP-MIB served from one network namespace through net-snmp's agent API, whatever
+/// the role of the process: an AgentX subagent (`Subagent`) or snmpd itself with the
+/// module loaded. It owns what is the same in both: the view cache and its refresher,
+/// the SET engine, the path-manager events and the notifications they become, and the
+/// registration of the handler. The front ends own the process around it. Agent thread
+/// only, apart from the cache's refresher.
+public final class MIBService {
+    /// The SNMP context the MIB is registered in (nil: the default context).
+    public let context: String?
+    let cache: ViewCache
+    let notifier: Notifier
+    let sets: SetEngine
+    private let events: EventMonitor?
+    /// Which interface holds a local address, for notifications about subflows.
+    private let interfaces: InterfaceLookup?
+    private let handler: RequestHandler
+    private let logger: Logger
+    private var registration: UnsafeMutablePointer<netsnmp_handler_registration>?
+    private var eventsRegistered = false
+
+    static let sysORDescription = "MPTCP-MIB: Multipath TCP (RFC 8684) connections, subflows, paths and the path manager"
+
+    /// Reads the kernel (or, with `synthetic`, memory) as `configuration` says. `attached`:
+    /// whether the SNMP engine delivers notifications from the start (snmpd itself) or
+    /// only once the front end says so (a subagent, when its master accepts it).
+    public init(configuration: AgentConfiguration, context: String? = nil, attached: Bool, logger: Logger) throws {
+        self.context = context
+        self.logger = logger
+        if let n = configuration.synthetic {
+            let snapshot = Snapshot.synthetic(connections: n)
+            events = nil
+            interfaces = nil
+            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { SyntheticSource(snapshot: snapshot) },
+                                  followingEvents: false, logger: logger)
+            logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
+        } else {
+            do { try ProcFS.requireEnabled() } catch { logger.warning("\(error)") }
+            do {
+                events = try EventMonitor()
+            } catch {
+                events = nil
+                logger.warning("no path-manager events: peer announcements (mptcpRemoteAddressTable), subflow event counts (mptcpPathTable) and notifications are not available: \(error)")
+            }
+            interfaces = events == nil ? nil : try InterfaceLookup()
+            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() },
+                                  followingEvents: events != nil, logger: logger)
+        }
+        let cache = cache
+        notifier = Notifier(NotificationState(enabled: configuration.notifications, rateLimit: configuration.notificationRate,
+                                              since: MonotonicClock.now),
+                            context: context, attached: attached, logger: logger,
+                            publish: { cache.publish(notifications: $0, controlsChanged: $1) })
+        sets = SetEngine(cache: cache, notifier: notifier, logger: logger, writesAllowed: configuration.synthetic == nil)
+        handler = RequestHandler(cache: cache, sets: sets)
+    }
+
+    deinit {
+        unregister()
+        cache.stop()
+    }
+
+    /// Whether the SNMP engine delivers notifications now (a subagent: while attached).
+    public var attached: Bool {
+        get { notifier.attached }
+        set { notifier.attached = newValue }
+    }
+
+    /// Registers the MIB's handler (in `context`), an sysORTable entry, and the event
+    /// socket with net-snmp's main loop.
+    public func register() throws {
+        let root = MPTCPMIB.root.map { CNetSNMP.oid($0) }
+        let reg = root.withUnsafeBufferPointer {
+            netsnmp_create_handler_registration("mptcpMIB", mptcpNodeHandler, $0.baseAddress, $0.count, HANDLER_CAN_RWRITE)
+        }
+        guard let reg else { throw ConfigurationError(message: "cannot create the MPTCP-MIB handler registration") }
+        reg.pointee.handler.pointee.myvoid = Unmanaged.passUnretained(handler).toOpaque()
+        if let context { reg.pointee.contextName = strdup(context) }
+        guard netsnmp_register_handler(reg) == MIB_REGISTERED_OK else {
+            throw ConfigurationError(message: "cannot register MPTCP-MIB (\(MPTCPMIB.root.dotted)) in \(context.map { "context \($0)" } ?? "the default context")")
+        }
+        registration = reg
+        if context == nil {
+            var id = root  // net-snmp copies it
+            _ = id.withUnsafeMutableBufferPointer { register_sysORTable($0.baseAddress, $0.count, Self.sysORDescription) }
+        }
+        if let events {
+            register_readfd(events.fileDescriptor, { _, context in
+                Unmanaged<MIBService>.fromOpaque(context!).takeUnretainedValue().drainEvents()
+            }, Unmanaged.passUnretained(self).toOpaque())
+            eventsRegistered = true
+        }
+    }
+
+    /// Undoes `register()`.
+    public func unregister() {
+        if eventsRegistered, let events {
+            unregister_readfd(events.fileDescriptor)
+            eventsRegistered = false
+        }
+        guard let reg = registration else { return }
+        registration = nil
+        if context == nil {
+            var id = MPTCPMIB.root.map { CNetSNMP.oid($0) }
+            _ = id.withUnsafeMutableBufferPointer { unregister_sysORTable($0.baseAddress, $0.count) }
+        }
+        netsnmp_unregister_handler(reg)
+    }
+
+    /// Applies what a reloaded configuration may change at run time.
+    public func apply(_ configuration: AgentConfiguration) {
+        cache.setTTL(configuration.cacheTTL)
+        notifier.configure(enabled: configuration.notifications, rateLimit: configuration.notificationRate)
+    }
+
+    /// Events handled per wake-up: a storm is worked off between requests, not ahead of them.
+    static let eventBatch: UInt32 = 64
+
+    /// Reads pending events: each becomes a notification (built from what the agent knew
+    /// before it), then updates what the agent knows.
+    private func drainEvents() {
+        guard let events else { return }
+        // Notifications carry TimeStamps: anchor them as requests do.
+        cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
+        do {
+            let (batch, lost) = try events.drain(maxDatagrams: Self.eventBatch)
+            let now = MonotonicClock.now
+            if lost {
+                logger.warning("the kernel dropped MPTCP path-manager events: notifications, peer announcements and subflow event counts miss some")
+                cache.events.apply([], lost: true, at: now)
+            }
+            let builder = NotificationBuilder(knowledge: knowledge())
+            for event in batch {
+                if let kind = NotificationBuilder.kind(of: event) {
+                    notifier.send(kind) { builder.notification(for: event) }
+                }
+                cache.events.apply([event], lost: false, at: now)
+            }
+        } catch {
+            logger.error("\(error)")
+        }
+    }
+
+    /// What a notification may need beyond its event: the events before it, else the last view.
+    private func knowledge() -> NotificationBuilder.Knowledge {
+        let view = cache.peek()
+        let cache = cache
+        return NotificationBuilder.Knowledge(
+            connection: { token in
+                let recalled = cache.events.recall(token: token)
+                let endpoints = recalled.endpoints ?? view?.connection(token: token).map { ($0.local, $0.remote) }
+                guard let (local, remote) = endpoints else { return nil }
+                return (local, remote, recalled.firstSeen.map(cache.timeStamp(at:)) ?? 0)
+            },
+            peerAddress: { token, id in
+                cache.events.announced(token: token, id: id) ?? view?.remoteAddress(token: token, id: id).map {
+                    SocketAddress(address: $0.address, port: $0.port)
+                }
+            },
+            interface: { [interfaces] in interfaces?.interface(holding: $0) })
+    }
+}
+
+/// Which interface holds a local address, from the kernel's address list read at most
+/// once a second (a storm of notifications does not become a storm of dumps).
+final class InterfaceLookup {
+    private let source: InterfaceAddresses
+    private var byAddress: [IPAddress: UInt32] = [:]
+    private var readAt = -Double.infinity
+
+    init() throws { source = try InterfaceAddresses() }
+
+    func interface(holding address: IPAddress) -> UInt32? {
+        let now = MonotonicClock.now
+        if byAddress[address] == nil && now - readAt >= 1 {
+            readAt = now
+            if let all = try? source.all() {
+                byAddress = Dictionary(all.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        return byAddress[address]
+    }
+}

@@ -1,0 +1,243 @@
+import MPTCPMIB
+import MPTCPModel
+import Platform
+import SMI
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Notifications from real kernel events, through a private snmpd, to a private snmptrapd.
+@Suite("Notifications through snmpd to snmptrapd", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
+struct NotificationTests {
+    typealias N = MPTCPMIB.Notifications
+    typealias C = MPTCPMIB.ConnectionTable
+    typealias S = MPTCPMIB.SubflowTable
+    typealias R = MPTCPMIB.RemoteAddressTable
+    typealias O = MPTCPMIB.NotificationObjects
+    typealias NC = MPTCPMIB.NotificationControl
+    static let traffic = Paths.executable("mptcp-traffic")
+
+    /// A subflow's index in mptcpSubflowTable, from ss.
+    static func subflowIndex(_ s: SSSocket) -> [UInt32] {
+        let token = SSParser.subflowTokens(s.info["token"]!)!.2
+        return [token] + ExpectedMIB.inetIndex(s.localAddress, s.localPort) + ExpectedMIB.inetIndex(s.peerAddress, s.peerPort)
+    }
+
+    static func of(_ all: [ReceivedNotification], _ n: MIBNotification) -> [ReceivedNotification] {
+        all.filter { $0.trapOID == n.oid }
+    }
+
+    /// The notifications of MPTCP-MIB (snmpd sends its own coldStart to the same targets).
+    static func mptcp(_ all: [ReceivedNotification]) -> [ReceivedNotification] {
+        all.filter { $0.trapOID.count > MPTCPMIB.notificationsOID.count && Array($0.trapOID.dropLast()) == MPTCPMIB.notificationsOID }
+    }
+
+    @Test("Each kind after the kernel action that causes it, with the values ss and ip mptcp show")
+    func everyKind() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let trapd = try PrivateSNMPTrapd(tag: "nk")
+        defer { trapd.shutdown() }
+        let s = try AgentLab(tag: "nk", traffic: false,
+                             agentArguments: ["--notifications", "all", "--notification-rate", "1000", "--cache-ttl", "0"],
+                             snmpdConfiguration: "trap2sink \(trapd.target) public")
+        defer { s.shutdown() }
+        // The module is in snmpd's sysORTable, through AgentX.
+        let sysOR = try s.tools.walk("1.3.6.1.2.1.1.9.1.2")
+        #expect(sysOR.contains { $0.value == "." + MPTCPMIB.root.dotted }, "\(sysOR)")
+
+        try s.lab.startServers()
+        let client = try s.lab.start(s.lab.client, [Self.traffic, "connect", "--to", "10.201.1.2:5000", "--count", "1"],
+                                     name: "one")
+        try client.waitForOutput("connected 1 failed 0")
+        try s.lab.waitForSubflows(expected: 3)
+        try s.lab.waitUntilQuiet()
+        let connection = try #require(SSParser.sockets(try s.lab.exec(s.lab.client, ["ss", "-Mni"])).first)
+        let token = UInt32(try #require(connection.hex("token")))
+        let subflows = SSParser.subflows(try s.lab.exec(s.lab.client, ["ss", "-tni"]))
+        #expect(subflows.count == 3)
+        let truth = try KernelTruth.read(s.lab, s.lab.client)
+        let peer = IPMPTCPParser.endpoints(try s.lab.exec(s.lab.server, ["ip", "mptcp", "endpoint", "show"]))
+
+        // Connection established: the connection's row, its initial subflow's addresses, client side.
+        var all = try trapd.wait(for: "the connection's notifications") {
+            Self.of($0, N.connectionEstablished).count == 1 && Self.of($0, N.subflowEstablished).count == 2
+                && Self.of($0, N.addressAnnounced).count == peer.count
+        }
+        let established = Self.of(all, N.connectionEstablished)[0]
+        #expect(established.value(C.localAddress.oid + [token])?.octets == ExpectedMIB.address(connection.localAddress))
+        #expect(established.value(C.localPort.oid + [token])?.value == "\(connection.localPort)")
+        #expect(established.value(C.remoteAddress.oid + [token])?.octets == ExpectedMIB.address(connection.peerAddress))
+        #expect(established.value(C.remotePort.oid + [token])?.value == "\(connection.peerPort)")
+        #expect(established.value(O.side.oid + [0])?.value == "1")
+
+        // Subflows established: each join, by its index, with the ids ss shows and its path's interface.
+        for sf in subflows where (sf.info["flags"] ?? "").contains("j") {
+            let index = Self.subflowIndex(sf)
+            let (_, remoteID, _, localID) = SSParser.subflowTokens(sf.info["token"]!)!
+            let n = try #require(Self.of(all, N.subflowEstablished).first { $0.value(S.localID.oid + index) != nil }, "\(sf)")
+            #expect(n.value(S.localID.oid + index)?.value == "\(localID)" && n.value(S.remoteID.oid + index)?.value == "\(remoteID)")
+            let path = ExpectedMIB.inetIndex(sf.localAddress, 0).dropLast()
+            #expect(n.value(MPTCPMIB.PathTable.ifIndex.oid + path)?.value == "\(truth.addressInterface[sf.localAddress] ?? 0)")
+        }
+        // Addresses announced: each of the peer's signal endpoints, by token and id.
+        for ep in peer {
+            let n = try #require(Self.of(all, N.addressAnnounced).first { $0.value(R.address.oid + [token, UInt32(ep.id)]) != nil })
+            #expect(n.value(R.address.oid + [token, UInt32(ep.id)])?.octets == ExpectedMIB.address(ep.address))
+            #expect(n.value(R.port.oid + [token, UInt32(ep.id)])?.value == "5000")
+        }
+
+        // The peer makes its announced path a backup one: MP_PRIO, subflow priority changed.
+        let announced = try #require(peer.first { $0.address == "10.201.2.2" })
+        let toAnnounced = try #require(subflows.first { $0.peerAddress == "10.201.2.2" })
+        try s.lab.exec(s.lab.server, ["ip", "mptcp", "endpoint", "change", "id", "\(announced.id)", "backup"])
+        all = try trapd.wait(for: "subflowPriority") { !Self.of($0, N.subflowPriority).isEmpty }
+        let priority = Self.of(all, N.subflowPriority)[0]
+        #expect(priority.value(S.localID.oid + Self.subflowIndex(toAnnounced)) != nil, "\(priority)")
+        #expect(priority.value(O.backup.oid + [0])?.value == "1")
+
+        // The peer withdraws it: address removed (id and address), and its subflow closed in order.
+        try s.lab.exec(s.lab.server, ["ip", "mptcp", "endpoint", "delete", "id", "\(announced.id)"])
+        all = try trapd.wait(for: "addressRemoved and subflowClosed") {
+            !Self.of($0, N.addressRemoved).isEmpty && !Self.of($0, N.subflowClosed).isEmpty
+        }
+        let removed = Self.of(all, N.addressRemoved)[0]
+        let peerIndex: [UInt32] = [token, UInt32(announced.id)]
+        #expect(removed.value(R.address.oid + peerIndex)?.octets == [10, 201, 2, 2])
+        #expect(removed.value(R.port.oid + peerIndex)?.value == "5000")
+        let orderly = Self.of(all, N.subflowClosed)[0]
+        #expect(orderly.value(S.localID.oid + Self.subflowIndex(toAnnounced)) != nil, "\(orderly)")
+        #expect(orderly.value(O.error.oid + [0])?.value == "0" && orderly.value(O.resetReason.oid + [0])?.value == "-1")
+
+        // The backup subflow is killed: closed with the socket error the kernel reports.
+        let backup = try #require(subflows.first { $0.localAddress == "10.201.3.1" })
+        try s.lab.exec(s.lab.client, ["ss", "-K", "-tn", "src", "10.201.3.1"])
+        all = try trapd.wait(for: "the killed subflow's subflowClosed") { Self.of($0, N.subflowClosed).count == 2 }
+        let killed = Self.of(all, N.subflowClosed)[1]
+        #expect(killed.value(S.localID.oid + Self.subflowIndex(backup)) != nil, "\(killed)")
+        #expect(killed.value(O.error.oid + [0])?.value != "0", "\(killed)")
+        #expect(killed.value(S.ifIndex.oid + Self.subflowIndex(backup))?.value == "\(truth.ifindex["\(s.lab.prefix)c3"] ?? 0)")
+
+        // The client closes: connection closed, with its addresses and when it was first seen.
+        client.stop()
+        all = try trapd.wait(for: "connectionClosed") { !Self.of($0, N.connectionClosed).isEmpty }
+        let closed = Self.of(all, N.connectionClosed)[0]
+        #expect(closed.value(C.localAddress.oid + [token])?.octets == ExpectedMIB.address(connection.localAddress))
+        #expect(closed.value(C.remotePort.oid + [token])?.value == "\(connection.peerPort)")
+        let firstSeen = try #require(closed.value(C.firstSeen.oid + [token])?.number)
+        let uptime = try #require(closed.value([1, 3, 6, 1, 2, 1, 1, 3, 0])?.number)
+        #expect(firstSeen > 0 && firstSeen <= uptime)
+        // Every notification kind came, in the objects the MIB defines.
+        #expect(Set(Self.mptcp(all).map(\.trapOID)) == Set(N.all.filter { $0.name != "mptcpNotificationsThrottled" }.map(\.oid)))
+        for n in Self.mptcp(all) {
+            let definition = try #require(N.all.first { $0.oid == n.trapOID }, "\(n)")
+            let objects = n.varbinds.dropFirst(2).map { MPTCPMIB.object(containing: $0.oid)?.object.name }
+            #expect(objects == definition.objects.map(\.name), "\(definition.name)")
+        }
+    }
+
+    @Test("An SNMPv3 inform is acknowledged end to end")
+    func informV3() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let u = PrivateSNMPD.v3User
+        let trapd = try PrivateSNMPTrapd(tag: "ni", v3User: u)
+        defer { trapd.shutdown() }
+        let s = try AgentLab(tag: "ni", traffic: false, agentArguments: ["--notifications", "connectionEstablished"],
+                             snmpdConfiguration: "trapsess -Ci -v 3 -u \(u.name) -l authPriv -a SHA-256 -A \(u.auth) -x AES -X \(u.priv) \(trapd.target)")
+        defer { s.shutdown() }
+        try s.lab.startServers()
+        try s.lab.start(s.lab.client, [Self.traffic, "connect", "--to", "10.201.1.2:5000", "--count", "1"], name: "one")
+            .waitForOutput("connected 1 failed 0")
+        try trapd.wait(for: "the inform") { !Self.mptcp($0).isEmpty }
+        // snmpd retries an inform every second until it is acknowledged: one copy, no retry.
+        sleep(4)
+        let received = Self.mptcp(trapd.received())
+        #expect(received.count == 1 && received.first?.trapOID == N.connectionEstablished.oid, "\(received)")
+        #expect(try s.tools.get([NC.sent.oid.dotted + ".0"]).first?.value == "1")
+    }
+
+    @Test("A storm: disabled kinds are not sent, the rate limit holds, the rest is counted exactly, one summary")
+    func storm() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let trapd = try PrivateSNMPTrapd(tag: "ns")
+        defer { trapd.shutdown() }
+        let rate = 20
+        let s = try AgentLab(tag: "ns", traffic: false,
+                             agentArguments: ["--notifications", "connectionEstablished,connectionClosed,notificationsThrottled",
+                                              "--notification-rate", "\(rate)", "--cache-ttl", "0"],
+                             snmpdConfiguration: "trap2sink \(trapd.target) public")
+        defer { s.shutdown() }
+        try s.lab.startServers()
+        // The kernel's own account of what happened: ip mptcp monitor beside the agent.
+        let monitor = try s.lab.start(s.lab.client, ["ip", "mptcp", "monitor"], name: "monitor")
+        usleep(300_000)
+        let churn = try s.lab.start(s.lab.client, [Self.traffic, "churn", "--to", "10.201.1.2:5000", "--rate", "300",
+                                                   "--hold-ms", "100", "--duration", "3"], name: "churn")
+        try churn.waitForOutput("churned", timeout: 30)
+        let all = try trapd.wait(timeout: 15, for: "the throttling summary") { !Self.of($0, N.notificationsThrottled).isEmpty }
+        sleep(2)  // nothing more may come
+        let received = Self.mptcp(trapd.received())
+        #expect(received.count == Self.mptcp(all).count)
+        let labels = monitor.output.split(separator: "\n").compactMap { line -> Substring? in
+            guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
+            return line[line.index(after: open)..<close].drop { $0 == " " }
+        }
+        let events = labels.filter { $0 == "ESTABLISHED" || $0 == "CLOSED" }.count
+        #expect(events > 1000, "the storm was too small: \(events) events")
+        let control = try s.tools.get([NC.sent.oid.dotted + ".0", NC.suppressed.oid.dotted + ".0", NC.dropped.oid.dotted + ".0"])
+        let sent = try #require(control[0].number), suppressed = try #require(control[1].number)
+        let connectionTraps = received.filter { $0.trapOID == N.connectionEstablished.oid || $0.trapOID == N.connectionClosed.oid }
+        let summaries = Self.of(received, N.notificationsThrottled)
+        // Only the enabled kinds; the summary once, with the exact count.
+        #expect(received.count == connectionTraps.count + summaries.count, "\(Set(received.map(\.trapOID)))")
+        #expect(summaries.count == 1)
+        #expect(summaries.first?.value(O.suppressedCount.oid + [0])?.number == suppressed)
+        #expect(summaries.first?.value(NC.suppressed.oid + [0])?.number == suppressed)
+        // Every event the kernel reported was sent or suppressed, and what was sent arrived.
+        #expect(sent == UInt64(received.count) && control[2].value == "0")
+        #expect(sent - 1 + suppressed == UInt64(events), "sent \(sent) suppressed \(suppressed) events \(events)")
+        // At most the bucket plus the rate over the storm's duration went out.
+        let uptimes = connectionTraps.compactMap { $0.value([1, 3, 6, 1, 2, 1, 1, 3, 0])?.number }
+        let seconds = Double((uptimes.max() ?? 0) - (uptimes.min() ?? 0)) / 100
+        #expect(Double(connectionTraps.count) <= Double(rate) + Double(rate) * (seconds + 1), "\(connectionTraps.count) in \(seconds) s")
+        #expect(connectionTraps.count >= rate)
+    }
+
+    @Test("snmpd killed and restarted while events happen: dropped and counted, then sent again")
+    func masterRestart() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let trapd = try PrivateSNMPTrapd(tag: "nr")
+        defer { trapd.shutdown() }
+        let s = try AgentLab(tag: "nr", traffic: false,
+                             agentArguments: ["--notifications", "connectionEstablished,connectionClosed", "--notification-rate", "10000",
+                                              "--ping-interval", "1"],
+                             snmpdConfiguration: "trap2sink \(trapd.target) public")
+        defer { s.shutdown() }
+        try s.lab.startServers()
+        let churn = try s.lab.start(s.lab.client, [Self.traffic, "churn", "--to", "10.201.1.2:5000", "--rate", "50",
+                                                   "--duration", "0"], name: "churn")
+        try trapd.wait(for: "notifications of the churn") { Self.mptcp($0).count >= 10 }
+        let rss = try Self.rss(s.agent.daemon.pid)
+        s.snmpd.stop(crash: true)
+        sleep(3)
+        let before = Self.mptcp(trapd.received()).count
+        try s.snmpd.start()
+        try trapd.wait(timeout: 15, for: "notifications after the restart") { Self.mptcp($0).count >= before + 20 }
+        churn.signal(SIGINT, waitUpTo: 5)
+        #expect(s.agent.daemon.isRunning)
+        let dropped = try #require(try s.tools.get([NC.dropped.oid.dotted + ".0"]).first?.number)
+        #expect(dropped >= 50, "\(dropped) dropped while snmpd was down for 3 s at 100 events/s")
+        #expect(s.agent.log.contains("AgentX subagent connected"))
+        // Nothing queued: the agent's memory did not grow with what it dropped.
+        #expect(try Self.rss(s.agent.daemon.pid) < rss + 8 * 1024, "RSS grew from \(rss) KiB")
+    }
+
+    /// VmRSS of a process, KiB.
+    static func rss(_ pid: pid_t) throws -> UInt64 {
+        let status = try FileIO.readText("/proc/\(pid)/status")
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        return try #require(UInt64(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+    }
+}
