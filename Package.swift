@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "mptcp-mib", targets: ["mptcp-mib"]),
         .executable(name: "mptcp-traffic", targets: ["mptcp-traffic"]),
         .executable(name: "mptcp-bench", targets: ["mptcp-bench"]),
+        // libmptcp-snmpd.so, for snmpd's `dlmod mptcp PATH`.
+        .library(name: "mptcp-snmpd", type: .dynamic, targets: ["MPTCPSNMPDModule"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,9 +38,19 @@ let package = Package(
             "NetSNMP", "MPTCPMIB", "MPTCPModel", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The two front ends of MPTCPAgent: the AgentX process, and the module snmpd loads.
         .executableTarget(name: "mptcp-agentx", dependencies: [
-            "MPTCPAgent", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MPTCPAgent", "CNetSNMP", "MPTCPMIB", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The Swift runtime linked in (no toolchain on the host); only init_mptcp and
+        // deinit_mptcp exported. -z nodelete: snmpd's SIGHUP dlcloses and reloads modules,
+        // and the Swift runtime's metadata caches (never freed) would leak at every reload.
+        .target(name: "MPTCPSNMPDModule", dependencies: [
+            "MPTCPAgent", "CNetSNMP", .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["exports.map"], linkerSettings: [
+            .unsafeFlags(["-static-stdlib", "-Xlinker", "-z", "-Xlinker", "nodelete",
+                          "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/MPTCPSNMPDModule/exports.map"]),
         ]),
         .executableTarget(name: "mptcp-mib", dependencies: ["MPTCPCLI"]),
         .executableTarget(name: "mptcp-traffic", dependencies: [

@@ -18,3 +18,5 @@ void cnetsnmp_log_to(void (*sink)(int priority, const char *message)) {
     snmp_enable_calllog();
     snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_callback, NULL);
 }
+
+void cnetsnmp_log(int priority, const char *message) { snmp_log(priority, "%s\n", message); }

@@ -31,6 +31,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public init() {}
 
     public static let defaultPath = "/etc/mptcp-agentx.conf"
+    /// Inside snmpd the refresher runs whether or not anybody polls: a longer default.
+    public static let moduleCacheTTL: Double = 5
 
     /// The keys of the file format, for messages and documentation.
     public static let keys = ["master", "cache-ttl", "ping-interval", "log-level", "log-target", "notifications",

@@ -7,17 +7,28 @@ import Synchronization
 import Glibc
 #endif
 
-/// Where log lines go (stderr or syslog) and from which level: one sink for Swift's
-/// loggers and net-snmp's own messages, changeable at run time (SIGHUP).
+/// Where log lines go and from which level: one sink for Swift's loggers and, in the
+/// AgentX process, net-snmp's own messages; changeable at run time (SIGHUP). Inside snmpd
+/// lines go to snmpd's log through net-snmp, which only snmpd's thread may call: lines
+/// from other threads wait (a bounded number) until that thread flushes them.
 public final class LogSink: Sendable {
     public static let shared = LogSink()
 
+    private enum Destination {
+        case stderr, syslog
+        /// snmpd's log, from the thread that called `logThroughNetSNMP`.
+        case netSNMP(pthread_t)
+    }
+
     private struct State {
         var level: Logger.Level = .info
-        var target: AgentConfiguration.LogTarget = .stderr
+        var destination: Destination = .stderr
         var syslogOpen = false
+        /// Lines from other threads, for snmpd's thread to write.
+        var waiting: [(Int32, String)] = []
     }
     private let state = Mutex(State())
+    static let maxWaiting = 256
 
     /// Identical net-snmp messages (e.g. a master that is down) are repeated once a minute.
     private let repeats = RateLimiter(interval: 60)
@@ -29,17 +40,32 @@ public final class LogSink: Sendable {
                 openlog("mptcp-agentx", LOG_PID, LOG_DAEMON)
                 $0.syslogOpen = true
             }
-            $0.target = target
+            $0.destination = target == .syslog ? .syslog : .stderr
+        }
+    }
+
+    /// Inside snmpd: lines go to snmpd's log, written by the calling thread (snmpd's).
+    public func logThroughNetSNMP(level: Logger.Level) {
+        state.withLock {
+            $0.level = level
+            $0.destination = .netSNMP(pthread_self())
         }
     }
 
     public var level: Logger.Level { state.withLock { $0.level } }
 
     public func write(_ level: Logger.Level, _ message: String) {
-        let target: AgentConfiguration.LogTarget? = state.withLock { level >= $0.level ? $0.target : nil }
-        switch target {
+        let destination: Destination? = state.withLock { level >= $0.level ? $0.destination : nil }
+        switch destination {
         case nil:
             return
+        case .netSNMP(let thread)?:
+            guard pthread_equal(pthread_self(), thread) != 0 else {
+                state.withLock { if $0.waiting.count < Self.maxWaiting { $0.waiting.append((Self.priority(level), message)) } }
+                return
+            }
+            flush()
+            cnetsnmp_log(Self.priority(level), "mptcp: " + message)
         case .syslog?:
             message.withCString { text in withVaList([text]) { vsyslog(Self.priority(level), "%s", $0) } }
         case .stderr?:
@@ -52,6 +78,16 @@ public final class LogSink: Sendable {
             let stamp = "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"
             StandardError.write("\(stamp) \(level) mptcp-agentx: \(message)\n")
         }
+    }
+
+    /// Inside snmpd, on snmpd's thread: writes the lines other threads left.
+    public func flush() {
+        let lines: [(Int32, String)] = state.withLock { s in
+            guard case .netSNMP(let thread) = s.destination, pthread_equal(pthread_self(), thread) != 0 else { return [] }
+            defer { s.waiting.removeAll() }
+            return s.waiting
+        }
+        for (priority, message) in lines { cnetsnmp_log(priority, "mptcp: " + message) }
     }
 
     /// net-snmp's messages: same sink, with repeats of one text shown once a minute.

@@ -35,26 +35,34 @@ public final class MIBService {
     /// Reads the kernel (or, with `synthetic`, memory) as `configuration` says. `attached`:
     /// whether the SNMP engine delivers notifications from the start (snmpd itself) or
     /// only once the front end says so (a subagent, when its master accepts it).
-    public init(configuration: AgentConfiguration, context: String? = nil, attached: Bool, logger: Logger) throws {
+    /// `withoutEvents`: why not to listen to path-manager events (nil: listen).
+    public init(configuration: AgentConfiguration, context: String? = nil, attached: Bool,
+                policy: ViewCache.RefreshPolicy = .onDemand, withoutEvents: String? = nil, logger: Logger) throws {
         self.context = context
         self.logger = logger
         if let n = configuration.synthetic {
             let snapshot = Snapshot.synthetic(connections: n)
             events = nil
             interfaces = nil
-            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { SyntheticSource(snapshot: snapshot) },
+            cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { SyntheticSource(snapshot: snapshot) },
                                   followingEvents: false, logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
             do { try ProcFS.requireEnabled() } catch { logger.warning("\(error)") }
-            do {
-                events = try EventMonitor()
-            } catch {
+            let unavailable = "peer announcements (mptcpRemoteAddressTable), subflow event counts (mptcpPathTable) and notifications are not available"
+            if let withoutEvents {
                 events = nil
-                logger.warning("no path-manager events: peer announcements (mptcpRemoteAddressTable), subflow event counts (mptcpPathTable) and notifications are not available: \(error)")
+                logger.notice("no path-manager events: \(unavailable): \(withoutEvents)")
+            } else {
+                do {
+                    events = try EventMonitor()
+                } catch {
+                    events = nil
+                    logger.warning("no path-manager events: \(unavailable): \(error)")
+                }
             }
             interfaces = events == nil ? nil : try InterfaceLookup()
-            cache = try ViewCache(ttl: configuration.cacheTTL, makeReader: { try SnapshotReader() },
+            cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { try SnapshotReader() },
                                   followingEvents: events != nil, logger: logger)
         }
         let cache = cache
@@ -67,6 +75,17 @@ public final class MIBService {
     }
 
     deinit {
+        unregister()
+        cache.stop()
+    }
+
+    /// Inside snmpd: starts the background refresher, which takes the first snapshot at once.
+    public func startRefreshing() {
+        cache.startContinuous()
+    }
+
+    /// Unregisters and stops every thread; what is left is freed with this object.
+    public func stop() {
         unregister()
         cache.stop()
     }
@@ -131,6 +150,7 @@ public final class MIBService {
     /// before it), then updates what the agent knows.
     private func drainEvents() {
         guard let events else { return }
+        LogSink.shared.flush()
         // Notifications carry TimeStamps: anchor them as requests do.
         cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
         do {

@@ -14,11 +14,19 @@ final class RequestHandler {
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
                 requests: UnsafeMutablePointer<netsnmp_request_info>?) -> Int32 {
         let list = RequestList(head: requests)
+        LogSink.shared.flush()
         cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
         sets.expirePending()
-        switch mode {
-        case CNETSNMP_MODE_GET:
-            let view = cache.view()
+        guard mode == CNETSNMP_MODE_GET || mode == CNETSNMP_MODE_GETNEXT else {
+            return sets.handle(mode: mode, reqinfo: reqinfo, requests: list)
+        }
+        guard let view = cache.view() else {
+            // Inside snmpd, before the first background snapshot is in: no answer is better
+            // than a wrong one, and snmpd must not wait for the kernel.
+            for r in list where r.pointee.processed == 0 { netsnmp_set_request_error(reqinfo, r, SNMP_ERR_GENERR) }
+            return SNMP_ERR_NOERROR
+        }
+        if mode == CNETSNMP_MODE_GET {
             for r in list where r.pointee.processed == 0 {
                 guard let vb = r.pointee.requestvb else { continue }
                 switch view.get(vb.oid) {
@@ -27,8 +35,7 @@ final class RequestHandler {
                 case .noSuchInstance: netsnmp_set_request_error(reqinfo, r, Int32(CNETSNMP_NOSUCHINSTANCE))
                 }
             }
-        case CNETSNMP_MODE_GETNEXT:
-            let view = cache.view()
+        } else {
             for r in list where r.pointee.processed == 0 {
                 guard let vb = r.pointee.requestvb else { continue }
                 // Left untouched (ASN_NULL), net-snmp moves on past our subtree.
@@ -36,8 +43,6 @@ final class RequestHandler {
                 vb.setOID(oid)
                 vb.set(value)
             }
-        default:
-            return sets.handle(mode: mode, reqinfo: reqinfo, requests: list)
         }
         return SNMP_ERR_NOERROR
     }

@@ -27,8 +27,8 @@ final class SetEngine {
     private let notifier: Notifier
     /// The path-manager handle of the agent thread (nil without MPTCP's genl family).
     private let pm: PathManager?
-    /// Whether the process may write (CAP_NET_ADMIN); without it every SET is refused.
-    let canWrite: Bool
+    /// Whether there is a kernel to write (not synthetic mode).
+    private let writesAllowed: Bool
 
     private struct Transaction {
         var changes: [SetChange]
@@ -53,11 +53,16 @@ final class SetEngine {
         self.notifier = notifier
         self.logger = logger
         pm = try? PathManager()
-        canWrite = writesAllowed && ProcFS.hasNetAdmin()
+        self.writesAllowed = writesAllowed
         publishPending()
-        if !canWrite {
-            logger.warning("SETs are refused: \(writesAllowed ? "the process lacks CAP_NET_ADMIN" : "synthetic mode has no kernel to write")")
-        }
+        if let why = refusal() { logger.warning("SETs are refused: \(why)") }
+    }
+
+    /// Why SETs cannot be done now, if they cannot. Asked on every SET: snmpd loads the
+    /// module as root and may drop its privileges afterwards (-u).
+    private func refusal() -> String? {
+        if !writesAllowed { return "synthetic mode has no kernel to write" }
+        return ProcFS.hasNetAdmin() ? nil : "the process lacks CAP_NET_ADMIN"
     }
 
     func handle(mode: Int32, reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, requests: RequestList) -> Int32 {
@@ -104,10 +109,9 @@ final class SetEngine {
     private func reserve1(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
         transaction = nil
         expirePending()
-        guard canWrite else {
+        if let why = refusal() {
             if let first = requests.first(where: { _ in true }) {
-                refuse(.noAccess("mptcp-agentx cannot write: it lacks CAP_NET_ADMIN"), MIBNames.format(first.pointee.requestvb?.oid ?? []),
-                       reqinfo, first)
+                refuse(.noAccess("cannot write MPTCP: \(why)"), MIBNames.format(first.pointee.requestvb?.oid ?? []), reqinfo, first)
             }
             return
         }

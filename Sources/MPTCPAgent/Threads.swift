@@ -1,16 +1,22 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A pthread mutex with a condition variable (Foundation's NSCondition would pull in
-/// several megabytes of libraries for this one use).
+/// A pthread mutex with a condition variable on the monotonic clock (Foundation's
+/// NSCondition would pull in several megabytes of libraries for this one use).
 final class Monitor: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
+        var attr = pthread_condattr_t()
+        pthread_condattr_init(&attr)
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+        pthread_cond_init(cond, &attr)
+        pthread_condattr_destroy(&attr)
     }
 
     deinit {
@@ -22,23 +28,40 @@ final class Monitor: @unchecked Sendable {
 
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
-    /// Waits for `signal()`; the mutex must be held.
+    /// Waits for `broadcast()` (or a spurious wake-up); the mutex must be held.
     func wait() { pthread_cond_wait(cond, mutex) }
-    func signal() { pthread_cond_signal(cond) }
+    /// The same, until `deadline` on MonotonicClock at the latest.
+    func wait(until deadline: Double) {
+        var ts = timespec()
+        ts.tv_sec = Int(deadline)
+        ts.tv_nsec = Int((deadline - Double(Int(deadline))) * 1e9)
+        pthread_cond_timedwait(cond, mutex, &ts)
+    }
+    func broadcast() { pthread_cond_broadcast(cond) }
 }
 
-/// Runs `body` on a new detached thread.
-func startThread(_ body: @escaping () -> Void) {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    if pthread_create(&thread, nil, { arg in
-        let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-        box.body()
-        return nil
-    }, box) == 0 {
-        pthread_detach(thread)
-    } else {
-        Unmanaged<Box>.fromOpaque(box).release()
+/// A thread running `body`, joined by `join()` (so that whoever owns it knows it is gone).
+final class Worker {
+    private final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    private var thread: pthread_t?
+
+    init(_ body: @escaping () -> Void) {
+        var t = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        if pthread_create(&t, nil, { arg in
+            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, box) == 0 {
+            thread = t
+        } else {
+            Unmanaged<Box>.fromOpaque(box).release()
+        }
+    }
+
+    /// Waits until `body` has returned.
+    func join() {
+        guard let t = thread else { return }
+        thread = nil
+        pthread_join(t, nil)
     }
 }

@@ -9,12 +9,21 @@ import Synchronization
 import Glibc
 #endif
 
-/// Hands out one MIB view per request PDU. A view is reused for `ttl` seconds; after
-/// that the next request starts a refresh on a background thread and keeps being
-/// answered from the previous view until the new one is ready, so no request waits for a
-/// kernel dump while polls keep coming. A view older than twice the TTL (after an idle
-/// period) is refreshed before answering. Nothing runs while nobody polls.
+/// Hands out one MIB view per request PDU, in one of two ways:
+///
+/// - `onDemand` (the AgentX subagent): a view is reused for `ttl` seconds; after that the
+///   next request starts a refresh on a background thread and keeps being answered from
+///   the previous view until the new one is ready, so no request waits for a kernel dump
+///   while polls keep coming. A view older than twice the TTL (after an idle period) is
+///   refreshed before answering. Nothing runs while nobody polls.
+/// - `continuous` (inside snmpd, whose only thread must never wait for the kernel): a
+///   background thread takes a snapshot every `ttl` seconds and requests are answered
+///   from the latest view, never from a dump of their own.
 public final class ViewCache: @unchecked Sendable {
+    public enum RefreshPolicy: Sendable {
+        case onDemand, continuous
+    }
+
     private struct Entry {
         let view: MIBView
         let takenAt: Double
@@ -41,18 +50,30 @@ public final class ViewCache: @unchecked Sendable {
     private let notifications = Mutex(NotificationState())
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
-    private var refresherStarted = false
+    private var refresher: Worker?  // guarded by condition
+    /// The view replaced by the last refresh (see `refresh`).
+    private let retired = Mutex<Entry?>(nil)
+    private let policy: RefreshPolicy
 
     /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
     /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
     /// `followingEvents`: whether the path manager's events will be applied (the counts of
     /// mptcpPathTable exist only then).
-    public init(ttl: Double, makeReader: @escaping ReaderFactory, followingEvents: Bool, logger: Logger) throws {
+    public init(ttl: Double, policy: RefreshPolicy = .onDemand, makeReader: @escaping ReaderFactory,
+                followingEvents: Bool, logger: Logger) throws {
         self.ttl = ttl
+        self.policy = policy
         self.makeReader = makeReader
         foreground = try makeReader()
         events = EventState(following: followingEvents, start: MonotonicClock.now)
         self.logger = logger
+    }
+
+    /// `continuous`: starts the background refresher, which takes the first snapshot at once.
+    public func startContinuous() {
+        condition.lock()
+        startRefresher()
+        condition.unlock()
     }
 
     /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
@@ -61,8 +82,10 @@ public final class ViewCache: @unchecked Sendable {
         uptime.withLock { $0 = Uptime(monotonic: MonotonicClock.now, ticks: ticks) }
     }
 
-    /// The view for one request PDU. Call from the agent thread only.
-    public func view() -> MIBView {
+    /// The view for one request PDU; nil only in `continuous` mode before its first
+    /// snapshot. Call from the agent thread only.
+    public func view() -> MIBView? {
+        if policy == .continuous { return peek() }
         let now = MonotonicClock.now
         condition.lock()
         if let e = entry {
@@ -74,7 +97,7 @@ public final class ViewCache: @unchecked Sendable {
             if age < 2 * ttl {
                 startRefresher()
                 refreshWanted = true
-                condition.signal()
+                condition.broadcast()
                 condition.unlock()
                 return e.view
             }
@@ -93,17 +116,37 @@ public final class ViewCache: @unchecked Sendable {
     /// sysUpTime (hundredths) at a monotonic instant, from the last anchor.
     func timeStamp(at instant: Double) -> UInt32 { uptime.withLock { $0 }.timeStamp(at: instant) }
 
-    /// Forgets the current view: the next request reads the kernel (after a SET).
+    /// The kernel changed (a SET): views from dumps begun before are not installed.
+    /// `onDemand`: the next request reads the kernel and sees the change;
+    /// `continuous`: a new snapshot is taken now, waited for up to `continuousWait`;
+    /// until it is in, reads show the view from before the SET.
     public func invalidate() {
         condition.lock()
-        entry = nil
         generation += 1
+        if policy == .onDemand {
+            entry = nil
+            condition.unlock()
+            return
+        }
+        let wanted = generation
+        refreshWanted = true
+        condition.broadcast()
+        let deadline = MonotonicClock.now + Self.continuousWait
+        while installedGeneration < wanted && !stopped && MonotonicClock.now < deadline { condition.wait(until: deadline) }
         condition.unlock()
     }
+
+    /// How long a SET waits for the snapshot that shows it, inside snmpd: a small host's
+    /// snapshot is in by then; a large host's shows the SET when it is, and snmpd's only
+    /// thread is not held up meanwhile.
+    static let continuousWait: Double = 0.005
+    /// The generation of the installed view (guarded by condition).
+    private var installedGeneration = 0
 
     public func setTTL(_ ttl: Double) {
         condition.lock()
         self.ttl = ttl
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -121,11 +164,15 @@ public final class ViewCache: @unchecked Sendable {
         invalidate()
     }
 
+    /// Stops the refresher and waits until it has (a dump it is taking is finished first).
     public func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
+        let worker = refresher
+        refresher = nil
         condition.unlock()
+        worker?.join()
     }
 
     /// Reads the kernel with `reader` and installs the view unless a newer one won.
@@ -152,12 +199,20 @@ public final class ViewCache: @unchecked Sendable {
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, facts: facts)
+        var replaced: Entry?
         condition.lock()
         // Install unless a newer view won, or a SET changed the kernel after this dump began.
         if generation == startGeneration && (entry.map { started > $0.takenAt } ?? true) {
+            replaced = entry
             entry = Entry(view: view, takenAt: started)
+            installedGeneration = startGeneration
+            condition.broadcast()
         }
         condition.unlock()
+        // The view just replaced is freed one refresh later, here: by then no request is
+        // answering from it, so the agent's thread never pays for freeing a view.
+        if replaced != nil { retired.withLock { swap(&$0, &replaced) } }
+        replaced = nil
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
         HeapTuning.returnFreeMemory()
@@ -165,12 +220,12 @@ public final class ViewCache: @unchecked Sendable {
         return view
     }
 
-    /// Starts the background refresher on first need (condition held).
+    /// Starts the background refresher on first need (condition held). It waits for a
+    /// request to want a refresh (`onDemand`) or for the view to be `ttl` old (`continuous`).
     private func startRefresher() {
-        guard !refresherStarted else { return }
-        refresherStarted = true
+        guard refresher == nil && !stopped else { return }
         // The thread keeps the cache alive until it has seen `stop()`.
-        startThread { [self] in
+        refresher = Worker { [self] in
             let reader: any SnapshotSource
             do { reader = try makeReader() } catch {
                 logger.error("background snapshot reader: \(error)")
@@ -178,7 +233,15 @@ public final class ViewCache: @unchecked Sendable {
             }
             while true {
                 condition.lock()
-                while !refreshWanted && !stopped { condition.wait() }
+                while !refreshWanted && !stopped {
+                    guard policy == .continuous else {
+                        condition.wait()
+                        continue
+                    }
+                    let due = (entry?.takenAt ?? 0) + ttl
+                    if MonotonicClock.now >= due { break }
+                    condition.wait(until: due)
+                }
                 if stopped {
                     condition.unlock()
                     return

@@ -56,6 +56,7 @@ enum Bindings {
     static let counterColumns: [Column<Counters.Counter>] = [
         Column(CT.value) { $0.isGauge ? nil : .counter64($0.value) },
         Column(CT.gauge) { $0.isGauge ? .gauge($0.value) : nil },
+        Column(CT.value32) { $0.isGauge ? nil : .counter32(UInt32(truncatingIfNeeded: $0.value)) },
     ]
 
     typealias C = MPTCPMIB.ConnectionTable

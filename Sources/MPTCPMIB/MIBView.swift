@@ -121,6 +121,14 @@ struct TableRegion<Row: Sendable>: Sendable {
 struct ScalarRegion: Sendable {
     let objects: [MIBObject]  // OID order
     let values: [SNMPValue?]
+    /// Each object's instance OID (`.0`), computed once: GETNEXT binary-searches them.
+    private let instances: [OID]
+
+    init(objects: [MIBObject], values: [SNMPValue?]) {
+        self.objects = objects
+        self.values = values
+        instances = objects.map { $0.oid + [0] }
+    }
 
     func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
         guard let i = objects.firstIndex(of: object), let v = values[i] else { return .noSuchObject }
@@ -128,10 +136,14 @@ struct ScalarRegion: Sendable {
     }
 
     func next(after oid: OID) -> (OID, SNMPValue)? {
-        for (i, o) in objects.enumerated() {
-            guard let v = values[i] else { continue }
-            let instance = o.oid + [0]
-            if oidLess(oid, instance) { return (instance, v) }
+        // The first instance greater than `oid`, then the first present from there.
+        var lo = 0, hi = instances.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if oidLess(oid, instances[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        for i in lo..<instances.count {
+            if let v = values[i] { return (instances[i], v) }
         }
         return nil
     }

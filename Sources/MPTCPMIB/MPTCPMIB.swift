@@ -145,8 +145,9 @@ public enum MPTCPMIB {
         public static let name = c("mptcpCounterName", 1, Syntax.displayString.restricted(1...64), .notAccessible)
         public static let value = c("mptcpCounterValue", 2, .counter64)
         public static let gauge = c("mptcpCounterGauge", 3, .gauge32)
+        public static let value32 = c("mptcpCounterValue32", 4, .counter32)
         public static let table = MIBTable(name: "mptcpCounterTable", entryName: "mptcpCounterEntry", oid: oid,
-                                           indexes: [name], columns: [name, value, gauge])
+                                           indexes: [name], columns: [name, value, gauge, value32])
     }
 
     public enum ConnectionTable {

@@ -17,13 +17,16 @@ extension Array where Element == UInt32 {
         self = out
     }
 
+    @inlinable
     public func hasPrefix(_ prefix: OID) -> Bool {
         count >= prefix.count && self[0..<prefix.count].elementsEqual(prefix)
     }
 }
 
 /// Lexicographic order of OIDs (and of index suffixes): the order of GETNEXT.
-@inline(__always)
+/// Inlinable: the MIB view calls it on every step of a walk, and an unspecialized generic
+/// across the module boundary costs more than the comparison.
+@inlinable @inline(__always)
 public func oidLess<A: RandomAccessCollection, B: RandomAccessCollection>(_ a: A, _ b: B) -> Bool
 where A.Element == UInt32, B.Element == UInt32 {
     var i = a.startIndex, j = b.startIndex

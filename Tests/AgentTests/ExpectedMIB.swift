@@ -134,8 +134,13 @@ struct ExpectedMIB {
                 bracketed[MPTCPMIB.statsOID + [UInt32(i + 1), 0]] = range
             }
             let index = [UInt32(name.utf8.count)] + name.utf8.map(UInt32.init)
-            let column = name == "MPCurrEstab" ? MPTCPMIB.CounterTable.gauge : MPTCPMIB.CounterTable.value
-            bracketed[column.oid + index] = range
+            if name == "MPCurrEstab" {
+                bracketed[MPTCPMIB.CounterTable.gauge.oid + index] = range
+            } else {
+                bracketed[MPTCPMIB.CounterTable.value.oid + index] = range
+                // The lab's counters are far below 2^32: the low 32 bits are the value.
+                bracketed[MPTCPMIB.CounterTable.value32.oid + index] = range
+            }
         }
 
         // Connections.

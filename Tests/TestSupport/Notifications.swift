@@ -27,7 +27,8 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
 
     public var target: String { "127.0.0.1:\(port)" }
 
-    public init(tag: String, v3User: (name: String, auth: String, priv: String)? = nil) throws {
+    /// `namespace`: listen on that network namespace's 127.0.0.1 (for an snmpd running there).
+    public init(tag: String, v3User: (name: String, auth: String, priv: String)? = nil, namespace: String? = nil) throws {
         directory = Paths.temporaryDirectory(tag)
         port = try PrivateSNMPD.freeUDPPort()
         var config = "disableAuthorization yes\n"
@@ -35,29 +36,33 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
             config = "createUser \(u.name) SHA-256 \"\(u.auth)\" AES \"\(u.priv)\"\nauthUser log \(u.name) authPriv\n"
         }
         try FileIO.write(directory + "/snmptrapd.conf", config, createMode: 0o600)
-        daemon = try Daemon(["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",
+        daemon = try Daemon((namespace.map { ["ip", "netns", "exec", $0] } ?? []) + ["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",
                              "--persistentDir=\(directory)/persist", "udp:127.0.0.1:\(port)"],
                             name: "snmptrapd", environment: ["MIBS": ""])
         try daemon.waitForOutput("NET-SNMP version", timeout: 10)
     }
 
-    /// Everything received so far, in order.
+    /// Everything received so far, in order. A notification is the line after its header,
+    /// varbinds separated by tabs; long hex strings continue on the lines that follow.
     public func received() -> [ReceivedNotification] {
-        var out: [ReceivedNotification] = []
-        var header = false
+        var texts: [String] = []
+        var inNotification = false
         for line in daemon.output.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.contains("[UDP: [") {
-                header = true
-                continue
+                inNotification = true
+                texts.append("")
+            } else if inNotification && !line.isEmpty {
+                texts[texts.count - 1] += (texts[texts.count - 1].isEmpty ? "" : "\n") + line
+            } else {
+                inNotification = false
             }
-            guard header else { continue }
-            header = false
-            let varbinds = SNMPTools.parse(line.split(separator: "\t").joined(separator: "\n"))
+        }
+        return texts.map { text in
+            let varbinds = SNMPTools.parse(text.split(separator: "\t").joined(separator: "\n"))
             let trapOID = varbinds.first { $0.oid == [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0] }
                 .map { $0.value.split(separator: ".").compactMap { UInt32($0) } } ?? []
-            out.append(ReceivedNotification(trapOID: trapOID, varbinds: varbinds))
+            return ReceivedNotification(trapOID: trapOID, varbinds: varbinds)
         }
-        return out
     }
 
     /// Waits until `condition` holds for what was received; returns it.

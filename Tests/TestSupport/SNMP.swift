@@ -10,6 +10,14 @@ public final class PrivateSNMPD: @unchecked Sendable {
     public let directory: String
     public let port: UInt16
     public let extraConfiguration: String
+    /// The network namespace snmpd runs in (nil: the test's), its extra arguments and environment.
+    public let namespace: String?
+    public let arguments: [String]
+    public let environment: [String: String]
+    /// Runs before snmpd inside the namespace (e.g. setpriv starting it as another user,
+    /// who then owns `directory`).
+    public let wrapper: [String]
+    public let owner: String?
     private var daemon: Daemon?
 
     public var socketPath: String { directory + "/agentx.sock" }
@@ -19,11 +27,27 @@ public final class PrivateSNMPD: @unchecked Sendable {
     /// The SNMPv3 user of `extraConfiguration` lines the tests add.
     public static let v3User = (name: "mptcpadmin", auth: "auth-pass-12345", priv: "priv-pass-12345")
 
-    public init(tag: String, extraConfiguration: String = "") throws {
+    public init(tag: String, extraConfiguration: String = "", namespace: String? = nil, arguments: [String] = [],
+                environment: [String: String] = [:], wrapper: [String] = [], owner: String? = nil) throws {
         directory = Paths.temporaryDirectory(tag)
+        self.wrapper = wrapper
+        self.owner = owner
         port = try Self.freeUDPPort()
         self.extraConfiguration = extraConfiguration
+        self.namespace = namespace
+        self.arguments = arguments
+        self.environment = environment
         try start()
+    }
+
+    /// snmpd's process id (nil when stopped).
+    public var pid: pid_t? { daemon?.pid }
+
+    /// net-snmp's tools against this snmpd, run in its namespace.
+    public var tools: SNMPTools {
+        var t = SNMPTools(target: target)
+        t.namespace = namespace
+        return t
     }
 
     public static func freeUDPPort() throws -> UInt16 {
@@ -45,9 +69,15 @@ public final class PrivateSNMPD: @unchecked Sendable {
         let config = try Command.check([Paths.script("private-snmpd-conf"), directory, "\(port)"] + extra)
         try FileIO.write(directory + "/snmpd.conf", config, createMode: 0o600)
         unlink(socketPath)
-        let d = try Daemon(["snmpd", "-f", "-C", "-c", directory + "/snmpd.conf", "-Lf", logPath,
-                            "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"],
-                           name: "snmpd", environment: ["MIBS": ""])
+        if let owner {
+            // Its files too: snmpd re-reads them as that user on SIGHUP.
+            if access(logPath, F_OK) != 0 { try FileIO.write(logPath, "", createMode: 0o644) }
+            try Command.check(["chown", "-R", "\(owner):\(owner)", directory])
+        }
+        let d = try Daemon((namespace.map { ["ip", "netns", "exec", $0] } ?? []) + wrapper
+                           + ["snmpd", "-f", "-C", "-c", directory + "/snmpd.conf", "-Lf", logPath,
+                              "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"] + arguments,
+                           name: "snmpd", environment: environment.merging(["MIBS": ""]) { a, _ in a })
         daemon = d
         let deadline = MonotonicClock.now + 10
         while access(socketPath, F_OK) != 0 {
@@ -104,6 +134,8 @@ public struct SNMPTools: Sendable {
     public var community = "public"
     /// `-u -l -a -A -x -X` for SNMPv3.
     public var v3: [String]?
+    /// Run the tools in this network namespace (an snmpd listening on its 127.0.0.1).
+    public var namespace: String?
 
     public init(target: String) { self.target = target }
 
@@ -121,11 +153,13 @@ public struct SNMPTools: Sendable {
 
     /// Runs a tool on the target with `args` (OIDs, values) after it; output as printed.
     public func run(_ tool: String, _ args: [String]) throws -> CommandResult {
-        try Command.run([tool] + common + [target] + args, timeout: 600, environment: ["MIBS": ""])
+        try Command.run(prefix + [tool] + common + [target] + args, timeout: 600, environment: ["MIBS": ""])
     }
 
+    var prefix: [String] { namespace.map { ["ip", "netns", "exec", $0] } ?? [] }
+
     func varbinds(_ tool: String, _ options: [String], _ oids: [String]) throws -> [PrintedVarBind] {
-        let r = try Command.run([tool] + common + options + [target] + oids, timeout: 600, environment: ["MIBS": ""])
+        let r = try Command.run(prefix + [tool] + common + options + [target] + oids, timeout: 600, environment: ["MIBS": ""])
         guard r.status == 0 else { throw CommandError(description: "\(tool) exited \(r.status): \(r.stderr)\(r.stdout)") }
         return Self.parse(r.stdout)
     }

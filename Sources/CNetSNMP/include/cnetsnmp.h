@@ -39,6 +39,9 @@ static const u_char CNETSNMP_ASN_TIMETICKS = ASN_TIMETICKS;
 static const u_char CNETSNMP_ASN_COUNTER64 = ASN_COUNTER64;
 static const u_char CNETSNMP_ASN_IPADDRESS = ASN_IPADDRESS;
 
+/* Logs one line through net-snmp (snmp_log is variadic): snmpd's own log, inside snmpd. */
+void cnetsnmp_log(int priority, const char *message);
+
 /* Sends every net-snmp log message to `sink` (priority as in syslog(3)) instead of
  * net-snmp's own outputs. */
 void cnetsnmp_log_to(void (*sink)(int priority, const char *message));

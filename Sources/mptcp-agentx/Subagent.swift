@@ -1,9 +1,7 @@
 import CNetSNMP
 import Logging
-import MPTCPKernel
+import MPTCPAgent
 import MPTCPMIB
-import MPTCPModel
-import Platform
 
 #if canImport(Glibc)
 import Glibc
@@ -13,10 +11,18 @@ import Glibc
 /// (a signal between the loop's flag check and select() would otherwise wait).
 nonisolated(unsafe) private var signalPipe: (read: Int32, write: Int32) = (-1, -1)
 
-/// mptcp-agentx: an AgentX subagent serving MPTCP-MIB from the kernel of the namespace
-/// it runs in, through net-snmp's agent library.
-public final class Subagent {
-    public static let appName = "mptcp-agentx"
+/// net-snmp's callback for the AgentX session opening and closing; the Subagent is `context`.
+private func attachmentCallback(_ major: Int32, _ minor: Int32, _ server: UnsafeMutableRawPointer?,
+                               _ context: UnsafeMutableRawPointer?) -> Int32 {
+    Unmanaged<Subagent>.fromOpaque(context!).takeUnretainedValue().attachmentChanged(opened: minor == SNMPD_CALLBACK_INDEX_START)
+    return 0
+}
+
+/// mptcp-agentx, the AgentX front end: a process that attaches to snmpd as an AgentX
+/// subagent and serves MPTCP-MIB (`MIBService`) from the kernel of the namespace it runs
+/// in; it owns the process (daemon, signals, reloads) and the AgentX session.
+final class Subagent {
+    static let appName = "mptcp-agentx"
 
     private var configuration: AgentConfiguration
     private let reload: () throws -> AgentConfiguration
@@ -25,7 +31,7 @@ public final class Subagent {
     private var stopRequested = false
 
     /// `reload` re-reads the configuration on SIGHUP.
-    public init(configuration: AgentConfiguration, reload: @escaping () throws -> AgentConfiguration, logger: Logger) throws {
+    init(configuration: AgentConfiguration, reload: @escaping () throws -> AgentConfiguration, logger: Logger) throws {
         // One malloc arena: the refresher thread's snapshots would otherwise pin a second
         // heap's worth of freed memory.
         HeapTuning.useOneArena()
@@ -37,7 +43,7 @@ public final class Subagent {
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
-    public func run() -> Int32 {
+    func run() -> Int32 {
         LogSink.shared.captureNetSNMP()
         netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1)
         // Our configuration file is not net-snmp's, and a subagent has no state to persist.
@@ -67,20 +73,31 @@ public final class Subagent {
             agent_check_and_process(1)
         }
         logger.notice("stopping")
-        service.unregister()
+        // No thread may be in Swift code while the process exits.
+        service.stop()
+        stopFollowingAttachment()
         snmp_shutdown(Self.appName)
         return 0
     }
 
     /// net-snmp says when the AgentX session opens (INDEX_START) and closes (INDEX_STOP):
     /// notifications are delivered only in between.
+    private static let attachmentMinors = [SNMPD_CALLBACK_INDEX_START, SNMPD_CALLBACK_INDEX_STOP].map { Int32($0) }
+
+    fileprivate func attachmentChanged(opened: Bool) { service.attached = opened }
+
     private func followAttachment() {
-        for minor in [SNMPD_CALLBACK_INDEX_START, SNMPD_CALLBACK_INDEX_STOP] {
-            snmp_register_callback(SNMP_CALLBACK_APPLICATION, Int32(minor), { _, minor, _, context in
-                Unmanaged<Subagent>.fromOpaque(context!).takeUnretainedValue().service.attached =
-                    minor == SNMPD_CALLBACK_INDEX_START
-                return 0
-            }, Unmanaged.passUnretained(self).toOpaque())
+        for minor in Self.attachmentMinors {
+            snmp_register_callback(SNMP_CALLBACK_APPLICATION, minor, attachmentCallback, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
+    /// Before snmp_shutdown, which free()s the argument of every callback still registered
+    /// (here: this object, which is not net-snmp's to free).
+    private func stopFollowingAttachment() {
+        for minor in Self.attachmentMinors {
+            snmp_unregister_callback(SNMP_CALLBACK_APPLICATION, minor, attachmentCallback,
+                                     Unmanaged.passUnretained(self).toOpaque(), 1)
         }
     }
 

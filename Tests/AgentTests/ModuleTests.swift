@@ -1,0 +1,316 @@
+import MPTCPMIB
+import Platform
+import SMI
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// snmpd with libmptcp-snmpd.so loaded by `dlmod`, in a lab namespace.
+final class ModuleSNMPD {
+    static var library: String { Paths.executable("libmptcp-snmpd.so") }
+    static let serving = "serving MPTCP-MIB inside snmpd"
+
+    let snmpd: PrivateSNMPD
+    /// The module's mptcp-agentx.conf, in a directory of its own.
+    let configurationDirectory: String
+    var configuration: String { configurationDirectory + "/mptcp-agentx.conf" }
+    var tools: SNMPTools { snmpd.tools }
+    var v3: SNMPTools {
+        var t = SNMPTools.v3(target: snmpd.target)
+        t.namespace = snmpd.namespace
+        return t
+    }
+    var log: String { (try? FileIO.readText(snmpd.logPath)) ?? "" }
+    var pid: pid_t { snmpd.pid! }
+
+    /// `moduleConfiguration`: mptcp-agentx.conf lines for the module (a short cache TTL so
+    /// the tests need not wait for the default's); `arguments`, `wrapper`, `environment`
+    /// and `owner` as for `PrivateSNMPD`.
+    init(tag: String, namespace: String, extraConfiguration: String = "", moduleConfiguration: String = "cache-ttl 0.5",
+         arguments: [String] = [], wrapper: [String] = [], environment: [String: String] = [:], owner: String? = nil) throws {
+        configurationDirectory = Paths.temporaryDirectory(tag + "-conf")
+        try FileIO.write(configurationDirectory + "/mptcp-agentx.conf", moduleConfiguration + "\n", createMode: 0o644)
+        if let owner { try Command.check(["chown", "-R", "\(owner):\(owner)", configurationDirectory]) }
+        let u = PrivateSNMPD.v3User
+        snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
+            dlmod mptcp \(Self.library)
+            createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
+            rwuser \(u.name) priv .1.3.6.1.3.8684
+            \(extraConfiguration)
+            """, namespace: namespace, arguments: arguments,
+            environment: environment.merging(["MPTCP_AGENTX_CONF": configurationDirectory + "/mptcp-agentx.conf"]) { a, _ in a }, wrapper: wrapper, owner: owner)
+        try waitUntilServed(loads: 1)
+    }
+
+    /// Waits until the module has been loaded `loads` times and answers with a snapshot.
+    func waitUntilServed(loads: Int, timeout: Double = 20) throws {
+        let deadline = MonotonicClock.now + timeout
+        let probe = MPTCPMIB.General.currentConnections.oid.dotted + ".0"
+        while MonotonicClock.now < deadline {
+            if log.components(separatedBy: Self.serving).count - 1 >= loads,
+               let vb = try? tools.get([probe]).first, vb.type == "Gauge32" {
+                return
+            }
+            usleep(100_000)
+        }
+        throw CommandError(description: "the module did not serve (load \(loads)) within \(timeout) s: \(log)")
+    }
+
+    /// VmRSS (KiB), threads and open file descriptors of snmpd.
+    func resources() throws -> (rssKiB: Int, threads: Int, fds: Int) {
+        let status = try FileIO.readText("/proc/\(pid)/status")
+        func field(_ name: String) -> Int {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) } ?? -1
+        }
+        let fds = try Command.check(["ls", "/proc/\(pid)/fd"]).split(separator: "\n").count
+        return (field("VmRSS"), field("Threads"), fds)
+    }
+
+    func shutdown() {
+        snmpd.shutdown()
+        Paths.removeTree(configurationDirectory)
+    }
+}
+
+@Suite("MPTCP-MIB inside snmpd (dlmod)", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
+struct ModuleTests {
+    typealias G = MPTCPMIB.General
+
+    @Test("The module exports init_mptcp and deinit_mptcp only, and needs no Swift library")
+    func exports() throws {
+        let library = ModuleSNMPD.library
+        let symbols = try Command.check(["nm", "-D", "--defined-only", library]).split(separator: "\n")
+            .map { $0.split(separator: " ") }
+            // Global symbols have upper-case types; the version script makes the rest local.
+            .filter { $0.count == 3 && $0[1].first!.isUppercase }.map { String($0[2]) }
+        #expect(symbols.sorted() == ["deinit_mptcp", "init_mptcp"])
+        let needed = try Command.check(["ldd", library])
+        #expect(!needed.contains("swift"), "\(needed)")
+        #expect(!needed.contains("not found"), "\(needed)")
+    }
+
+    @Test("A walk through the module equals the walk through mptcp-agentx of the same namespace")
+    func walkEqualsAgentX() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        // Both front ends start before the traffic, so both see the same events.
+        let s = try AgentLab(tag: "mw", traffic: false)
+        defer { s.shutdown() }
+        let module = try ModuleSNMPD(tag: "mw", namespace: s.lab.client)
+        defer { module.shutdown() }
+        try s.lab.startServers()
+        try s.lab.connect(v4: 12, v6: 6, fallback: 2)
+        usleep(1_500_000)  // both caches (TTL 0.5 s and 1 s) show the quiet state
+
+        let viaModule = try module.tools.bulkWalk()
+        let viaAgentX = try s.tools.bulkWalk()
+        #expect(viaModule.contains { $0.oid.hasPrefix(MPTCPMIB.SubflowTable.oid) })
+        #expect(viaModule.map(\.oid) == viaAgentX.map(\.oid), "the same instances, in the same order")
+        // Values that move with time or differ by agent: TimeStamps (each snmpd has its own
+        // sysUpTime), the time since the last data, the spin lock's start value, and what
+        // each front end sent as notifications.
+        typealias C = MPTCPMIB.ConnectionTable
+        typealias NC = MPTCPMIB.NotificationControl
+        let varying = [C.lastDataSent, C.lastDataRecv, C.lastAckRecv, G.endpointSpinLock, NC.sent, NC.suppressed, NC.dropped]
+            .map(\.oid)
+        let agentX = Dictionary(viaAgentX.map { ($0.oid, $0) }, uniquingKeysWith: { a, _ in a })
+        var compared = 0
+        func isTimeStamp(_ oid: [UInt32]) -> Bool { MPTCPMIB.object(containing: oid)?.object.syntax.type == .timeStamp }
+        for vb in viaModule where !isTimeStamp(vb.oid) && !varying.contains(where: { vb.oid.hasPrefix($0) }) {
+            guard let other = agentX[vb.oid] else { continue }
+            #expect(vb == other)
+            compared += 1
+        }
+        #expect(compared > viaModule.count / 2)
+    }
+
+    @Test("SETs: applied with CAP_NET_ADMIN; noAccess after snmpd -u, whose reads work unprivileged")
+    func privileges() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "mp")
+        defer { lab.shutdown() }
+        func limits() throws -> String { try lab.exec(lab.client, ["ip", "mptcp", "limits", "show"]) }
+        let limit = G.limitSubflows.oid.dotted + ".0"
+
+        // snmpd as root: the module writes.
+        do {
+            let m = try ModuleSNMPD(tag: "mp", namespace: lab.client)
+            defer { m.shutdown() }
+            #expect(try m.v3.set([(limit, "u", "5")]) == .set(SNMPTools.parse(".\(limit) = Gauge32: 5")))
+            #expect(try limits().contains("subflows 5"))
+        }
+
+        // Debian's way: started as root, switching to Debian-snmp (-u), which drops every
+        // capability. Traffic first, so the reads below have something to show.
+        try lab.startServers()
+        try lab.connect(v4: 4, v6: 2)
+        let m = try ModuleSNMPD(tag: "mu", namespace: lab.client, arguments: ["-u", "Debian-snmp", "-g", "Debian-snmp"],
+                                owner: "Debian-snmp")
+        defer { m.shutdown() }
+        #expect(m.log.contains("no path-manager events"), "the module does not subscribe to what it would lose on reload")
+        let before = try limits()
+        #expect(try m.v3.set([(limit, "u", "2")]) == .error(status: "noAccess", failed: G.limitSubflows.oid + [0]))
+        #expect(try limits() == before, "a refused SET leaves the kernel as it was")
+        #expect(m.log.contains("SET mptcpLimitSubflows.0 refused: noAccess: cannot write MPTCP: the process lacks CAP_NET_ADMIN"))
+
+        // After a reload the module opens every socket as Debian-snmp: each read still works.
+        kill(m.pid, SIGHUP)
+        try m.waitUntilServed(loads: 2)
+        usleep(1_000_000)
+        let user = try Command.check(["id", "-u", "Debian-snmp"]).split(separator: "\n")[0]
+        let uids = try FileIO.readText("/proc/\(m.pid)/status").split(separator: "\n").first { $0.hasPrefix("Uid:") }?
+            .split(separator: "\t").dropFirst()
+        #expect(uids.map(Array.init) == Array(repeating: user, count: 4), "snmpd runs as Debian-snmp")
+        let walk = try m.tools.bulkWalk()
+        func count(_ column: MIBObject) -> Int { walk.filter { $0.oid.hasPrefix(column.oid) }.count }
+        let ss = SSParser.sockets(try lab.exec(lab.client, ["ss", "-Mni"])).count
+        let subflows = SSParser.subflows(try lab.exec(lab.client, ["ss", "-tni"])).count
+        let endpoints = IPMPTCPParser.endpoints(try lab.exec(lab.client, ["ip", "mptcp", "endpoint", "show"])).count
+        #expect(ss == 6 && count(MPTCPMIB.ConnectionTable.localPort) == ss, "MPTCP sock_diag dump")
+        #expect(subflows == 18 && count(MPTCPMIB.SubflowTable.state) == subflows, "TCP sock_diag dump")
+        #expect(endpoints > 0 && count(MPTCPMIB.EndpointTable.flags) == endpoints, "the path manager's endpoint dump")
+        #expect(walk.first { $0.oid == G.limitSubflows.oid + [0] }?.value == "5", "the path manager's limits")
+        #expect(walk.first { $0.oid == G.enabled.oid + [0] }?.value == "1", "/proc/sys/net/mptcp")
+        #expect(count(MPTCPMIB.CounterTable.value) > 50, "/proc/net/netstat")
+        #expect(try m.v3.set([(limit, "u", "2")]) == .error(status: "noAccess", failed: G.limitSubflows.oid + [0]))
+    }
+
+    @Test("snmpd started as Debian-snmp with CAP_NET_ADMIN (the systemd drop-in): SETs and events work")
+    func capabilityDropIn() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "md")
+        defer { lab.shutdown() }
+        // What config/snmpd-mptcp-module.conf asks systemd for.
+        let dropIn = try FileIO.readText(Paths.packageRoot + "/config/snmpd-mptcp-module.conf")
+        #expect(dropIn.contains("User=Debian-snmp") && dropIn.contains("AmbientCapabilities=CAP_NET_ADMIN"))
+        let m = try ModuleSNMPD(tag: "md", namespace: lab.client,
+                                wrapper: ["setpriv", "--reuid=Debian-snmp", "--regid=Debian-snmp", "--init-groups",
+                                          "--inh-caps=+net_admin", "--ambient-caps=+net_admin"], owner: "Debian-snmp")
+        defer { m.shutdown() }
+        #expect(!m.log.contains("no path-manager events"), "\(m.log)")
+        try lab.startServers()
+        try lab.connect(v4: 3, v6: 0)
+        usleep(1_000_000)
+        let limit = G.limitSubflows.oid.dotted + ".0"
+        #expect(try m.v3.set([(limit, "u", "6")]) == .set(SNMPTools.parse(".\(limit) = Gauge32: 6")))
+        #expect(try lab.exec(lab.client, ["ip", "mptcp", "limits", "show"]).contains("subflows 6"))
+        // Subflows counted from the event group: 3 connections x 3 subflows were opened.
+        let opened = try m.tools.walk(MPTCPMIB.PathTable.opened.oid.dotted).compactMap(\.number).reduce(0, +)
+        #expect(opened == 9)
+    }
+
+    @Test("20 SIGHUP reloads leak no memory, threads or descriptors; SIGTERM exits cleanly")
+    func reloads() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let lab = try Lab(tag: "mr")
+        defer { lab.shutdown() }
+        let m = try ModuleSNMPD(tag: "mr", namespace: lab.client)
+        defer { m.shutdown() }
+        try lab.startServers()
+        try lab.connect(v4: 20, v6: 10)
+        var samples: [(rssKiB: Int, threads: Int, fds: Int)] = []
+        for i in 1...21 {
+            kill(m.pid, SIGHUP)
+            try m.waitUntilServed(loads: i + 1)
+            usleep(300_000)
+            let walk = try m.tools.bulkWalk()
+            #expect(walk.filter { $0.oid.hasPrefix(MPTCPMIB.SubflowTable.state.oid) }.count == 90, "reload \(i)")
+            samples.append(try m.resources())
+        }
+        let first = samples[0], last = samples[samples.count - 1]
+        // 2 MiB over 20 reloads after the first.
+        #expect(last.rssKiB - first.rssKiB <= 2048, "RSS \(samples.map(\.rssKiB)) KiB")
+        #expect(Set(samples.map(\.threads)) == [first.threads], "threads \(samples.map(\.threads))")
+        #expect(Set(samples.map(\.fds)) == [first.fds], "descriptors \(samples.map(\.fds))")
+        #expect(!m.log.contains("MPTCP-MIB is not served"))
+
+        let started = MonotonicClock.now
+        kill(m.pid, SIGTERM)
+        var status: Int32 = 0
+        var exited = false
+        while MonotonicClock.now - started < 5 {
+            if waitpid(m.pid, &status, WNOHANG) == m.pid { exited = true; break }
+            usleep(10_000)
+        }
+        #expect(exited, "snmpd still runs 5 s after SIGTERM")
+        #expect(exited && status & 0x7f == 0 && (status >> 8) & 0xff == 0, "exit status \(status)")
+        #expect(MonotonicClock.now - started < 2, "took \(MonotonicClock.now - started) s")
+    }
+
+    @Test("Kernel dumps failing inside the module: snmpd keeps answering, the tables come back")
+    func failingDumps() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let dir = Paths.temporaryDirectory("mf")
+        defer { Paths.removeTree(dir) }
+        let fault = dir + "/netlink-fault.so", flag = dir + "/failing"
+        try Command.check([Self.cCompiler, "-shared", "-fPIC", "-O2", "-o", fault,
+                           Paths.packageRoot + "/Tests/Faults/netlink-fault.c", "-ldl"])
+        let lab = try Lab(tag: "mf")
+        defer { lab.shutdown() }
+        try lab.startServers()
+        try lab.connect(v4: 5, v6: 0)
+        let m = try ModuleSNMPD(tag: "mf", namespace: lab.client,
+                                environment: ["LD_PRELOAD": fault, "NETLINK_FAULT_FLAG": flag])
+        defer { m.shutdown() }
+        let connections = MPTCPMIB.ConnectionTable.localPort.oid.dotted
+        #expect(try m.tools.walk(connections).count == 5)
+
+        try FileIO.write(flag, "", createMode: 0o644)
+        usleep(1_500_000)
+        let sysUpTime = "1.3.6.1.2.1.1.3.0"
+        for _ in 0..<20 {
+            #expect(try m.tools.get([sysUpTime]).first?.number != nil, "snmpd's own MIBs answer")
+            #expect(try m.tools.get([G.enabled.oid.dotted + ".0"]).first?.value == "1", "what does not need the dump answers")
+            usleep(50_000)
+        }
+        #expect(try m.tools.walk(connections).filter { $0.type == "Gauge32" }.isEmpty, "the failed table answers empty")
+        #expect(m.log.contains("kernel read failed"))
+
+        unlink(flag)
+        usleep(1_500_000)
+        #expect(try m.tools.walk(connections).count == 5)
+        #expect(kill(m.pid, 0) == 0)
+    }
+
+    @Test("The DISMAN-EVENT monitor lines of snmpd.conf.example fire through the module")
+    func monitors() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let example = try FileIO.readText(Paths.packageRoot + "/config/snmpd.conf.example")
+        // The shipped lines, uncommented; sampled every 2 s instead of every minute.
+        let lines = example.split(separator: "\n")
+            .filter { ["#createUser mptcpmonitor", "#rouser mptcpmonitor", "#iquerySecName", "#monitor "].contains(where: $0.hasPrefix) }
+            .map { String($0.dropFirst()).replacing("-r 60", with: "-r 2") }
+        let names = lines.filter { $0.hasPrefix("monitor ") }.compactMap { $0.split(separator: " ").first { $0.hasPrefix("mptcp") } }
+        #expect(names.count == 4, "\(lines)")
+        let lab = try Lab(tag: "mm")
+        defer { lab.shutdown() }
+        let trapd = try PrivateSNMPTrapd(tag: "mm", namespace: lab.client)
+        defer { trapd.shutdown() }
+        let m = try ModuleSNMPD(tag: "mm", namespace: lab.client,
+                                extraConfiguration: (["trap2sink \(trapd.target) public"] + lines).joined(separator: "\n"))
+        defer { m.shutdown() }
+        #expect(!m.log.contains("rror"), "\(m.log)")
+        try lab.startServers()
+        usleep(2_500_000)  // the monitors have a first sample
+        // 40 connections to the plain TCP server fall back within one or two samples.
+        try lab.connect(v4: 0, v6: 0, fallback: 40)
+        let mteTriggerFired: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 0, 1]
+        let mteHotTrigger: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 1, 1]
+        let fired = try trapd.wait(timeout: 15, for: "mteTriggerFired for mptcpFallbacksRising") {
+            $0.contains { $0.trapOID == mteTriggerFired && $0.value(mteHotTrigger)?.octets == Array("mptcpFallbacksRising".utf8) }
+        }
+        usleep(3_000_000)  // more samples: the monitors of counters that did not move stay quiet
+        let triggers = trapd.received().filter { $0.trapOID == mteTriggerFired }
+            .compactMap { $0.value(mteHotTrigger)?.octets.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(Set(triggers) == ["mptcpFallbacksRising"], "\(fired)")
+    }
+
+    /// The C compiler for the fault-injection library: cc, else the Swift toolchain's clang.
+    static var cCompiler: String {
+        if (try? Command.run(["cc", "--version"]).status) == 0 { return "cc" }
+        return "clang"
+    }
+}
