@@ -27,6 +27,25 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var notifications: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults
     /// At most this many notifications per second (mptcpNotificationRateLimit).
     public var notificationRate: UInt32 = NotificationState.defaultRateLimit
+    /// Other network namespaces served as SNMP contexts of their names.
+    public var namespaces: NamespaceSelection = .none
+    /// Namespaces without a name under /run/netns, by context name (`namespace NAME PATH`).
+    public var namespacePaths: [String: String] = [:]
+
+    public enum NamespaceSelection: Sendable, Equatable {
+        /// Only the process's own namespace (the default context).
+        case none
+        /// Every namespace named under /run/netns, as they come and go.
+        case all
+        /// These names under /run/netns.
+        case named([String])
+    }
+
+    /// The names under /run/netns asked for by name.
+    public var namedNamespaces: [String] {
+        if case .named(let names) = namespaces { return names }
+        return []
+    }
 
     public init() {}
 
@@ -36,7 +55,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     /// The keys of the file format, for messages and documentation.
     public static let keys = ["master", "cache-ttl", "ping-interval", "log-level", "log-target", "notifications",
-                              "notification-rate"]
+                              "notification-rate", "namespaces", "namespace"]
 
     /// Reads `key value` lines; `#` starts a comment. Unknown keys and bad values are
     /// errors that name the file, the line and the key.
@@ -47,6 +66,11 @@ public struct AgentConfiguration: Sendable, Equatable {
             guard let key = words.first else { continue }
             func fail(_ why: String) -> ConfigurationError {
                 ConfigurationError(message: "\(path):\(n + 1): \(key): \(why)")
+            }
+            if key == "namespace" {
+                guard words.count == 3 else { throw fail("expected a context name and a namespace file, found \(words.count - 1) values") }
+                try addNamespace(name: words[1], path: words[2], fail: fail)
+                continue
             }
             guard words.count == 2 else { throw fail("expected one value, found \(words.count - 1)") }
             try set(key, words[1], fail: fail)
@@ -80,8 +104,35 @@ public struct AgentConfiguration: Sendable, Equatable {
                 throw fail("'\(value)' is not a number of notifications per second in 1...10000")
             }
             notificationRate = v
+        case "namespaces":
+            switch value {
+            case "none": namespaces = .none
+            case "all": namespaces = .all
+            default:
+                let names = value.split(separator: ",").map(String.init)
+                for name in names { try Self.checkContextName(name, fail: fail) }
+                namespaces = .named(names)
+            }
+        case "namespace":
+            guard let eq = value.firstIndex(of: "=") else { throw fail("'\(value)' is not NAME=PATH") }
+            try addNamespace(name: String(value[..<eq]), path: String(value[value.index(after: eq)...]), fail: fail)
         default:
             throw fail("unknown key (known: \(Self.keys.joined(separator: ", ")))")
+        }
+    }
+
+    /// A namespace that has no name under /run/netns, served as context `name`.
+    mutating func addNamespace(name: String, path: String, fail: (String) -> ConfigurationError) throws {
+        try Self.checkContextName(name, fail: fail)
+        guard path.hasPrefix("/") else { throw fail("'\(path)' is not an absolute path to a network namespace file") }
+        namespacePaths[name] = path
+    }
+
+    /// An SNMP context name has 1 to 32 characters (SnmpAdminString); a name under
+    /// /run/netns has no slash.
+    static func checkContextName(_ name: String, fail: (String) -> ConfigurationError) throws {
+        guard (1...32).contains(name.utf8.count), !name.contains("/"), name != "none", name != "all" else {
+            throw fail("'\(name)' is not a context name (1 to 32 characters, no '/')")
         }
     }
 

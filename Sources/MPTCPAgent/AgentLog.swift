@@ -94,7 +94,11 @@ public final class LogSink: Sendable {
     func writeNetSNMP(priority: Int32, _ text: String) {
         let message = text.trimmingTrailingNewlines()
         guard !message.isEmpty, repeats.allow(message) else { return }
-        write(Self.level(priority), "net-snmp: " + message)
+        // A subagent's first registration in a new context also registers the context's
+        // root nodes, which snmpd already has: it answers duplicateRegistration (263), and
+        // the registration itself succeeds.
+        let level = message == "registering pdu failed: 263!" ? .debug : Self.level(priority)
+        write(level, "net-snmp: " + message)
     }
 
     static func priority(_ level: Logger.Level) -> Int32 {

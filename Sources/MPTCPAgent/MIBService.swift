@@ -36,7 +36,8 @@ public final class MIBService {
     /// whether the SNMP engine delivers notifications from the start (snmpd itself) or
     /// only once the front end says so (a subagent, when its master accepts it).
     /// `withoutEvents`: why not to listen to path-manager events (nil: listen).
-    public init(configuration: AgentConfiguration, context: String? = nil, attached: Bool,
+    /// `namespace`: serve that network namespace (nil: the process's own), as `context`.
+    public init(configuration: AgentConfiguration, context: String? = nil, namespace: NetworkNamespace? = nil, attached: Bool,
                 policy: ViewCache.RefreshPolicy = .onDemand, withoutEvents: String? = nil, logger: Logger) throws {
         self.context = context
         self.logger = logger
@@ -48,29 +49,30 @@ public final class MIBService {
                                   followingEvents: false, logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
-            do { try ProcFS.requireEnabled() } catch { logger.warning("\(error)") }
+            do { try namespace.perform { try ProcFS.requireEnabled() } } catch { logger.warning("\(error)") }
             let unavailable = "peer announcements (mptcpRemoteAddressTable), subflow event counts (mptcpPathTable) and notifications are not available"
             if let withoutEvents {
                 events = nil
                 logger.notice("no path-manager events: \(unavailable): \(withoutEvents)")
             } else {
                 do {
-                    events = try EventMonitor()
+                    events = try namespace.perform { try EventMonitor() }
                 } catch {
                     events = nil
                     logger.warning("no path-manager events: \(unavailable): \(error)")
                 }
             }
-            interfaces = events == nil ? nil : try InterfaceLookup()
+            interfaces = events == nil ? nil : try namespace.perform { try InterfaceLookup() }
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { try SnapshotReader() },
-                                  followingEvents: events != nil, logger: logger)
+                                  followingEvents: events != nil, namespace: namespace, logger: logger)
         }
         let cache = cache
         notifier = Notifier(NotificationState(enabled: configuration.notifications, rateLimit: configuration.notificationRate,
                                               since: MonotonicClock.now),
                             context: context, attached: attached, logger: logger,
                             publish: { cache.publish(notifications: $0, controlsChanged: $1) })
-        sets = SetEngine(cache: cache, notifier: notifier, logger: logger, writesAllowed: configuration.synthetic == nil)
+        sets = SetEngine(cache: cache, notifier: notifier, namespace: namespace, logger: logger,
+                         writesAllowed: configuration.synthetic == nil)
         handler = RequestHandler(cache: cache, sets: sets)
     }
 
@@ -115,17 +117,16 @@ public final class MIBService {
             _ = id.withUnsafeMutableBufferPointer { register_sysORTable($0.baseAddress, $0.count, Self.sysORDescription) }
         }
         if let events {
-            register_readfd(events.fileDescriptor, { _, context in
-                Unmanaged<MIBService>.fromOpaque(context!).takeUnretainedValue().drainEvents()
-            }, Unmanaged.passUnretained(self).toOpaque())
-            eventsRegistered = true
+            let fd = events.fileDescriptor
+            eventsRegistered = DescriptorWatch.shared.add(fd) { [unowned self] in drainEvents() }
+            if !eventsRegistered { logger.error("cannot watch the path-manager event socket: \(String(cString: strerror(errno)))") }
         }
     }
 
     /// Undoes `register()`.
     public func unregister() {
         if eventsRegistered, let events {
-            unregister_readfd(events.fileDescriptor)
+            DescriptorWatch.shared.remove(events.fileDescriptor)
             eventsRegistered = false
         }
         guard let reg = registration else { return }
@@ -136,6 +137,9 @@ public final class MIBService {
         }
         netsnmp_unregister_handler(reg)
     }
+
+    /// The other namespaces served as contexts, for mptcpContextTable (default context).
+    public func publish(contexts rows: [ServedContext]) { cache.publish(contexts: rows) }
 
     /// Applies what a reloaded configuration may change at run time.
     public func apply(_ configuration: AgentConfiguration) {

@@ -27,6 +27,9 @@ final class SetEngine {
     private let notifier: Notifier
     /// The path-manager handle of the agent thread (nil without MPTCP's genl family).
     private let pm: PathManager?
+    /// The network namespace written (nil: the process's); sysctls are written from a
+    /// thread inside it, since /proc/sys/net is the writing thread's namespace.
+    private let namespace: NetworkNamespace?
     /// Whether there is a kernel to write (not synthetic mode).
     private let writesAllowed: Bool
 
@@ -48,11 +51,12 @@ final class SetEngine {
     /// RFC 2579: rows left notReady or notInService are discarded after a while.
     static let pendingLifetime: Double = 300
 
-    init(cache: ViewCache, notifier: Notifier, logger: Logger, writesAllowed: Bool) {
+    init(cache: ViewCache, notifier: Notifier, namespace: NetworkNamespace?, logger: Logger, writesAllowed: Bool) {
         self.cache = cache
         self.notifier = notifier
+        self.namespace = namespace
         self.logger = logger
-        pm = try? PathManager()
+        pm = try? namespace.perform { try PathManager() }
         self.writesAllowed = writesAllowed
         publishPending()
         if let why = refusal() { logger.warning("SETs are refused: \(why)") }
@@ -115,7 +119,7 @@ final class SetEngine {
             }
             return
         }
-        let read = try? ProcFS.settings()
+        let read = try? namespace.perform { try ProcFS.settings() }
         let settings = read ?? Settings()
         var changes: [SetChange] = []
         for r in requests {
@@ -136,7 +140,7 @@ final class SetEngine {
         do {
             guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
             let n = notifier.state
-            state = SetState(settings: try t.settings ?? ProcFS.settings(), limits: try pm.limits(), endpoints: try pm.endpoints(),
+            state = SetState(settings: try t.settings ?? namespace.perform { try ProcFS.settings() }, limits: try pm.limits(), endpoints: try pm.endpoints(),
                              endpointSpinLock: spinLock,
                              notifications: NotificationControls(enabled: n.enabled, rateLimit: n.rateLimit))
         } catch {
@@ -212,7 +216,7 @@ final class SetEngine {
 
     private func apply(_ op: SetOperation) throws {
         switch op {
-        case .sysctl(let file, let new, _): try ProcFS.writeSetting(file, new)
+        case .sysctl(let file, let new, _): try writeSetting(file, new)
         case .limits(let new, _): try requirePM().setLimits(subflows: new.subflows, addAddrAccepted: new.addAddrAccepted)
         case .deleteEndpoint(let e): try requirePM().deleteEndpoint(id: e.id)
         case .addEndpoint(let r): try requirePM().addEndpoint(r)
@@ -225,7 +229,7 @@ final class SetEngine {
 
     private func revert(_ op: SetOperation) throws {
         switch op {
-        case .sysctl(let file, _, let old): try ProcFS.writeSetting(file, old)
+        case .sysctl(let file, _, let old): try writeSetting(file, old)
         case .limits(_, let old): try requirePM().setLimits(subflows: old.subflows, addAddrAccepted: old.addAddrAccepted)
         case .deleteEndpoint(let e):
             // The kernel does not let anyone create an implicit endpoint: it comes back explicit.
@@ -250,6 +254,10 @@ final class SetEngine {
     private func setSpinLock(_ value: Int32) {
         spinLock = value
         publishPending()
+    }
+
+    private func writeSetting(_ file: String, _ value: String) throws {
+        try namespace.perform { try ProcFS.writeSetting(file, value) }
     }
 
     private func requirePM() throws -> PathManager {

@@ -41,6 +41,7 @@ public final class ViewCache: @unchecked Sendable {
     private var refreshWanted = false  // guarded by condition
     private var stopped = false  // guarded by condition
     private let foreground: any SnapshotSource
+    private let namespace: NetworkNamespace?
     private let makeReader: ReaderFactory
     let events: EventState
     /// Rows held for createAndWait and the spin lock: the SET engine's state, shown in views.
@@ -48,6 +49,7 @@ public final class ViewCache: @unchecked Sendable {
     private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
     private let counterWatch = Mutex(CounterWatch())
     private let notifications = Mutex(NotificationState())
+    private let contexts = Mutex<[ServedContext]>([])
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
     private var refresher: Worker?  // guarded by condition
@@ -59,12 +61,14 @@ public final class ViewCache: @unchecked Sendable {
     /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
     /// `followingEvents`: whether the path manager's events will be applied (the counts of
     /// mptcpPathTable exist only then).
+    /// `namespace`: read that network namespace (nil: the process's), from threads that entered it.
     public init(ttl: Double, policy: RefreshPolicy = .onDemand, makeReader: @escaping ReaderFactory,
-                followingEvents: Bool, logger: Logger) throws {
+                followingEvents: Bool, namespace: NetworkNamespace? = nil, logger: Logger) throws {
         self.ttl = ttl
         self.policy = policy
         self.makeReader = makeReader
-        foreground = try makeReader()
+        self.namespace = namespace
+        foreground = try namespace.perform { try makeReader() }
         events = EventState(following: followingEvents, start: MonotonicClock.now)
         self.logger = logger
     }
@@ -103,7 +107,14 @@ public final class ViewCache: @unchecked Sendable {
             }
         }
         condition.unlock()
-        return refresh(with: foreground)
+        guard let namespace else { return refresh(with: foreground) }
+        // The agent's thread stays in its namespace: the read runs on a thread that enters this one.
+        do {
+            return try namespace.perform { refresh(with: foreground) }
+        } catch {
+            if failureLog.allow("\(error)") { logger.error("\(error)") }
+            return peek()
+        }
     }
 
     /// The current view as it is, without refreshing it (nil before the first).
@@ -157,6 +168,12 @@ public final class ViewCache: @unchecked Sendable {
         if controlsChanged { invalidate() }
     }
 
+    /// The other namespaces served as contexts (mptcpContextTable), shown from the next view.
+    public func publish(contexts rows: [ServedContext]) {
+        contexts.withLock { $0 = rows }
+        invalidate()
+    }
+
     /// Rows created with createAndWait (shown until activated or destroyed) and the
     /// endpoint spin lock, as the SET engine holds them.
     public func publish(pendingEndpoints rows: [EndpointRow], spinLock: Int32) {
@@ -195,7 +212,7 @@ public final class ViewCache: @unchecked Sendable {
         let (pending, spinLock) = held.withLock { $0 }
         let facts = AgentFacts(uptime: uptime.withLock { $0 }, pendingEndpoints: pending, endpointSpinLock: spinLock,
                                statsDiscontinuity: discontinuity, firstSeen: firstSeen,
-                               notifications: notifications.withLock { $0 })
+                               notifications: notifications.withLock { $0 }, contexts: contexts.withLock { $0 })
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, facts: facts)
@@ -227,7 +244,10 @@ public final class ViewCache: @unchecked Sendable {
         // The thread keeps the cache alive until it has seen `stop()`.
         refresher = Worker { [self] in
             let reader: any SnapshotSource
-            do { reader = try makeReader() } catch {
+            do {
+                try namespace?.enter()
+                reader = try makeReader()
+            } catch {
                 logger.error("background snapshot reader: \(error)")
                 return
             }

@@ -37,6 +37,10 @@ struct SNMPArguments: ParsableArguments {
     @Option(name: .customShort("r", allowingJoined: true), help: "Retries (net-snmp's default: 5).")
     var retries: Int?
 
+    @Option(name: .customShort("n", allowingJoined: true),
+            help: "SNMP context: a network namespace the agent serves (SNMPv3; with v1 and v2c, snmpd maps communities to contexts).")
+    var context: String?
+
     @Option(help: "GETBULK repetitions for walks (SNMPv2c and v3).")
     var repetitions = 25
 
@@ -76,6 +80,7 @@ struct SNMPArguments: ParsableArguments {
         o.privPassphrase = privPassphrase
         o.timeout = timeout
         o.retries = retries
+        o.contextName = context
         return MIBClient(session: try SNMPSession(target: target, options: o), repetitions: repetitions)
     }
 

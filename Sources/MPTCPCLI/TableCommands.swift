@@ -41,6 +41,7 @@ typealias R = MPTCPMIB.RemoteAddressTable
 typealias L = MPTCPMIB.ListenerTable
 typealias CT = MPTCPMIB.CounterTable
 typealias P = MPTCPMIB.PathTable
+typealias X = MPTCPMIB.ContextTable
 
 struct Connections: TableView {
     static let configuration = CommandConfiguration(
@@ -152,6 +153,22 @@ struct Listeners: TableView {
         let address = index.count == 3 ? index[1].text.replacingQuotes() : "?"
         return [address.isEmpty ? "*" : address, index.last?.text ?? "?", r.text(L.sockets), r.text(L.acceptQueue),
                 r.text(L.backlog)]
+    }
+}
+
+struct Contexts: TableView {
+    static let configuration = CommandConfiguration(
+        abstract: "SNMP contexts the agent serves for other network namespaces (read in the default context).",
+        discussion: """
+            Each row is a network namespace the agent serves as the SNMP context of its name:             give that name with -n (SNMPv3), or use a community that snmpd maps to it, to read and             change MPTCP there with every other command.
+            """)
+    static let table = X.table
+    @OptionGroup var snmp: SNMPArguments
+
+    static let headers = ["CONTEXT", "STATE", "NAMESPACE", "ERROR"]
+    static func cells(_ r: TableRow) -> [String] {
+        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r.text(X.state), r.text(X.namespace).replacingQuotes(),
+         r[X.error].map { ValueText.format($0, X.error.syntax).replacingQuotes() } ?? ""]
     }
 }
 

@@ -33,16 +33,34 @@ public struct AgentFacts: Sendable {
     /// When each connection was first seen (monotonic seconds), by token.
     public var firstSeen: [UInt32: Double]
     public var notifications: NotificationState
+    /// The other namespaces served as contexts (mptcpContextTable, in the default context).
+    public var contexts: [ServedContext]
 
     public init(uptime: Uptime = Uptime(monotonic: 0, ticks: 0), pendingEndpoints: [EndpointRow] = [],
                 endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:],
-                notifications: NotificationState = NotificationState()) {
+                notifications: NotificationState = NotificationState(), contexts: [ServedContext] = []) {
         self.uptime = uptime
         self.pendingEndpoints = pendingEndpoints
         self.endpointSpinLock = endpointSpinLock
         self.statsDiscontinuity = statsDiscontinuity
         self.firstSeen = firstSeen
         self.notifications = notifications
+        self.contexts = contexts
+    }
+}
+
+/// A network namespace served as an SNMP context: a row of mptcpContextTable.
+public struct ServedContext: Sendable, Equatable {
+    public var name: String
+    /// The namespace's file (/run/netns/NAME, /proc/PID/ns/net).
+    public var path: String
+    /// Why it cannot be served now; nil while it is served.
+    public var error: String?
+
+    public init(name: String, path: String, error: String? = nil) {
+        self.name = name
+        self.path = path
+        self.error = error
     }
 }
 

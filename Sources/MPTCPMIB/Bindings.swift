@@ -52,6 +52,13 @@ enum Bindings {
 
     // MARK: Tables
 
+    typealias XT = MPTCPMIB.ContextTable
+    static let contextColumns: [Column<ServedContext>] = [
+        Column(XT.namespace) { .octets(Array($0.path.utf8.prefix(255))) },
+        Column(XT.state) { .integer($0.error == nil ? 1 : 2) },
+        Column(XT.error) { .octets(Array(($0.error ?? "").utf8.prefix(255))) },
+    ]
+
     typealias CT = MPTCPMIB.CounterTable
     static let counterColumns: [Column<Counters.Counter>] = [
         Column(CT.value) { $0.isGauge ? nil : .counter64($0.value) },

@@ -162,6 +162,8 @@ public struct MIBView: Sendable {
     private let paths: TableRegion<PathRow>
     /// mptcpNotificationControl: scalars after the tables.
     private let controls: ScalarRegion
+    /// mptcpContextTable, after mptcpNotificationControl.
+    private let contexts: TableRegion<ServedContext>
 
     /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
     /// taken out of the snapshot as the table is built, so a snapshot passed with
@@ -203,6 +205,9 @@ public struct MIBView: Sendable {
                                     if listener.dualStack { out += [0, 0, UInt32(listener.local.port)] }
                                     else { IndexEncoding.append(listener.local, to: &out) }
                                 })
+        contexts = TableRegion(table: MPTCPMIB.ContextTable.table, columns: Bindings.contextColumns,
+                               rows: facts.contexts.filter { (1...32).contains($0.name.utf8.count) },
+                               index: { IndexEncoding.append(string: $0.name, to: &$1) })
         paths = TableRegion(table: MPTCPMIB.PathTable.table, columns: Bindings.pathColumns,
                             rows: snapshot.take(\.paths).map { p in
                                 PathRow(path: p, discontinuity: p.events.map { uptime.timeStamp(at: $0.since) })
@@ -223,6 +228,7 @@ public struct MIBView: Sendable {
         case MPTCPMIB.EndpointTable.table.name: return endpoints.get(column: object, instance: instance)
         case MPTCPMIB.RemoteAddressTable.table.name: return remoteAddresses.get(column: object, instance: instance)
         case MPTCPMIB.ListenerTable.table.name: return listeners.get(column: object, instance: instance)
+        case MPTCPMIB.ContextTable.table.name: return contexts.get(column: object, instance: instance)
         default: return paths.get(column: object, instance: instance)
         }
     }
@@ -239,6 +245,7 @@ public struct MIBView: Sendable {
             ?? listeners.next(after: oid)
             ?? paths.next(after: oid)
             ?? controls.next(after: oid)
+            ?? contexts.next(after: oid)
     }
 
     /// A connection of this view, by token.

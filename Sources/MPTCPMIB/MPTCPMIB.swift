@@ -324,9 +324,22 @@ public enum MPTCPMIB {
                       discontinuityTime])
     }
 
+    public enum ContextTable {
+        public static let oid = objectsOID + [12]
+        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
+            column(oid + [1], name, n, s, a)
+        }
+        public static let name = c("mptcpContextName", 1, Syntax.displayString.restricted(1...32), .notAccessible)
+        public static let namespace = c("mptcpContextNamespace", 2, Syntax.displayString.restricted(0...255))
+        public static let state = c("mptcpContextState", 3, .enumeration([1: "serving", 2: "unavailable"]))
+        public static let error = c("mptcpContextError", 4, Syntax.displayString.restricted(0...255))
+        public static let table = MIBTable(name: "mptcpContextTable", entryName: "mptcpContextEntry", oid: oid,
+                                           indexes: [name], columns: [name, namespace, state, error])
+    }
+
     public static let tables: [MIBTable] = [
         CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
-        RemoteAddressTable.table, ListenerTable.table, PathTable.table,
+        RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table,
     ]
 
     // MARK: Notification controls and the objects only notifications carry

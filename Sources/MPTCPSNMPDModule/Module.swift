@@ -44,6 +44,9 @@ public func initMPTCP() {
     do {
         let c = try configuration()
         LogSink.shared.logThroughNetSNMP(level: c.logLevel)
+        if c.namespaces != .none || !c.namespacePaths.isEmpty {
+            logger.warning("namespaces are served as contexts by mptcp-agentx only; the module serves snmpd's own namespace")
+        }
         let s = try MIBService(configuration: c, attached: true, policy: .continuous,
                                withoutEvents: reasonWithoutEvents(), logger: logger)
         // snmpd must not wait for the kernel, also when it loads the module (a reload happens

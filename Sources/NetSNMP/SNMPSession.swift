@@ -63,6 +63,7 @@ public struct SessionOptions: Sendable, Equatable {
     public var privPassphrase: String?
     public var timeout: Double?  // seconds
     public var retries: Int?
+    public var contextName: String?  // SNMPv3 contextName
 
     public init() {}
 
@@ -80,6 +81,7 @@ public struct SessionOptions: Sendable, Equatable {
         add("-X", privPassphrase)
         add("-t", timeout.map { "\($0)" })
         add("-r", retries.map { "\($0)" })
+        add("-n", contextName)
         return a + [target]
     }
 }

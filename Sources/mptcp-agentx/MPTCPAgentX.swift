@@ -52,6 +52,12 @@ struct MPTCPAgentX: ParsableCommand {
     @Option(name: .customLong("notification-rate"), help: "At most this many notifications per second (default 10).")
     var notificationRate: String?
 
+    @Option(help: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas.")
+    var namespaces: String?
+
+    @Option(name: .customLong("namespace"), help: ArgumentHelp("A namespace with no name under /run/netns, served as context NAME (repeatable).", valueName: "NAME=PATH"))
+    var namespaceEntries: [String] = []
+
     @Option(help: "Serve N synthetic connections (3 subflows each) from memory instead of the kernel (benchmarks).")
     var synthetic: Int?
 
@@ -72,9 +78,13 @@ struct MPTCPAgentX: ParsableCommand {
         }
         let overrides: [(String, String?)] = [("master", master), ("cache-ttl", cacheTTL), ("ping-interval", pingInterval),
                                               ("log-level", logLevel), ("log-target", logTarget),
-                                              ("notifications", notifications), ("notification-rate", notificationRate)]
+                                              ("notifications", notifications), ("notification-rate", notificationRate),
+                                              ("namespaces", namespaces)]
         for case let (key, value?) in overrides {
             try c.set(key, value) { ConfigurationError(message: "--\(key): \($0)") }
+        }
+        for entry in namespaceEntries {
+            try c.set("namespace", entry) { ConfigurationError(message: "--namespace: \($0)") }
         }
         if let synthetic {
             guard synthetic >= 0 else { throw ConfigurationError(message: "--synthetic: must be 0 or more") }

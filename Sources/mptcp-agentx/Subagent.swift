@@ -28,6 +28,8 @@ final class Subagent {
     private let reload: () throws -> AgentConfiguration
     private let logger: Logger
     private let service: MIBService
+    /// The other network namespaces, as contexts (nil: none configured at start).
+    private var contexts: ContextRegistry?
     private var stopRequested = false
 
     /// `reload` re-reads the configuration on SIGHUP.
@@ -61,19 +63,34 @@ final class Subagent {
         }
         // init_agent resets the ping interval; it also drives reconnection to a restarted master.
         netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, Int32(configuration.pingInterval))
-        do { try service.register() } catch {
-            logger.critical("\(error)")
-            return 1
-        }
         followAttachment()
-        init_snmp(Self.appName)
         installSignalHandlers()
+        // net-snmp sends the registrations made before init_snmp when it attaches through
+        // its re-attach logic, which pings drive; without pings it attaches once and sends
+        // only what is registered afterwards.
+        let registerFirst = configuration.pingInterval > 0
+        if registerFirst {
+            do { try service.register() } catch {
+                logger.critical("\(error)")
+                return 1
+            }
+        }
+        init_snmp(Self.appName)
+        if !registerFirst {
+            do { try service.register() } catch {
+                logger.critical("\(error)")
+                return 1
+            }
+        }
+        startContexts()
         logger.notice("serving MPTCP-MIB (\(MPTCPMIB.root.dotted)) to AgentX master \(configuration.master ?? "(net-snmp default)")")
         while !stopRequested {
             agent_check_and_process(1)
+            contexts?.applyPendingChanges()
         }
         logger.notice("stopping")
         // No thread may be in Swift code while the process exits.
+        contexts?.stop()
         service.stop()
         stopFollowingAttachment()
         snmp_shutdown(Self.appName)
@@ -84,7 +101,28 @@ final class Subagent {
     /// notifications are delivered only in between.
     private static let attachmentMinors = [SNMPD_CALLBACK_INDEX_START, SNMPD_CALLBACK_INDEX_STOP].map { Int32($0) }
 
-    fileprivate func attachmentChanged(opened: Bool) { service.attached = opened }
+    fileprivate func attachmentChanged(opened: Bool) {
+        service.attached = opened
+        contexts?.attached = opened
+    }
+
+    /// Serves the configured namespaces as contexts, each with a service of its own.
+    private func startContexts() {
+        let c = configuration
+        guard c.namespaces != .none || !c.namespacePaths.isEmpty, contexts == nil else { return }
+        let logger = logger
+        let registry = ContextRegistry(configuration: c, logger: logger, makeService: { name, namespace, configuration in
+            var labelled = logger
+            labelled[metadataKey: "context"] = "\(name)"
+            let s = try MIBService(configuration: configuration, context: name, namespace: namespace, attached: false,
+                                   logger: labelled)
+            try s.register()
+            return s
+        }, publish: { [service] rows in service.publish(contexts: rows) })
+        registry.attached = service.attached
+        contexts = registry
+        registry.start()
+    }
 
     private func followAttachment() {
         for minor in Self.attachmentMinors {
@@ -138,6 +176,7 @@ final class Subagent {
                 logger.notice("master and ping-interval changes take effect at the next start")
             }
             configuration = new
+            if let contexts { contexts.apply(new) } else { startContexts() }
             logger.notice("configuration reloaded", metadata: ["cache-ttl": "\(new.cacheTTL)", "log-level": "\(new.logLevel)"])
         } catch {
             logger.error("configuration not reloaded, keeping the previous one: \(error)")

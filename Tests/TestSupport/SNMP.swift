@@ -136,6 +136,8 @@ public struct SNMPTools: Sendable {
     public var v3: [String]?
     /// Run the tools in this network namespace (an snmpd listening on its 127.0.0.1).
     public var namespace: String?
+    /// The SNMPv3 context name (`-n`).
+    public var context: String?
 
     public init(target: String) { self.target = target }
 
@@ -148,7 +150,8 @@ public struct SNMPTools: Sendable {
     }
 
     var common: [String] {
-        ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + ["-On", "-Ox", "-Ot", "-t", "3", "-r", "1"]
+        ["-v", version] + (version == "3" ? (v3 ?? []) : ["-c", community]) + (context.map { ["-n", $0] } ?? [])
+            + ["-On", "-Ox", "-Ot", "-t", "3", "-r", "1"]
     }
 
     /// Runs a tool on the target with `args` (OIDs, values) after it; output as printed.

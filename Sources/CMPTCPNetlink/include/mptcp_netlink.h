@@ -256,4 +256,8 @@ int mptcp_nl_parse_address(const void *msg, size_t len, struct mptcp_nl_address 
 }
 #endif
 
+/* Moves the calling thread into the network namespace of `fd` (setns(2) with
+ * CLONE_NEWNET), which glibc declares only under _GNU_SOURCE. 0, or -errno. */
+int mptcp_nl_enter_netns(int fd);
+
 #endif

@@ -16,6 +16,9 @@
 #include <net-snmp/agent/agent_sysORTable.h>
 /* The AgentX session opening and closing (SNMPD_CALLBACK_INDEX_START/STOP). */
 #include <net-snmp/agent/agent_callbacks.h>
+/* epoll, which Swift's Glibc module leaves out: net-snmp's main loop watches at most 32
+ * external descriptors, so an agent's many event sockets share one epoll descriptor. */
+#include <sys/epoll.h>
 
 /* Handler modes (MODE_GET etc. are expressions over SNMP_MSG_*). */
 static const int CNETSNMP_MODE_GET = MODE_GET;
