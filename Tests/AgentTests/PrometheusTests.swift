@@ -1,0 +1,286 @@
+import MPTCPMIB
+import MPTCPModel
+import Platform
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One sample of Prometheus' text format.
+struct PromSample {
+    var name: String
+    var labels: [String: String]
+    var value: Double
+}
+
+/// Prometheus' text exposition format, as snmp_exporter writes it (no escaped quotes in
+/// the values it produces here).
+enum PromText {
+    static func samples(_ text: String) -> [PromSample] {
+        var out: [PromSample] = []
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            let series = line[..<space]
+            var labels: [String: String] = [:]
+            var name = String(series)
+            if let brace = series.firstIndex(of: "{") {
+                name = String(series[..<brace])
+                for pair in series[series.index(after: brace)..<series.index(before: series.endIndex)].split(separator: ",") {
+                    guard let eq = pair.firstIndex(of: "=") else { continue }
+                    labels[String(pair[..<eq])] = String(pair[pair.index(eq, offsetBy: 2)..<pair.index(before: pair.endIndex)])
+                }
+            }
+            out.append(PromSample(name: name, labels: labels, value: value))
+        }
+        return out
+    }
+
+    /// `# TYPE name kind` lines.
+    static func types(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
+            let f = line.split(separator: " ")
+            if f.count == 4 { out[String(f[2])] = String(f[3]) }
+        }
+        return out
+    }
+}
+
+/// prometheus-snmp-exporter with contrib/prometheus/snmp.yml on a free local port.
+final class SNMPExporter {
+    let port: UInt16
+    let daemon: Daemon
+    static var config: String { Paths.packageRoot + "/contrib/prometheus/snmp.yml" }
+
+    init() throws {
+        port = try freeTCPPort()
+        daemon = try Daemon(["prometheus-snmp-exporter", "--config.file=" + Self.config,
+                             "--web.listen-address=127.0.0.1:\(port)"], name: "snmp-exporter")
+        let deadline = MonotonicClock.now + 20
+        while (try? http("http://127.0.0.1:\(port)/metrics")) == nil {
+            guard daemon.isRunning, MonotonicClock.now < deadline else {
+                throw CommandError(description: "snmp_exporter did not start: \(daemon.errors)")
+            }
+            usleep(100_000)
+        }
+    }
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    func scrape(_ target: String, module: String) throws -> String {
+        try http("http://\(address)/snmp?target=\(target)&module=\(module)", timeout: 120)
+    }
+
+    func stop() { daemon.stop() }
+}
+
+/// A local TCP port nobody listens on.
+func freeTCPPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok else { throw CommandError(description: "no free TCP port") }
+    return UInt16(bigEndian: addr.sin_port)
+}
+
+/// The body of an HTTP GET (curl), failing on an HTTP error.
+func http(_ url: String, timeout: Double = 30) throws -> String {
+    let r = try Command.run(["curl", "-sS", "-f", "--max-time", "\(Int(timeout))", "-g", url], timeout: timeout + 5)
+    guard r.status == 0 else { throw CommandError(description: "GET \(url): \(r.stderr)") }
+    return r.stdout
+}
+
+/// How snmp_exporter writes an address label: dotted IPv4, IPv6 as eight 4-digit upper-case groups.
+func exporterAddress(_ text: String) -> String {
+    guard let a = IPAddress(text) else { return text }
+    let b = a.bytes
+    if b.count == 4 { return b.map { "\($0)" }.joined(separator: ".") }
+    return stride(from: 0, to: 16, by: 2).map { i in
+        let v = String(UInt16(b[i]) << 8 | UInt16(b[i + 1]), radix: 16, uppercase: true)
+        return String(repeating: "0", count: 4 - v.count) + v
+    }.joined(separator: ":")
+}
+
+@Suite("Prometheus: snmp_exporter, prometheus and promtool on the real agent", .serialized,
+       .enabled(if: IntegrationEnvironment.shouldRun))
+struct PrometheusTests {
+    static let directory = Paths.packageRoot + "/contrib/prometheus"
+
+    @Test("promtool: the example configuration and the rules are valid; every alert fires and stays silent in its tests")
+    func promtool() throws {
+        let config = try Command.run(["promtool", "check", "config", Self.directory + "/prometheus.yml"])
+        #expect(config.status == 0, "\(config.stdout)\(config.stderr)")
+        let rules = try Command.run(["promtool", "check", "rules", Self.directory + "/rules/mptcp-alerts.yml"])
+        #expect(rules.status == 0 && rules.stdout.contains("SUCCESS: 15 rules found"), "\(rules.stdout)\(rules.stderr)")
+        let tests = try Command.run(["promtool", "test", "rules", Self.directory + "/rules/mptcp-alerts.test.yml"])
+        #expect(tests.status == 0 && tests.stdout.contains("SUCCESS"), "\(tests.stdout)\(tests.stderr)")
+        // Every alert of the rules file has tests that see it fire and tests that see it silent.
+        let names = try FileIO.readText(Self.directory + "/rules/mptcp-alerts.yml").split(separator: "\n")
+            .compactMap { line -> String? in
+                guard let r = line.firstRange(of: "- alert: ") else { return nil }
+                return String(line[r.upperBound...]).trimmingCharacters(in: " ")
+            }
+        #expect(names.count == 15)
+        let unitTests = try FileIO.readText(Self.directory + "/rules/mptcp-alerts.test.yml")
+        for name in names { #expect(unitTests.contains("alertname: \(name)"), "no unit test for \(name)") }
+    }
+
+    @Test("snmp_exporter scrapes the agent: values equal the kernel's, labels are readable, types are right")
+    func exporterScrapes() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "pe")
+        defer { s.shutdown() }
+        let exporter = try SNMPExporter()
+        defer { exporter.stop() }
+        usleep(1_200_000)  // the agent's cache holds the settled state
+        let before = try KernelTruth.read(s.lab, s.lab.client)
+        let text = try exporter.scrape(s.snmpd.target, module: "mptcp")
+        let after = try KernelTruth.read(s.lab, s.lab.client)
+        let samples = PromText.samples(text), types = PromText.types(text)
+        func values(_ name: String) -> [PromSample] { samples.filter { $0.name == name } }
+        func value(_ name: String) -> Double? { values(name).first?.value }
+
+        #expect(value("mptcpCurrentConnections") == Double(before.connections.count))
+        #expect(value("mptcpCurrentSubflows") == Double(before.subflows.count))
+        #expect(value("mptcpConnectionsFallback") == Double(before.connections.filter { $0.words.contains("fallback") }.count))
+        #expect(value("mptcpLimitSubflows") == before.limits["subflows"].map(Double.init))
+        // Every kernel counter, between two nstat reads.
+        var compared = 0
+        for (name, low) in before.counters {
+            guard let got = value("mptcpExt" + name), let high = after.counters[name] else { continue }
+            #expect((Double(low)...Double(high)).contains(got), "mptcpExt\(name) = \(got), nstat \(low)...\(high)")
+            compared += 1
+        }
+        #expect(compared >= 70, "\(compared) counters compared")
+        // Paths: readable addresses, established subflows per local address as ss counts them.
+        let established = Dictionary(grouping: before.subflows.filter { $0.state == "ESTAB" }, by: \.localAddress).mapValues(\.count)
+        for (address, count) in established {
+            let rows = values("mptcpPathSubflowsEstablished").filter { $0.labels["mptcpPathAddress"] == exporterAddress(address) }
+            #expect(rows.map(\.value) == [Double(count)], "path \(address): \(rows)")
+        }
+        #expect(values("mptcpPathSubflows").allSatisfy { !($0.labels["mptcpPathAddress"] ?? "0x").hasPrefix("0x") })
+        // Endpoints as ip mptcp shows them.
+        let endpoints = values("mptcpEndpointAddress").map { "\($0.labels["mptcpEndpointId"] ?? "?") \($0.labels["mptcpEndpointAddress"] ?? "?")" }
+        let expectedEndpoints = Set(before.endpoints.map { "\($0.id) \(exporterAddress($0.address))" })
+        #expect(Set(endpoints) == expectedEndpoints, "\(endpoints) vs \(expectedEndpoints)")
+        // Types that do not mislead: levels are gauges, running totals counters, states state sets.
+        #expect(types["mptcpExtMPJoinSynRx"] == "counter")
+        #expect(types["mptcpExtMPCurrEstab"] == "gauge")
+        #expect(types["mptcpPathBytesSent"] == "gauge" && types["mptcpPathSubflowsFailed"] == "counter")
+        #expect(values("mptcpEnabled").contains { $0.labels["mptcpEnabled"] == "true" && $0.value == 1 })
+        // The size of this module does not depend on the connections.
+        #expect(samples.count < 400, "\(samples.count) samples")
+
+        let detail = PromText.samples(try exporter.scrape(s.snmpd.target, module: "mptcp_connections"))
+        let tokens = Set(detail.filter { $0.name == "mptcpConnectionBytesSent" }.compactMap { $0.labels["mptcpConnectionToken"] })
+        #expect(tokens == Set(before.connections.compactMap { $0.hex("token").map { "\($0)" } }))
+        let subflowSeries = detail.filter { $0.name == "mptcpSubflowRtt" }
+        #expect(subflowSeries.count == before.subflows.count)
+        let local = Set(subflowSeries.compactMap { $0.labels["mptcpSubflowLocalAddress"] })
+        let expectedLocal = Set(before.subflows.map { exporterAddress($0.localAddress) })
+        #expect(local == expectedLocal, "\(local) vs \(expectedLocal)")
+    }
+
+    @Test("A real prometheus scrapes the exporter every second; every dashboard query and alert rule evaluates")
+    func prometheusEndToEnd() throws {
+        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        let s = try AgentLab(tag: "pp", v4: 8, v6: 4)
+        defer { s.shutdown() }
+        let exporter = try SNMPExporter()
+        defer { exporter.stop() }
+        let dir = Paths.temporaryDirectory("prom")
+        defer { Paths.removeTree(dir) }
+        let port = try freeTCPPort()
+        func job(_ name: String, _ module: String) -> String {
+            """
+              - job_name: \(name)
+                scrape_interval: 1s
+                scrape_timeout: 1s
+                metrics_path: /snmp
+                params:
+                  module: [\(module)]
+                static_configs:
+                  - targets: ['\(s.snmpd.target)']
+                relabel_configs:
+                  - source_labels: [__address__]
+                    target_label: __param_target
+                  - source_labels: [__param_target]
+                    target_label: instance
+                  - target_label: __address__
+                    replacement: \(exporter.address)
+            """
+        }
+        try FileIO.write(dir + "/prometheus.yml", """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            rule_files:
+              - \(Self.directory)/rules/mptcp-alerts.yml
+            scrape_configs:
+            \(job("mptcp", "mptcp"))
+            \(job("mptcp_connections", "mptcp_connections"))
+
+            """, createMode: 0o644)
+        let check = try Command.run(["promtool", "check", "config", dir + "/prometheus.yml"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let prometheus = try Daemon(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                                     "--web.listen-address=127.0.0.1:\(port)"], name: "prometheus")
+        defer { prometheus.stop() }
+        let api = "http://127.0.0.1:\(port)/api/v1"
+        func query(_ q: String) throws -> String {
+            let encoded = q.utf8.map { c -> String in
+                let ch = Character(UnicodeScalar(c))
+                return ch.isLetter || ch.isNumber || "-_.~".contains(ch) ? String(ch) : String(percentEncoding: c)
+            }.joined()
+            return try http("\(api)/query?query=\(encoded)")
+        }
+        // Until the connections are in and rates have a few samples.
+        let connections = try SSParser.sockets(s.lab.exec(s.lab.client, ["ss", "-Mni"])).count
+        let deadline = MonotonicClock.now + 60
+        var answer = ""
+        while MonotonicClock.now < deadline {
+            answer = (try? query("mptcpCurrentConnections")) ?? ""
+            if answer.contains("\"\(connections)\"") { break }
+            usleep(500_000)
+        }
+        #expect(answer.contains("\"instance\":\"\(s.snmpd.target)\"") && answer.contains("\"\(connections)\""), "\(answer)")
+        usleep(6_000_000)
+
+        let queries = try FileIO.readText(Self.directory + "/grafana/queries.txt").split(separator: "\n")
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        #expect(queries.count >= 30)
+        for q in queries {
+            let filled = String(q).replacing("$instance", with: s.snmpd.target).replacing("$path", with: ".*")
+            let result = try query(filled)
+            #expect(result.contains("\"status\":\"success\""), "\(filled): \(result)")
+            #expect(!result.contains("\"result\":[]"), "no data: \(filled)")
+        }
+        // The alert rules load and evaluate without errors.
+        let rules = try http("\(api)/rules")
+        #expect(rules.components(separatedBy: "\"type\":\"alerting\"").count - 1 == 15, "\(rules.prefix(400))")
+        #expect(!rules.contains("\"health\":\"err\""), "\(rules)")
+    }
+}
+
+private extension String {
+    /// %XX for one byte of a URL query.
+    init(percentEncoding byte: UInt8) {
+        let hex = String(byte, radix: 16, uppercase: true)
+        self = "%" + (hex.count == 1 ? "0" : "") + hex
+    }
+
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}
