@@ -55,7 +55,7 @@ final class SNMPExporter {
     static var config: String { Paths.packageRoot + "/contrib/prometheus/snmp.yml" }
 
     init() throws {
-        port = try freeTCPPort()
+        port = try PrivateSNMPD.freeTCPPort()
         daemon = try Daemon(["prometheus-snmp-exporter", "--config.file=" + Self.config,
                              "--web.listen-address=127.0.0.1:\(port)"], name: "snmp-exporter")
         let deadline = MonotonicClock.now + 20
@@ -74,21 +74,6 @@ final class SNMPExporter {
     }
 
     func stop() { daemon.stop() }
-}
-
-/// A local TCP port nobody listens on.
-func freeTCPPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw CommandError(description: "no free TCP port") }
-    return UInt16(bigEndian: addr.sin_port)
 }
 
 /// The body of an HTTP GET (curl), failing on an HTTP error.
@@ -198,7 +183,7 @@ struct PrometheusTests {
         defer { exporter.stop() }
         let dir = Paths.temporaryDirectory("prom")
         defer { Paths.removeTree(dir) }
-        let port = try freeTCPPort()
+        let port = try PrivateSNMPD.freeTCPPort()
         func job(_ name: String, _ module: String) -> String {
             """
               - job_name: \(name)

@@ -50,8 +50,12 @@ public final class PrivateSNMPD: @unchecked Sendable {
         return t
     }
 
-    public static func freeUDPPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    public static func freeUDPPort() throws -> UInt16 { try freePort(Int32(SOCK_DGRAM.rawValue)) }
+    public static func freeTCPPort() throws -> UInt16 { try freePort(Int32(SOCK_STREAM.rawValue)) }
+
+    /// A port of 127.0.0.1 nobody uses now (the kernel picks it for a socket bound to 0).
+    static func freePort(_ type: Int32) throws -> UInt16 {
+        let fd = socket(AF_INET, type, 0)
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -60,7 +64,7 @@ public final class PrivateSNMPD: @unchecked Sendable {
         let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
         }
-        guard ok else { throw CommandError(description: "no free UDP port") }
+        guard ok else { throw CommandError(description: "no free port") }
         return UInt16(bigEndian: addr.sin_port)
     }
 
