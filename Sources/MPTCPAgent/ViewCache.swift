@@ -39,6 +39,10 @@ public final class ViewCache: @unchecked Sendable {
     /// Bumped by `invalidate()`: a dump that started before it must not be installed.
     private var generation = 0  // guarded by condition
     private var refreshWanted = false  // guarded by condition
+    /// Whether the background refresher is taking a snapshot now.
+    private var refreshing = false  // guarded by condition
+    /// When a request last asked for a view (`onDemand`).
+    private var lastAsked = -Double.infinity  // guarded by condition
     private var stopped = false  // guarded by condition
     private let foreground: any SnapshotSource
     private let namespace: NetworkNamespace?
@@ -53,8 +57,8 @@ public final class ViewCache: @unchecked Sendable {
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
     private var refresher: Worker?  // guarded by condition
-    /// The view replaced by the last refresh (see `refresh`).
-    private let retired = Mutex<Entry?>(nil)
+    /// A replaced view a request was still using (see `refresh`).
+    private let retired = Mutex<MIBView?>(nil)
     private let policy: RefreshPolicy
 
     /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
@@ -92,13 +96,18 @@ public final class ViewCache: @unchecked Sendable {
         if policy == .continuous { return peek() }
         let now = MonotonicClock.now
         condition.lock()
+        let polled = now - lastAsked < 2 * ttl
+        lastAsked = now
         if let e = entry {
             let age = now - e.takenAt
             if age < ttl {
                 condition.unlock()
                 return e.view
             }
-            if age < 2 * ttl {
+            // Older than twice the TTL the view is refreshed before answering, but only after
+            // an idle period: while polls keep coming the background refresh keeps up, and on
+            // a busy host a dump that took long must not make the next request wait for one.
+            if age < 2 * ttl || polled || refreshing {
                 startRefresher()
                 refreshWanted = true
                 condition.broadcast()
@@ -226,9 +235,13 @@ public final class ViewCache: @unchecked Sendable {
             condition.broadcast()
         }
         condition.unlock()
-        // The view just replaced is freed one refresh later, here: by then no request is
-        // answering from it, so the agent's thread never pays for freeing a view.
-        if replaced != nil { retired.withLock { swap(&$0, &replaced) } }
+        // Inside snmpd, snmpd's thread must never pay for freeing a view: the view just
+        // replaced is freed here, unless a request still answers from it; then one refresh
+        // later, here too. (A subagent frees it now.)
+        if policy == .continuous, var old = replaced?.view {
+            replaced = nil
+            if !isKnownUniquelyReferenced(&old) { retired.withLock { $0 = old } }
+        }
         replaced = nil
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
@@ -267,8 +280,12 @@ public final class ViewCache: @unchecked Sendable {
                     return
                 }
                 refreshWanted = false
+                refreshing = true
                 condition.unlock()
                 refresh(with: reader)
+                condition.lock()
+                refreshing = false
+                condition.unlock()
             }
         }
     }

@@ -88,6 +88,17 @@ struct TableRegion<Row: Sendable>: Sendable {
         return .value(v)
     }
 
+    /// entry.column.index, built in one allocation (a walk builds one per varbind).
+    private func instance(column: Int, row: Int) -> OID {
+        let index = key(row)
+        var oid = OID()
+        oid.reserveCapacity(entry.count + 1 + index.count)
+        oid.append(contentsOf: entry)
+        oid.append(columns[column].object.subID)
+        oid.append(contentsOf: index)
+        return oid
+    }
+
     /// The first instance after `oid` in this table, column by column.
     func next(after oid: OID) -> (OID, SNMPValue)? {
         var column = 0
@@ -104,9 +115,9 @@ struct TableRegion<Row: Sendable>: Sendable {
             return nil  // past this table
         }
         while column < columns.count {
-            let c = columns[column]
+            let value = columns[column].value
             while row < rows.count {
-                if let v = c.value(rows[row]) { return (entry + [c.object.subID] + key(row), v) }
+                if let v = value(rows[row]) { return (instance(column: column, row: row), v) }
                 row += 1
             }
             column += 1
@@ -150,8 +161,9 @@ struct ScalarRegion: Sendable {
 }
 
 /// MPTCP-MIB over one snapshot: answers GET and GETNEXT for the whole subtree.
-/// Immutable and shareable; build a new view for a new snapshot.
-public struct MIBView: Sendable {
+/// Immutable and shareable (a class: handing it to a request is one retain, not a copy
+/// of every table); build a new view for a new snapshot.
+public final class MIBView: Sendable {
     private let scalars: ScalarRegion
     private let counters: TableRegion<Counters.Counter>
     private let connections: TableRegion<ConnectionRow>

@@ -11,8 +11,11 @@ extension UnsafeMutablePointer where Pointee == netsnmp_variable_list {
     }
 
     public func setOID(_ oid: OID) {
-        let wide = oid.map { CNetSNMP.oid($0) }
-        _ = wide.withUnsafeBufferPointer { snmp_set_var_objid(self, $0.baseAddress, $0.count) }
+        // net-snmp's sub-identifiers are wider than ours; converted on the stack (one per varbind of a walk).
+        withUnsafeTemporaryAllocation(of: CNetSNMP.oid.self, capacity: oid.count) { wide in
+            for (i, v) in oid.enumerated() { wide[i] = CNetSNMP.oid(v) }
+            _ = snmp_set_var_objid(self, wide.baseAddress, oid.count)
+        }
     }
 
     /// The varbind's value; `.null` for types SNMPv2 does not define.
