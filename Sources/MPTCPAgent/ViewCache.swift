@@ -156,6 +156,9 @@ public final class ViewCache: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The refresher's nice value (the agent's thread keeps the process's).
+    static let refresherNice: Int32 = 10
+
     /// How long a SET waits for the snapshot that shows it, inside snmpd: a small host's
     /// snapshot is in by then; a large host's shows the SET when it is, and snmpd's only
     /// thread is not held up meanwhile.
@@ -256,6 +259,9 @@ public final class ViewCache: @unchecked Sendable {
         guard refresher == nil && !stopped else { return }
         // The thread keeps the cache alive until it has seen `stop()`.
         refresher = Worker { [self] in
+            // Requests first: on a saturated host the agent's thread must not wait for the CPU
+            // while a snapshot is being taken (on Linux the nice value, for "0", is this thread's).
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.refresherNice)
             let reader: any SnapshotSource
             do {
                 try namespace?.enter()
