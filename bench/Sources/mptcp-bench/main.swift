@@ -24,12 +24,7 @@ struct Latency: ParsableCommand {
     @Option(help: "Pause between GETs, milliseconds.") var intervalMs = 5.0
 
     func run() throws {
-        var options = SessionOptions()
-        options.version = "2c"
-        options.community = "public"
-        options.timeout = 2
-        options.retries = 0
-        let session = try SNMPSession(target: target, options: options)
+        let session = try benchSession(target, timeout: 2)
         let name = oid.split(separator: ".").compactMap { UInt32($0) }
         var samples: [Double] = []
         var failures = 0
@@ -57,12 +52,7 @@ struct Walk: ParsableCommand {
     @Option(help: "GETBULK max-repetitions.") var repetitions = 50
 
     func run() throws {
-        var options = SessionOptions()
-        options.version = "2c"
-        options.community = "public"
-        options.timeout = 10
-        options.retries = 0
-        let session = try SNMPSession(target: target, options: options)
+        let session = try benchSession(target, timeout: 10)
         let root = oid.split(separator: ".").compactMap { UInt32($0) }
         var count = 0
         let start = MonotonicClock.now
@@ -72,4 +62,14 @@ struct Walk: ParsableCommand {
         }
         print("varbinds \(count) seconds \(MonotonicClock.now - start)")
     }
+}
+
+/// The private snmpd's v2c community; no retries, so that a slow answer counts as one.
+func benchSession(_ target: String, timeout: Double) throws -> SNMPSession {
+    var options = SessionOptions()
+    options.version = "2c"
+    options.community = "public"
+    options.timeout = timeout
+    options.retries = 0
+    return try SNMPSession(target: target, options: options)
 }
