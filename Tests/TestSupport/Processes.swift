@@ -210,5 +210,11 @@ public final class Daemon: @unchecked Sendable {
         unlink(logPath + ".err")
     }
 
-    deinit { stop() }
+    /// The logs go too, also those of a process that exited by itself (stop() removes only
+    /// the logs of a process it stopped, so that a test can read why one exited).
+    deinit {
+        stop()
+        unlink(logPath)
+        unlink(logPath + ".err")
+    }
 }
