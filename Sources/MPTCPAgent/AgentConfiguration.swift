@@ -41,10 +41,13 @@ public struct AgentConfiguration: Sendable, Equatable {
         case named([String])
     }
 
-    /// The names under /run/netns asked for by name.
-    public var namedNamespaces: [String] {
-        if case .named(let names) = namespaces { return names }
-        return []
+    /// Whether any namespace besides the process's own is served as a context.
+    public var servesOtherNamespaces: Bool { namespaces != .none || !namespacePaths.isEmpty }
+
+    /// Whether contexts come from the names under /run/netns (all, or some by name).
+    public var followsNamedNamespaces: Bool {
+        if case .named(let names) = namespaces { return !names.isEmpty }
+        return namespaces == .all
     }
 
     public init() {}

@@ -52,7 +52,7 @@ public final class ContextRegistry {
 
     /// Serves what the configuration asks for and starts following /run/netns.
     public func start() {
-        if configuration.namespaces == .all || !configuration.namedNamespaces.isEmpty {
+        if configuration.followsNamedNamespaces {
             watchNamedDirectory()
         }
         rescan()
@@ -73,7 +73,7 @@ public final class ContextRegistry {
             return
         }
         configuration = new
-        if inotify < 0 && (new.namespaces == .all || !new.namedNamespaces.isEmpty) { watchNamedDirectory() }
+        if inotify < 0 && new.followsNamedNamespaces { watchNamedDirectory() }
         pending = true
     }
 

@@ -76,10 +76,7 @@ public final class MIBService {
         handler = RequestHandler(cache: cache, sets: sets)
     }
 
-    deinit {
-        unregister()
-        cache.stop()
-    }
+    deinit { stop() }
 
     /// Inside snmpd: starts the background refresher, which takes the first snapshot at once.
     public func startRefreshing() {

@@ -151,8 +151,11 @@ public final class ViewCache: @unchecked Sendable {
         let wanted = generation
         refreshWanted = true
         condition.broadcast()
+        // No refresher yet (the SET engine publishing at start-up): no snapshot to wait for.
         let deadline = MonotonicClock.now + Self.continuousWait
-        while installedGeneration < wanted && !stopped && MonotonicClock.now < deadline { condition.wait(until: deadline) }
+        while refresher != nil && installedGeneration < wanted && !stopped && MonotonicClock.now < deadline {
+            condition.wait(until: deadline)
+        }
         condition.unlock()
     }
 
@@ -181,9 +184,13 @@ public final class ViewCache: @unchecked Sendable {
     }
 
     /// The other namespaces served as contexts (mptcpContextTable), shown from the next view.
+    /// Unchanged rows (a rescan that found what was already served) keep the view.
     public func publish(contexts rows: [ServedContext]) {
-        contexts.withLock { $0 = rows }
-        invalidate()
+        let changed = contexts.withLock { current in
+            defer { current = rows }
+            return current != rows
+        }
+        if changed { invalidate() }
     }
 
     /// Rows created with createAndWait (shown until activated or destroyed) and the

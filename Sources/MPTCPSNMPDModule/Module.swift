@@ -44,7 +44,7 @@ public func initMPTCP() {
     do {
         let c = try configuration()
         LogSink.shared.logThroughNetSNMP(level: c.logLevel)
-        if c.namespaces != .none || !c.namespacePaths.isEmpty {
+        if c.servesOtherNamespaces {
             logger.warning("namespaces are served as contexts by mptcp-agentx only; the module serves snmpd's own namespace")
         }
         let s = try MIBService(configuration: c, attached: true, policy: .continuous,

@@ -69,19 +69,16 @@ final class Subagent {
         // its re-attach logic, which pings drive; without pings it attaches once and sends
         // only what is registered afterwards.
         let registerFirst = configuration.pingInterval > 0
-        if registerFirst {
+        func register() -> Bool {
             do { try service.register() } catch {
                 logger.critical("\(error)")
-                return 1
+                return false
             }
+            return true
         }
+        if registerFirst && !register() { return 1 }
         init_snmp(Self.appName)
-        if !registerFirst {
-            do { try service.register() } catch {
-                logger.critical("\(error)")
-                return 1
-            }
-        }
+        if !registerFirst && !register() { return 1 }
         startContexts()
         logger.notice("serving MPTCP-MIB (\(MPTCPMIB.root.dotted)) to AgentX master \(configuration.master ?? "(net-snmp default)")")
         while !stopRequested {
@@ -109,7 +106,7 @@ final class Subagent {
     /// Serves the configured namespaces as contexts, each with a service of its own.
     private func startContexts() {
         let c = configuration
-        guard c.namespaces != .none || !c.namespacePaths.isEmpty, contexts == nil else { return }
+        guard c.servesOtherNamespaces, contexts == nil else { return }
         let logger = logger
         let registry = ContextRegistry(configuration: c, logger: logger, makeService: { name, namespace, configuration in
             var labelled = logger
