@@ -16,7 +16,6 @@ final class ModuleSNMPD {
     let snmpd: PrivateSNMPD
     /// The module's mptcp-agentx.conf, in a directory of its own.
     let configurationDirectory: String
-    var configuration: String { configurationDirectory + "/mptcp-agentx.conf" }
     var tools: SNMPTools { snmpd.tools }
     var v3: SNMPTools {
         var t = SNMPTools.v3(target: snmpd.target)
@@ -32,7 +31,8 @@ final class ModuleSNMPD {
     init(tag: String, namespace: String, extraConfiguration: String = "", moduleConfiguration: String = "cache-ttl 0.5",
          arguments: [String] = [], wrapper: [String] = [], environment: [String: String] = [:], owner: String? = nil) throws {
         configurationDirectory = Paths.temporaryDirectory(tag + "-conf")
-        try FileIO.write(configurationDirectory + "/mptcp-agentx.conf", moduleConfiguration + "\n", createMode: 0o644)
+        let configurationFile = configurationDirectory + "/mptcp-agentx.conf"
+        try FileIO.write(configurationFile, moduleConfiguration + "\n", createMode: 0o644)
         if let owner { try Command.check(["chown", "-R", "\(owner):\(owner)", configurationDirectory]) }
         let u = PrivateSNMPD.v3User
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
@@ -41,7 +41,7 @@ final class ModuleSNMPD {
             rwuser \(u.name) priv .1.3.6.1.3.8684
             \(extraConfiguration)
             """, namespace: namespace, arguments: arguments,
-            environment: environment.merging(["MPTCP_AGENTX_CONF": configurationDirectory + "/mptcp-agentx.conf"]) { a, _ in a }, wrapper: wrapper, owner: owner)
+            environment: environment.merging(["MPTCP_AGENTX_CONF": configurationFile]) { a, _ in a }, wrapper: wrapper, owner: owner)
         try waitUntilServed(loads: 1)
     }
 
@@ -60,15 +60,7 @@ final class ModuleSNMPD {
     }
 
     /// VmRSS (KiB), threads and open file descriptors of snmpd.
-    func resources() throws -> (rssKiB: Int, threads: Int, fds: Int) {
-        let status = try FileIO.readText("/proc/\(pid)/status")
-        func field(_ name: String) -> Int {
-            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
-                .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) } ?? -1
-        }
-        let fds = try Command.check(["ls", "/proc/\(pid)/fd"]).split(separator: "\n").count
-        return (field("VmRSS"), field("Threads"), fds)
-    }
+    func resources() throws -> ProcessResources { try ProcessResources.of(pid) }
 
     func shutdown() {
         snmpd.shutdown()
@@ -211,7 +203,7 @@ struct ModuleTests {
         defer { m.shutdown() }
         try lab.startServers()
         try lab.connect(v4: 20, v6: 10)
-        var samples: [(rssKiB: Int, threads: Int, fds: Int)] = []
+        var samples: [ProcessResources] = []
         for i in 1...21 {
             kill(m.pid, SIGHUP)
             try m.waitUntilServed(loads: i + 1)
@@ -228,15 +220,9 @@ struct ModuleTests {
         #expect(!m.log.contains("MPTCP-MIB is not served"))
 
         let started = MonotonicClock.now
-        kill(m.pid, SIGTERM)
-        var status: Int32 = 0
-        var exited = false
-        while MonotonicClock.now - started < 5 {
-            if waitpid(m.pid, &status, WNOHANG) == m.pid { exited = true; break }
-            usleep(10_000)
-        }
-        #expect(exited, "snmpd still runs 5 s after SIGTERM")
-        #expect(exited && status & 0x7f == 0 && (status >> 8) & 0xff == 0, "exit status \(status)")
+        let status = m.snmpd.signal(SIGTERM, waitUpTo: 5)
+        #expect(status != nil, "snmpd still runs 5 s after SIGTERM")
+        #expect(status == 0, "exit status \(status.map(String.init) ?? "none")")
         #expect(MonotonicClock.now - started < 2, "took \(MonotonicClock.now - started) s")
     }
 

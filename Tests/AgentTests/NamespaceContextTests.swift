@@ -99,11 +99,7 @@ final class ContextAgent {
     }
 
     /// Open descriptors and threads of the agent.
-    func resources() throws -> (fds: Int, threads: Int) {
-        let fds = try Command.check(["ls", "/proc/\(agent.pid)/fd"]).split(separator: "\n").count
-        let threads = try Command.check(["ls", "/proc/\(agent.pid)/task"]).split(separator: "\n").count
-        return (fds, threads)
-    }
+    func resources() throws -> ProcessResources { try ProcessResources.of(agent.pid) }
 
     func shutdown() {
         agent.stop()

@@ -219,7 +219,7 @@ struct NotificationTests {
         let churn = try s.lab.start(s.lab.client, [Self.traffic, "churn", "--to", "10.201.1.2:5000", "--rate", "50",
                                                    "--duration", "0"], name: "churn")
         try trapd.wait(for: "notifications of the churn") { Self.mptcp($0).count >= 10 }
-        let rss = try Self.rss(s.agent.daemon.pid)
+        let rss = try ProcessResources.of(s.agent.daemon.pid).rssKiB
         s.snmpd.stop(crash: true)
         sleep(3)
         let before = Self.mptcp(trapd.received()).count
@@ -231,13 +231,7 @@ struct NotificationTests {
         #expect(dropped >= 50, "\(dropped) dropped while snmpd was down for 3 s at 100 events/s")
         #expect(s.agent.log.contains("AgentX subagent connected"))
         // Nothing queued: the agent's memory did not grow with what it dropped.
-        #expect(try Self.rss(s.agent.daemon.pid) < rss + 8 * 1024, "RSS grew from \(rss) KiB")
+        #expect(try ProcessResources.of(s.agent.daemon.pid).rssKiB < rss + 8 * 1024, "RSS grew from \(rss) KiB")
     }
 
-    /// VmRSS of a process, KiB.
-    static func rss(_ pid: pid_t) throws -> UInt64 {
-        let status = try FileIO.readText("/proc/\(pid)/status")
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        return try #require(UInt64(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
-    }
 }

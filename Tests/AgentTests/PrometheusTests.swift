@@ -76,9 +76,11 @@ final class SNMPExporter {
     func stop() { daemon.stop() }
 }
 
-/// The body of an HTTP GET (curl), failing on an HTTP error.
-func http(_ url: String, timeout: Double = 30) throws -> String {
-    let r = try Command.run(["curl", "-sS", "-f", "--max-time", "\(Int(timeout))", "-g", url], timeout: timeout + 5)
+/// The body of an HTTP GET (curl), failing on an HTTP error; `query` parameters are
+/// URL-encoded by curl.
+func http(_ url: String, query: [String: String] = [:], timeout: Double = 30) throws -> String {
+    let parameters = query.isEmpty ? [] : ["-G"] + query.flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
+    let r = try Command.run(["curl", "-sS", "-f", "--max-time", "\(Int(timeout))", "-g"] + parameters + [url], timeout: timeout + 5)
     guard r.status == 0 else { throw CommandError(description: "GET \(url): \(r.stderr)") }
     return r.stdout
 }
@@ -220,13 +222,7 @@ struct PrometheusTests {
                                      "--web.listen-address=127.0.0.1:\(port)"], name: "prometheus")
         defer { prometheus.stop() }
         let api = "http://127.0.0.1:\(port)/api/v1"
-        func query(_ q: String) throws -> String {
-            let encoded = q.utf8.map { c -> String in
-                let ch = Character(UnicodeScalar(c))
-                return ch.isLetter || ch.isNumber || "-_.~".contains(ch) ? String(ch) : String(percentEncoding: c)
-            }.joined()
-            return try http("\(api)/query?query=\(encoded)")
-        }
+        func query(_ q: String) throws -> String { try http("\(api)/query", query: ["query": q]) }
         // Until the connections are in and rates have a few samples.
         let connections = try SSParser.sockets(s.lab.exec(s.lab.client, ["ss", "-Mni"])).count
         let deadline = MonotonicClock.now + 60
@@ -256,12 +252,6 @@ struct PrometheusTests {
 }
 
 private extension String {
-    /// %XX for one byte of a URL query.
-    init(percentEncoding byte: UInt8) {
-        let hex = String(byte, radix: 16, uppercase: true)
-        self = "%" + (hex.count == 1 ? "0" : "") + hex
-    }
-
     func trimmingCharacters(in set: String) -> String {
         var s = Substring(self)
         while let f = s.first, set.contains(f) { s.removeFirst() }

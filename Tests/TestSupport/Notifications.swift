@@ -36,7 +36,7 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
             config = "createUser \(u.name) SHA-256 \"\(u.auth)\" AES \"\(u.priv)\"\nauthUser log \(u.name) authPriv\n"
         }
         try FileIO.write(directory + "/snmptrapd.conf", config, createMode: 0o600)
-        daemon = try Daemon((namespace.map { ["ip", "netns", "exec", $0] } ?? []) + ["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",
+        daemon = try Daemon(inNamespace(namespace) + ["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",
                              "--persistentDir=\(directory)/persist", "udp:127.0.0.1:\(port)"],
                             name: "snmptrapd", environment: ["MIBS": ""])
         try daemon.waitForOutput("NET-SNMP version", timeout: 10)

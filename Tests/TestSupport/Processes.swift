@@ -96,13 +96,6 @@ enum Spawn {
     }
 }
 
-public enum Clock {
-    public static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
 
 func readWholeFile(_ path: String) -> String {
     guard let f = fopen(path, "r") else { return "" }
@@ -151,6 +144,30 @@ public enum Command {
         return r.stdout
     }
 }
+
+/// What a process holds now, from /proc: resident memory, threads and open descriptors
+/// (leak checks compare two of these).
+public struct ProcessResources: Sendable {
+    public var rssKiB: Int
+    public var threads: Int
+    public var fds: Int
+
+    public static func of(_ pid: pid_t) throws -> ProcessResources {
+        let status = try FileIO.readText("/proc/\(pid)/status")
+        func field(_ name: String) throws -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            guard let value = line.flatMap({ Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) }) else {
+                throw CommandError(description: "/proc/\(pid)/status has no \(name)")
+            }
+            return value
+        }
+        let fds = try Command.check(["ls", "/proc/\(pid)/fd"]).split(separator: "\n").count
+        return ProcessResources(rssKiB: try field("VmRSS"), threads: try field("Threads"), fds: fds)
+    }
+}
+
+/// The command prefix that runs a program in the network namespace `namespace` (nil: here).
+func inNamespace(_ namespace: String?) -> [String] { namespace.map { ["ip", "netns", "exec", $0] } ?? [] }
 
 /// A long-running child (server, agent, traffic generator) with its output in a log file.
 public final class Daemon: @unchecked Sendable {

@@ -78,7 +78,7 @@ public final class PrivateSNMPD: @unchecked Sendable {
             if access(logPath, F_OK) != 0 { try FileIO.write(logPath, "", createMode: 0o644) }
             try Command.check(["chown", "-R", "\(owner):\(owner)", directory])
         }
-        let d = try Daemon((namespace.map { ["ip", "netns", "exec", $0] } ?? []) + wrapper
+        let d = try Daemon(inNamespace(namespace) + wrapper
                            + ["snmpd", "-f", "-C", "-c", directory + "/snmpd.conf", "-Lf", logPath,
                               "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"] + arguments,
                            name: "snmpd", environment: environment.merging(["MIBS": ""]) { a, _ in a })
@@ -91,6 +91,11 @@ public final class PrivateSNMPD: @unchecked Sendable {
             usleep(20000)
         }
     }
+
+    /// Sends `signal` to snmpd and waits up to `timeout` s for its exit status (as
+    /// `Daemon.signal`: 128 + N when killed by signal N; nil while it still runs).
+    @discardableResult
+    public func signal(_ signal: Int32, waitUpTo timeout: Double) -> Int32? { daemon?.signal(signal, waitUpTo: timeout) }
 
     /// Stops snmpd (SIGTERM, or SIGKILL to simulate a crash).
     public func stop(crash: Bool = false) {
@@ -163,7 +168,7 @@ public struct SNMPTools: Sendable {
         try Command.run(prefix + [tool] + common + [target] + args, timeout: 600, environment: ["MIBS": ""])
     }
 
-    var prefix: [String] { namespace.map { ["ip", "netns", "exec", $0] } ?? [] }
+    var prefix: [String] { inNamespace(namespace) }
 
     func varbinds(_ tool: String, _ options: [String], _ oids: [String]) throws -> [PrintedVarBind] {
         let r = try Command.run(prefix + [tool] + common + options + [target] + oids, timeout: 600, environment: ["MIBS": ""])
