@@ -19,7 +19,7 @@ final class AgentLab {
         lab = try Lab(tag: tag)
         let u = PrivateSNMPD.v3User
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
-            createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
+            \(PrivateSNMPD.v3UserLine)
             rwuser \(u.name) priv .1.3.6.1.3.8684
             rocommunity mptcponly 127.0.0.1 .1.3.6.1.3.8684
             \(snmpdConfiguration)

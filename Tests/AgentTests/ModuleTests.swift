@@ -37,7 +37,7 @@ final class ModuleSNMPD {
         let u = PrivateSNMPD.v3User
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: """
             dlmod mptcp \(Self.library)
-            createUser \(u.name) SHA-256 "\(u.auth)" AES "\(u.priv)"
+            \(PrivateSNMPD.v3UserLine)
             rwuser \(u.name) priv .1.3.6.1.3.8684
             \(extraConfiguration)
             """, namespace: namespace, arguments: arguments,

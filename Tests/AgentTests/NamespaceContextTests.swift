@@ -41,7 +41,7 @@ final class ContextAgent {
     init(tag: String, arguments: [String], communityContexts: [String] = []) throws {
         let u = PrivateSNMPD.v3User
         var lines = [
-            "createUser \(u.name) SHA-256 \"\(u.auth)\" AES \"\(u.priv)\"",
+            PrivateSNMPD.v3UserLine,
             "group mptcpadmins usm \(u.name)",
             "view everything included .1",
             // prefix "": every context, the default one included.
@@ -192,9 +192,8 @@ struct NamespaceContextTests {
         defer { s.shutdown() }
         try s.waitForState(steady, 1)
         // Walks of the steady context and of the default one, back to back, all along.
-        let u = PrivateSNMPD.v3User
         // Retries as an NMS has them (net-snmp's default is 5).
-        let v3 = "-v3 -u \(u.name) -l authPriv -a SHA-256 -A \(u.auth) -x AES -X \(u.priv) -t 3 -r 2"
+        let v3 = (["-v3"] + PrivateSNMPD.v3Options + ["-t", "3", "-r", "2"]).joined(separator: " ")
         let walker = try Daemon(["sh", "-c", """
             while :; do
               snmpbulkwalk \(v3) -n \(steady) \(s.snmpd.target) 1.3.6.1.3.8684 > /dev/null 2>&1 && echo OK || echo FAIL

@@ -145,7 +145,7 @@ struct NotificationTests {
         let trapd = try PrivateSNMPTrapd(tag: "ni", v3User: u)
         defer { trapd.shutdown() }
         let s = try AgentLab(tag: "ni", traffic: false, agentArguments: ["--notifications", "connectionEstablished"],
-                             snmpdConfiguration: "trapsess -Ci -v 3 -u \(u.name) -l authPriv -a SHA-256 -A \(u.auth) -x AES -X \(u.priv) \(trapd.target)")
+                             snmpdConfiguration: "trapsess -Ci -v 3 \(PrivateSNMPD.v3Options.joined(separator: " ")) \(trapd.target)")
         defer { s.shutdown() }
         try s.lab.startServers()
         try s.lab.start(s.lab.client, [Self.traffic, "connect", "--to", "10.201.1.2:5000", "--count", "1"], name: "one")

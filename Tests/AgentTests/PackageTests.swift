@@ -34,12 +34,12 @@ struct ManPageTests {
         return String(entry[r.upperBound...].prefix { $0 != "\"" })
     }
 
-    /// The page as man renders it, without warnings (`man --warnings`).
-    static func rendered(_ page: String) throws -> String {
-        let r = try Command.run(["man", "--warnings", "-l", Paths.packageRoot + "/man/" + page],
+    /// The page (of man/, or at `path`) as man renders it, without warnings (`man --warnings`).
+    static func rendered(_ page: String, path: String? = nil) throws -> String {
+        let r = try Command.run(["man", "--warnings", "-l", path ?? Paths.packageRoot + "/man/" + page],
                                 environment: ["MANWIDTH": "80"])
-        #expect(r.status == 0)
-        #expect(r.stderr.isEmpty, "man --warnings on \(page): \(r.stderr)")
+        #expect(r.status == 0, "man on \(path ?? page) exited \(r.status)")
+        #expect(r.stderr.isEmpty, "man --warnings on \(path ?? page): \(r.stderr)")
         // Without overstrike and with plain hyphens, as people search it.
         return r.stdout.replacing("\u{2010}", with: "-").replacing("\u{2212}", with: "-")
     }
@@ -112,8 +112,7 @@ struct PackageTests {
         #expect(try Command.check(["cat", "/lib/systemd/system/mptcp-agentx.service"]).contains("ExecStart=/usr/sbin/mptcp-agentx"))
         for page in ["mptcp-agentx.8", "mptcp-mib.1", "mptcp-agentx.conf.5"] {
             let section = page.split(separator: ".").last!
-            let r = try Command.run(["man", "--warnings", "-l", "/usr/share/man/man\(section)/\(page).gz"], environment: ["MANWIDTH": "80"])
-            #expect(r.status == 0 && r.stderr.isEmpty, "\(page): \(r.stderr)")
+            _ = try ManPageTests.rendered(page, path: "/usr/share/man/man\(section)/\(page).gz")
         }
 
         // No Swift library, and working with the toolchain hidden.

@@ -33,7 +33,7 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
         port = try PrivateSNMPD.freeUDPPort()
         var config = "disableAuthorization yes\n"
         if let u = v3User {
-            config = "createUser \(u.name) SHA-256 \"\(u.auth)\" AES \"\(u.priv)\"\nauthUser log \(u.name) authPriv\n"
+            config = PrivateSNMPD.v3UserLine + "\nauthUser log \(u.name) authPriv\n"
         }
         try FileIO.write(directory + "/snmptrapd.conf", config, createMode: 0o600)
         daemon = try Daemon(inNamespace(namespace) + ["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",

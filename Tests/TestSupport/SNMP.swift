@@ -26,6 +26,14 @@ public final class PrivateSNMPD: @unchecked Sendable {
 
     /// The SNMPv3 user of `extraConfiguration` lines the tests add.
     public static let v3User = (name: "mptcpadmin", auth: "auth-pass-12345", priv: "priv-pass-12345")
+    /// The configuration line (snmpd, snmptrapd) that creates `v3User`: SHA-256 and AES.
+    public static var v3UserLine: String {
+        "createUser \(v3User.name) SHA-256 \"\(v3User.auth)\" AES \"\(v3User.priv)\""
+    }
+    /// net-snmp's options (tools, trapsess) that act as `v3User` at authPriv.
+    public static var v3Options: [String] {
+        ["-u", v3User.name, "-l", "authPriv", "-a", "SHA-256", "-A", v3User.auth, "-x", "AES", "-X", v3User.priv]
+    }
 
     public init(tag: String, extraConfiguration: String = "", namespace: String? = nil, arguments: [String] = [],
                 environment: [String: String] = [:], wrapper: [String] = [], owner: String? = nil) throws {
@@ -153,8 +161,7 @@ public struct SNMPTools: Sendable {
     public static func v3(target: String) -> SNMPTools {
         var t = SNMPTools(target: target)
         t.version = "3"
-        let u = PrivateSNMPD.v3User
-        t.v3 = ["-u", u.name, "-l", "authPriv", "-a", "SHA-256", "-A", u.auth, "-x", "AES", "-X", u.priv]
+        t.v3 = PrivateSNMPD.v3Options
         return t
     }
 
