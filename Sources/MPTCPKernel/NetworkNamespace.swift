@@ -63,26 +63,13 @@ public final class NetworkNamespace: @unchecked Sendable {
     public func perform<T>(_ body: () throws -> T) throws -> T {
         var result: Result<T, any Error>?
         try withoutActuallyEscaping(body) { body in
-            let thunk = Thunk { result = Result { try self.enter(); return try body() } }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(thunk).toOpaque()
-            let rc = pthread_create(&thread, nil, { context in
-                Unmanaged<Thunk>.fromOpaque(context!).takeRetainedValue().run()
-                return nil
-            }, context)
-            guard rc == 0 else {
-                Unmanaged<Thunk>.fromOpaque(context).release()
-                throw KernelError.system(operation: "start a thread for network namespace \(name)", errno: rc)
+            let worker = Worker { result = Result { try self.enter(); return try body() } }
+            guard worker.startError == 0 else {
+                throw KernelError.system(operation: "start a thread for network namespace \(name)", errno: worker.startError)
             }
-            pthread_join(thread, nil)
+            worker.join()
         }
         return try result!.get()
-    }
-
-    /// The work of `perform`, handed to the thread through a pointer.
-    private final class Thunk {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
     }
 }
 

@@ -1,16 +1,14 @@
-import Platform
-
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A pthread mutex with a condition variable on the monotonic clock (Foundation's
 /// NSCondition would pull in several megabytes of libraries for this one use).
-final class Monitor: @unchecked Sendable {
+public final class Monitor: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    public init() {
         pthread_mutex_init(mutex, nil)
         var attr = pthread_condattr_t()
         pthread_condattr_init(&attr)
@@ -26,32 +24,35 @@ final class Monitor: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    public func lock() { pthread_mutex_lock(mutex) }
+    public func unlock() { pthread_mutex_unlock(mutex) }
     /// Waits for `broadcast()` (or a spurious wake-up); the mutex must be held.
-    func wait() { pthread_cond_wait(cond, mutex) }
+    public func wait() { pthread_cond_wait(cond, mutex) }
     /// The same, until `deadline` on MonotonicClock at the latest.
-    func wait(until deadline: Double) {
+    public func wait(until deadline: Double) {
         var ts = timespec()
         ts.tv_sec = Int(deadline)
         ts.tv_nsec = Int((deadline - Double(Int(deadline))) * 1e9)
         pthread_cond_timedwait(cond, mutex, &ts)
     }
-    func broadcast() { pthread_cond_broadcast(cond) }
+    public func broadcast() { pthread_cond_broadcast(cond) }
 }
 
 /// A thread running `body`, joined by `join()` (so that whoever owns it knows it is gone).
-final class Worker {
+public final class Worker {
     private final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
     private var thread: pthread_t?
+    /// pthread_create's error when the thread could not start (then `body` never runs); 0 otherwise.
+    public let startError: Int32
 
-    init(_ body: @escaping () -> Void) {
+    public init(_ body: @escaping () -> Void) {
         var t = pthread_t()
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        if pthread_create(&t, nil, { arg in
+        startError = pthread_create(&t, nil, { arg in
             Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
             return nil
-        }, box) == 0 {
+        }, box)
+        if startError == 0 {
             thread = t
         } else {
             Unmanaged<Box>.fromOpaque(box).release()
@@ -59,7 +60,7 @@ final class Worker {
     }
 
     /// Waits until `body` has returned.
-    func join() {
+    public func join() {
         guard let t = thread else { return }
         thread = nil
         pthread_join(t, nil)
