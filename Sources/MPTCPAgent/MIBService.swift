@@ -13,9 +13,9 @@ import Glibc
 /// MPTCP-MIB served from one network namespace through net-snmp's agent API, whatever
 /// the role of the process: an AgentX subagent (`Subagent`) or snmpd itself with the
 /// module loaded. It owns what is the same in both: the agent's state, the view cache
-/// and its refresher, the SET engine, the path-manager events and the notifications they become, and the
-/// registration of the handler. The front ends own the process around it. Agent thread
-/// only, apart from the cache's refresher.
+/// and its refresher, the SET engine, the path-manager events and the notifications
+/// they become, and the registration of the handler. The front ends own the process
+/// around it. Agent thread only, apart from the cache's refresher.
 public final class MIBService {
     /// The SNMP context the MIB is registered in (nil: the default context).
     public let context: String?
@@ -142,8 +142,8 @@ public final class MIBService {
         netsnmp_unregister_handler(reg)
     }
 
-    /// The other namespaces served as contexts, for mptcpContextTable (default context),
-    /// shown from the next view.
+    /// The other namespaces served as contexts, for mptcpContextTable (default context).
+    /// Unchanged rows (a rescan that found what was already served) keep the view.
     public func publish(contexts rows: [ServedContext]) {
         if state.publish(contexts: rows) { cache.invalidate() }
     }

@@ -121,7 +121,8 @@ public final class ViewCache: @unchecked Sendable {
         return entry?.view
     }
 
-    /// The kernel or what the agent shows changed (a SET): views from dumps begun before are not installed.
+    /// The kernel or the agent's state changed (a SET): views from dumps begun before are
+    /// not installed.
     /// `onDemand`: the next request reads the kernel and sees the change;
     /// `continuous`: a new snapshot is taken now, waited for up to `continuousWait`;
     /// until it is in, reads show the view from before the SET.
