@@ -12,13 +12,14 @@ import Glibc
 
 /// MPTCP-MIB served from one network namespace through net-snmp's agent API, whatever
 /// the role of the process: an AgentX subagent (`Subagent`) or snmpd itself with the
-/// module loaded. It owns what is the same in both: the view cache and its refresher,
-/// the SET engine, the path-manager events and the notifications they become, and the
-/// registration of the handler. The front ends own the process around it. Agent thread
-/// only, apart from the cache's refresher.
+/// module loaded. It owns what is the same in both: the agent's state, the view cache
+/// and its refresher, the SET engine, the path-manager events and the notifications
+/// they become, and the registration of the handler. The front ends own the process
+/// around it. Agent thread only, apart from the cache's refresher.
 public final class MIBService {
     /// The SNMP context the MIB is registered in (nil: the default context).
     public let context: String?
+    let state: AgentState
     let cache: ViewCache
     let notifier: Notifier
     let sets: SetEngine
@@ -45,8 +46,9 @@ public final class MIBService {
             let snapshot = Snapshot.synthetic(connections: n)
             events = nil
             interfaces = nil
+            state = AgentState(followingEvents: false)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { SyntheticSource(snapshot: snapshot) },
-                                  followingEvents: false, logger: logger)
+                                  state: state, logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
             do { try namespace.perform { try ProcFS.requireEnabled() } } catch { logger.warning("\(error)") }
@@ -63,17 +65,22 @@ public final class MIBService {
                 }
             }
             interfaces = events == nil ? nil : try namespace.perform { try InterfaceLookup() }
+            state = AgentState(followingEvents: events != nil)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { try SnapshotReader() },
-                                  followingEvents: events != nil, namespace: namespace, logger: logger)
+                                  state: state, namespace: namespace, logger: logger)
         }
-        let cache = cache
+        let (state, cache) = (state, cache)
         notifier = Notifier(NotificationState(enabled: configuration.notifications, rateLimit: configuration.notificationRate,
                                               since: MonotonicClock.now),
                             context: context, attached: attached, logger: logger,
-                            publish: { cache.publish(notifications: $0, controlsChanged: $1) })
+                            publish: { notifications, controlsChanged in
+                                state.publish(notifications: notifications)
+                                // A change of the controls (a SET) shows at once, counts from the next view.
+                                if controlsChanged { cache.invalidate() }
+                            })
         sets = SetEngine(cache: cache, notifier: notifier, namespace: namespace, logger: logger,
                          writesAllowed: configuration.synthetic == nil)
-        handler = RequestHandler(cache: cache, sets: sets)
+        handler = RequestHandler(state: state, cache: cache, sets: sets)
     }
 
     deinit { stop() }
@@ -136,7 +143,10 @@ public final class MIBService {
     }
 
     /// The other namespaces served as contexts, for mptcpContextTable (default context).
-    public func publish(contexts rows: [ServedContext]) { cache.publish(contexts: rows) }
+    /// Unchanged rows (a rescan that found what was already served) keep the view.
+    public func publish(contexts rows: [ServedContext]) {
+        if state.publish(contexts: rows) { cache.invalidate() }
+    }
 
     /// Applies what a reloaded configuration may change at run time.
     public func apply(_ configuration: AgentConfiguration) {
@@ -153,20 +163,20 @@ public final class MIBService {
         guard let events else { return }
         LogSink.shared.flush()
         // Notifications carry TimeStamps: anchor them as requests do.
-        cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
+        state.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
         do {
             let (batch, lost) = try events.drain(maxDatagrams: Self.eventBatch)
             let now = MonotonicClock.now
             if lost {
                 logger.warning("the kernel dropped MPTCP path-manager events: notifications, peer announcements and subflow event counts miss some")
-                cache.events.apply([], lost: true, at: now)
+                state.apply([], lost: true, at: now)
             }
             let builder = NotificationBuilder(knowledge: knowledge())
             for event in batch {
                 if let kind = NotificationBuilder.kind(of: event) {
                     notifier.send(kind) { builder.notification(for: event) }
                 }
-                cache.events.apply([event], lost: false, at: now)
+                state.apply([event], lost: false, at: now)
             }
         } catch {
             logger.error("\(error)")
@@ -176,40 +186,19 @@ public final class MIBService {
     /// What a notification may need beyond its event: the events before it, else the last view.
     private func knowledge() -> NotificationBuilder.Knowledge {
         let view = cache.peek()
-        let cache = cache
+        let state = state
         return NotificationBuilder.Knowledge(
             connection: { token in
-                let recalled = cache.events.recall(token: token)
+                let recalled = state.recall(token: token)
                 let endpoints = recalled.endpoints ?? view?.connection(token: token).map { ($0.local, $0.remote) }
                 guard let (local, remote) = endpoints else { return nil }
-                return (local, remote, recalled.firstSeen.map(cache.timeStamp(at:)) ?? 0)
+                return (local, remote, recalled.firstSeen.map(state.timeStamp(at:)) ?? 0)
             },
             peerAddress: { token, id in
-                cache.events.announced(token: token, id: id) ?? view?.remoteAddress(token: token, id: id).map {
+                state.announced(token: token, id: id) ?? view?.remoteAddress(token: token, id: id).map {
                     SocketAddress(address: $0.address, port: $0.port)
                 }
             },
             interface: { [interfaces] in interfaces?.interface(holding: $0) })
-    }
-}
-
-/// Which interface holds a local address, from the kernel's address list read at most
-/// once a second (a storm of notifications does not become a storm of dumps).
-final class InterfaceLookup {
-    private let source: InterfaceAddresses
-    private var byAddress: [IPAddress: UInt32] = [:]
-    private var readAt = -Double.infinity
-
-    init() throws { source = try InterfaceAddresses() }
-
-    func interface(holding address: IPAddress) -> UInt32? {
-        let now = MonotonicClock.now
-        if byAddress[address] == nil && now - readAt >= 1 {
-            readAt = now
-            if let all = try? source.all() {
-                byAddress = Dictionary(all.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
-            }
-        }
-        return byAddress[address]
     }
 }

@@ -4,9 +4,11 @@ import MPTCPMIB
 /// Answers the requests net-snmp hands to the MPTCP-MIB registration: reads from one
 /// view per call (one call per request PDU), SETs through the SET engine.
 final class RequestHandler {
+    let state: AgentState
     let cache: ViewCache
     let sets: SetEngine
-    init(cache: ViewCache, sets: SetEngine) {
+    init(state: AgentState, cache: ViewCache, sets: SetEngine) {
+        self.state = state
         self.cache = cache
         self.sets = sets
     }
@@ -15,7 +17,7 @@ final class RequestHandler {
                 requests: UnsafeMutablePointer<netsnmp_request_info>?) -> Int32 {
         let list = RequestList(head: requests)
         LogSink.shared.flush()
-        cache.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
+        state.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
         sets.expirePending()
         guard mode == CNETSNMP_MODE_GET || mode == CNETSNMP_MODE_GETNEXT else {
             return sets.handle(mode: mode, reqinfo: reqinfo, requests: list)

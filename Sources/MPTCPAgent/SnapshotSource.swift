@@ -3,7 +3,7 @@ import MPTCPModel
 
 /// Where snapshots come from: the kernel (`SnapshotReader`) or memory.
 public protocol SnapshotSource {
-    func read(known: EventKnowledge) -> Snapshot
+    func read() -> Snapshot
 }
 
 extension SnapshotReader: SnapshotSource {}
@@ -11,5 +11,5 @@ extension SnapshotReader: SnapshotSource {}
 /// Synthetic mode: the same snapshot every time, no kernel access.
 struct SyntheticSource: SnapshotSource {
     let snapshot: Snapshot
-    func read(known: EventKnowledge) -> Snapshot { snapshot }
+    func read() -> Snapshot { snapshot }
 }

@@ -1,7 +1,6 @@
 import Logging
 import MPTCPKernel
 import MPTCPMIB
-import MPTCPModel
 import Platform
 import Synchronization
 
@@ -19,6 +18,8 @@ import Glibc
 /// - `continuous` (inside snmpd, whose only thread must never wait for the kernel): a
 ///   background thread takes a snapshot every `ttl` seconds and requests are answered
 ///   from the latest view, never from a dump of their own.
+///
+/// A view is built from a kernel snapshot and what `AgentState` adds to it.
 public final class ViewCache: @unchecked Sendable {
     public enum RefreshPolicy: Sendable {
         case onDemand, continuous
@@ -47,13 +48,7 @@ public final class ViewCache: @unchecked Sendable {
     private let foreground: any SnapshotSource
     private let namespace: NetworkNamespace?
     private let makeReader: ReaderFactory
-    let events: EventState
-    /// Rows held for createAndWait and the spin lock: the SET engine's state, shown in views.
-    private let held = Mutex<(pending: [EndpointRow], spinLock: Int32)>(([], 0))
-    private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
-    private let counterWatch = Mutex(CounterWatch())
-    private let notifications = Mutex(NotificationState())
-    private let contexts = Mutex<[ServedContext]>([])
+    private let state: AgentState
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
     private var refresher: Worker?  // guarded by condition
@@ -63,17 +58,16 @@ public final class ViewCache: @unchecked Sendable {
 
     /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
     /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
-    /// `followingEvents`: whether the path manager's events will be applied (the counts of
-    /// mptcpPathTable exist only then).
+    /// `state`: the agent's, added to each snapshot.
     /// `namespace`: read that network namespace (nil: the process's), from threads that entered it.
     public init(ttl: Double, policy: RefreshPolicy = .onDemand, makeReader: @escaping ReaderFactory,
-                followingEvents: Bool, namespace: NetworkNamespace? = nil, logger: Logger) throws {
+                state: AgentState, namespace: NetworkNamespace? = nil, logger: Logger) throws {
         self.ttl = ttl
         self.policy = policy
         self.makeReader = makeReader
         self.namespace = namespace
         foreground = try namespace.perform { try makeReader() }
-        events = EventState(following: followingEvents, start: MonotonicClock.now)
+        self.state = state
         self.logger = logger
     }
 
@@ -82,12 +76,6 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         startRefresher()
         condition.unlock()
-    }
-
-    /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
-    /// Call from the agent thread, which knows it, on each request.
-    public func anchorUptime(ticks: UInt32) {
-        uptime.withLock { $0 = Uptime(monotonic: MonotonicClock.now, ticks: ticks) }
     }
 
     /// The view for one request PDU; nil only in `continuous` mode before its first
@@ -133,10 +121,8 @@ public final class ViewCache: @unchecked Sendable {
         return entry?.view
     }
 
-    /// sysUpTime (hundredths) at a monotonic instant, from the last anchor.
-    func timeStamp(at instant: Double) -> UInt32 { uptime.withLock { $0 }.timeStamp(at: instant) }
-
-    /// The kernel changed (a SET): views from dumps begun before are not installed.
+    /// The kernel or the agent's state changed (a SET): views from dumps begun before are
+    /// not installed.
     /// `onDemand`: the next request reads the kernel and sees the change;
     /// `continuous`: a new snapshot is taken now, waited for up to `continuousWait`;
     /// until it is in, reads show the view from before the SET.
@@ -176,27 +162,10 @@ public final class ViewCache: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The notification controls and counts, shown from the next view on; a change of the
-    /// controls (a SET) shows at once.
-    func publish(notifications state: NotificationState, controlsChanged: Bool) {
-        notifications.withLock { $0 = state }
-        if controlsChanged { invalidate() }
-    }
-
-    /// The other namespaces served as contexts (mptcpContextTable), shown from the next view.
-    /// Unchanged rows (a rescan that found what was already served) keep the view.
-    public func publish(contexts rows: [ServedContext]) {
-        let changed = contexts.withLock { current in
-            defer { current = rows }
-            return current != rows
-        }
-        if changed { invalidate() }
-    }
-
-    /// Rows created with createAndWait (shown until activated or destroyed) and the
-    /// endpoint spin lock, as the SET engine holds them.
-    public func publish(pendingEndpoints rows: [EndpointRow], spinLock: Int32) {
-        held.withLock { $0 = (rows, spinLock) }
+    /// The SET engine's rows held for createAndWait and its spin lock: kept in the agent's
+    /// state and shown at once.
+    func publish(pendingEndpoints rows: [EndpointRow], spinLock: Int32) {
+        state.hold(pendingEndpoints: rows, spinLock: spinLock)
         invalidate()
     }
 
@@ -218,20 +187,10 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         let startGeneration = generation
         condition.unlock()
-        let (known, knownTokens) = events.knowledge()
-        let snapshot = reader.read(known: known)
+        let (snapshot, facts) = state.read(reader, startedAt: started)
         for failure in snapshot.failures where failureLog.allow(failure) {
             logger.warning("kernel read failed, the affected table answers empty: \(failure)")
         }
-        let firstSeen = events.observed(alive: Set(snapshot.connections.map(\.token)), before: knownTokens, at: started)
-        let discontinuity = counterWatch.withLock {
-            $0.observe(snapshot.counters, at: started)
-            return $0.discontinuity
-        }
-        let (pending, spinLock) = held.withLock { $0 }
-        let facts = AgentFacts(uptime: uptime.withLock { $0 }, pendingEndpoints: pending, endpointSpinLock: spinLock,
-                               statsDiscontinuity: discontinuity, firstSeen: firstSeen,
-                               notifications: notifications.withLock { $0 }, contexts: contexts.withLock { $0 })
         let counts = "connections \(snapshot.connections.count) subflows \(snapshot.subflows.count)"
         // Consumed: the view frees each table's snapshot rows once it has sorted them.
         let view = MIBView(snapshot: consume snapshot, facts: facts)

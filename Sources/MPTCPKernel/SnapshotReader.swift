@@ -2,6 +2,7 @@ import MPTCPModel
 
 /// Builds a `Snapshot` from one dump of each kind. A part that fails is left empty
 /// and named in `Snapshot.failures`; reading never throws once the reader exists.
+/// Only what the kernel says: the agent merges what the events told afterwards.
 /// Not thread-safe: one reader per thread.
 public final class SnapshotReader {
     private let diag: SockDiag
@@ -28,7 +29,7 @@ public final class SnapshotReader {
         self.sysctlDirectory = sysctlDirectory
     }
 
-    public func read(known: EventKnowledge = EventKnowledge()) -> Snapshot {
+    public func read() -> Snapshot {
         var failures: [String] = []
         func attempt<T>(_ part: String, _ body: () throws -> T) -> T? {
             do { return try body() } catch {
@@ -51,7 +52,6 @@ public final class SnapshotReader {
         let settings = attempt("settings") { try ProcFS.settings(directory: sysctlDirectory) } ?? Settings()
         return Snapshot(connections: sockets?.connections ?? [], subflows: subflows ?? [],
                         listeners: sockets?.listeners ?? [], endpoints: endpoints, limits: limits,
-                        counters: counters, settings: settings, addresses: addresses, announcements: known.announcements,
-                        pathEvents: known.pathEvents, failures: failures)
+                        counters: counters, settings: settings, addresses: addresses, failures: failures)
     }
 }

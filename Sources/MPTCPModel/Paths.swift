@@ -48,11 +48,9 @@ public struct PathSummary: Sendable, Hashable {
 
     public init(address: IPAddress) { self.address = address }
 
-    /// One summary per local address that current subflows use, that an endpoint names,
-    /// or that has event counts; sorted by address. IPv4-mapped IPv6 addresses count as
-    /// the IPv4 address.
-    public static func build(subflows: [Subflow], endpoints: [Endpoint], addresses: [InterfaceAddress],
-                             events: [IPAddress: PathEvents]) -> [PathSummary] {
+    /// One summary per local address that current subflows use or that an endpoint names;
+    /// sorted by address. IPv4-mapped IPv6 addresses count as the IPv4 address.
+    public static func build(subflows: [Subflow], endpoints: [Endpoint], addresses: [InterfaceAddress]) -> [PathSummary] {
         var rows: [IPAddress: PathSummary] = [:]
         var tokens: [IPAddress: Set<UInt32>] = [:]
         var rttSum: [IPAddress: (sum: UInt64, count: UInt64)] = [:]
@@ -84,11 +82,6 @@ public struct PathSummary: Sendable, Hashable {
             if r.endpoint.map({ $0.id > e.id }) ?? true { r.endpoint = e }
             rows[r.address] = r
         }
-        for (a, counts) in events {
-            var r = row(a)
-            r.events = counts
-            rows[a] = r
-        }
         let interfaces = Dictionary(addresses.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
         for (a, var r) in rows {
             r.connections = UInt32(tokens[a]?.count ?? 0)
@@ -97,6 +90,25 @@ public struct PathSummary: Sendable, Hashable {
             rows[a] = r
         }
         return rows.values.sorted { $0.address < $1.address }
+    }
+
+    /// Adds the event counts of each local address to `rows` (as `build` returns them, and
+    /// kept so); an address with counts and no row (its subflows are gone) gets one.
+    public static func merge(_ events: [IPAddress: PathEvents], into rows: inout [PathSummary], addresses: [InterfaceAddress]) {
+        var added = false
+        for (a, counts) in events {
+            // One row per local address: a handful, searched in place.
+            if let i = rows.firstIndex(where: { $0.address == a }) {
+                rows[i].events = counts
+            } else {
+                var r = PathSummary(address: a)
+                r.events = counts
+                r.ifIndex = addresses.first { $0.address.unmapped == a }?.ifIndex ?? 0
+                rows.append(r)
+                added = true
+            }
+        }
+        if added { rows.sort { $0.address < $1.address } }
     }
 }
 

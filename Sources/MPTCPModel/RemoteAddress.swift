@@ -28,10 +28,9 @@ public struct RemoteAddress: Sendable, Hashable {
     public var sources: Sources
     public var subflows: UInt32
 
-    /// Merges the peer addresses seen on subflows with those the peer announced.
-    /// Announcements of connections that no longer exist are dropped.
-    public static func build(subflows: [Subflow], announcements: [Announcement],
-                             liveTokens: Set<UInt32>) -> [RemoteAddress] {
+    /// The peer addresses the subflows use: one row per connection and peer address id,
+    /// sorted by both.
+    public static func build(subflows: [Subflow]) -> [RemoteAddress] {
         struct Key: Hashable { let token: UInt32; let id: UInt8 }
         var rows: [Key: RemoteAddress] = [:]
         for sf in subflows {
@@ -46,30 +45,33 @@ public struct RemoteAddress: Sendable, Hashable {
                                           port: sf.remote.port, sources: .subflow, subflows: 1)
             }
         }
-        for a in announcements where liveTokens.contains(a.token) {
-            let key = Key(token: a.token, id: a.id)
-            if var row = rows[key] {
-                row.sources.insert(.announced)
-                row.address = a.address.address
-                row.port = a.address.port
-                rows[key] = row
-            } else {
-                rows[key] = RemoteAddress(token: a.token, id: a.id, address: a.address.address,
-                                          port: a.address.port, sources: .announced, subflows: 0)
-            }
-        }
         return rows.values.sorted { ($0.token, $0.id) < ($1.token, $1.id) }
     }
-}
 
-/// What the path manager's event stream has told that no dump shows: the addresses peers
-/// announced, and the subflow events of each local address.
-public struct EventKnowledge: Sendable {
-    public var announcements: [Announcement]
-    public var pathEvents: [IPAddress: PathEvents]
-
-    public init(announcements: [Announcement] = [], pathEvents: [IPAddress: PathEvents] = [:]) {
-        self.announcements = announcements
-        self.pathEvents = pathEvents
+    /// Adds the addresses peers announced to `rows` (as `build` returns them, and kept so):
+    /// an announcement overrides the address and port of the row of its id, or adds a row.
+    /// Announcements of connections not in `liveTokens` (gone) are dropped.
+    public static func merge(_ announcements: [Announcement], into rows: inout [RemoteAddress], liveTokens: Set<UInt32>) {
+        var added: [RemoteAddress] = []
+        for a in announcements where liveTokens.contains(a.token) {
+            var lo = 0, hi = rows.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (rows[mid].token, rows[mid].id) < (a.token, a.id) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < rows.count && rows[lo].token == a.token && rows[lo].id == a.id {
+                rows[lo].sources.insert(.announced)
+                rows[lo].address = a.address.address
+                rows[lo].port = a.address.port
+            } else {
+                added.append(RemoteAddress(token: a.token, id: a.id, address: a.address.address,
+                                           port: a.address.port, sources: .announced, subflows: 0))
+            }
+        }
+        guard !added.isEmpty else { return }
+        // Two sorted runs (stdlib's sort merges runs): linear, not a second full sort.
+        added.sort { ($0.token, $0.id) < ($1.token, $1.id) }
+        rows += added
+        rows.sort { ($0.token, $0.id) < ($1.token, $1.id) }
     }
 }

@@ -1,5 +1,7 @@
 /// Everything the kernel says about MPTCP in one namespace at one moment.
 /// A part the kernel could not deliver is empty (or nil) and named in `failures`.
+/// What the agent learnt from the path manager's events is not the kernel's: `merge`
+/// adds it after the read.
 public struct Snapshot: Sendable {
     public var connections: [Connection]
     /// Only subflows whose token belongs to a connection in `connections`: the dumps are
@@ -12,8 +14,13 @@ public struct Snapshot: Sendable {
     /// nil when `/proc/net/netstat` has no MPTcpExt lines.
     public var counters: Counters?
     public var settings: Settings
+    /// The namespace's interface addresses.
+    public var addresses: [InterfaceAddress]
+    /// The peer addresses the subflows use (see `RemoteAddress.build`); `merge` adds the
+    /// announced ones.
     public var remoteAddresses: [RemoteAddress]
-    /// One row per local address in use or configured (see `PathSummary.build`).
+    /// One row per local address in use or configured (see `PathSummary.build`); `merge`
+    /// adds the event counts.
     public var paths: [PathSummary]
     public var host: HostSummary
     /// One line per part that failed, e.g. "subflows: Operation not permitted".
@@ -21,8 +28,7 @@ public struct Snapshot: Sendable {
 
     public init(connections: [Connection] = [], subflows: [Subflow] = [], listeners: [Listener] = [],
                 endpoints: [Endpoint]? = nil, limits: Limits? = nil, counters: Counters? = nil,
-                settings: Settings = Settings(), addresses: [InterfaceAddress] = [], announcements: [Announcement] = [],
-                pathEvents: [IPAddress: PathEvents] = [:], failures: [String] = []) {
+                settings: Settings = Settings(), addresses: [InterfaceAddress] = [], failures: [String] = []) {
         let tokens = Set(connections.map(\.token))
         self.connections = connections
         self.subflows = subflows.filter { tokens.contains($0.token) }
@@ -31,16 +37,36 @@ public struct Snapshot: Sendable {
         self.limits = limits
         self.counters = counters
         self.settings = settings
-        self.remoteAddresses = RemoteAddress.build(subflows: self.subflows, announcements: announcements,
-                                                   liveTokens: tokens)
-        self.paths = PathSummary.build(subflows: self.subflows, endpoints: endpoints ?? [], addresses: addresses,
-                                       events: pathEvents)
+        self.addresses = addresses
+        self.remoteAddresses = RemoteAddress.build(subflows: self.subflows)
+        self.paths = PathSummary.build(subflows: self.subflows, endpoints: endpoints ?? [], addresses: addresses)
         self.host = HostSummary(connections: connections, subflows: self.subflows)
         self.failures = failures
     }
 }
 
+/// What the path manager's event stream has told that no dump shows: the addresses peers
+/// announced, and the subflow events of each local address.
+public struct EventKnowledge: Sendable {
+    public var announcements: [Announcement]
+    public var pathEvents: [IPAddress: PathEvents]
+
+    public init(announcements: [Announcement] = [], pathEvents: [IPAddress: PathEvents] = [:]) {
+        self.announcements = announcements
+        self.pathEvents = pathEvents
+    }
+}
+
 extension Snapshot {
+    /// Adds what the events told to what the kernel said: the addresses peers announced on
+    /// the connections in `liveTokens` (the tokens of `connections`, which the caller has
+    /// at hand) join `remoteAddresses`, the event counts join `paths`. The tables are
+    /// changed in place, and only where the knowledge has something for them.
+    public mutating func merge(_ knowledge: EventKnowledge, liveTokens: Set<UInt32>) {
+        RemoteAddress.merge(knowledge.announcements, into: &remoteAddresses, liveTokens: liveTokens)
+        PathSummary.merge(knowledge.pathEvents, into: &paths, addresses: addresses)
+    }
+
     /// Moves a table out of the snapshot, leaving it empty, so its storage can be freed
     /// as soon as the taker is done with it.
     public mutating func take<Row>(_ table: WritableKeyPath<Snapshot, [Row]>) -> [Row] {

@@ -3,6 +3,7 @@ import Logging
 import MPTCPMIB
 import SMI
 import MPTCPModel
+import Platform
 import Synchronization
 import Testing
 
@@ -18,7 +19,7 @@ struct ViewCacheTests {
         var snapshot: Snapshot
         var reads = 0
         init(_ s: Snapshot) { snapshot = s }
-        func read(known: EventKnowledge) -> Snapshot {
+        func read() -> Snapshot {
             reads += 1
             return snapshot
         }
@@ -26,30 +27,48 @@ struct ViewCacheTests {
 
     static let good = Snapshot.synthetic(connections: 3)
 
-    /// A source whose dump can be held at its start (the data it returns is taken then).
-    final class GatedSource: SnapshotSource, @unchecked Sendable {
-        private let state = Mutex((snapshot: ViewCacheTests.good, held: false, waiting: false, reads: 0))
+    /// Snapshots whose dumps can be held at their start (the data a dump returns is taken
+    /// then). Each reading thread gets a reader of its own (`reader()`), and the gate knows
+    /// how many of them are alive: a refresher's reader is freed when its thread ends.
+    final class Gate: @unchecked Sendable {
+        private let state = Mutex((snapshot: ViewCacheTests.good, held: false, waiting: false, reads: 0, readers: 0))
         func set(_ s: Snapshot) { state.withLock { $0.snapshot = s } }
         func hold(_ on: Bool) { state.withLock { $0.held = on } }
         var waiting: Bool { state.withLock { $0.waiting } }
         var reads: Int { state.withLock { $0.reads } }
+        var readers: Int { state.withLock { $0.readers } }
 
-        func read(known: EventKnowledge) -> Snapshot {
+        final class Reader: SnapshotSource {
+            let gate: Gate
+            init(_ gate: Gate) {
+                self.gate = gate
+                gate.state.withLock { $0.readers += 1 }
+            }
+            deinit { gate.state.withLock { $0.readers -= 1 } }
+            func read() -> Snapshot { gate.read() }
+        }
+
+        func reader() -> Reader { Reader(self) }
+
+        private func read() -> Snapshot {
             let taken = state.withLock { $0.snapshot }
             state.withLock { $0.waiting = true }
+            // A test double's hold, released by the test: polled.
             while state.withLock({ $0.held }) { usleep(1000) }
             state.withLock { $0.waiting = false; $0.reads += 1 }
             return taken
         }
     }
 
-    static func wait(_ condition: () -> Bool) {
-        for _ in 0..<5000 where !condition() { usleep(1000) }
+    static func makeCache(ttl: Double, policy: ViewCache.RefreshPolicy = .onDemand,
+                          makeReader: @escaping ViewCache.ReaderFactory) throws -> ViewCache {
+        try ViewCache(ttl: ttl, policy: policy, makeReader: makeReader, state: AgentState(followingEvents: false),
+                      logger: Logger(label: "test"))
     }
 
     @Test func aFailedDumpEmptiesItsTableOnly() throws {
         let source = Source(Self.good)
-        let cache = try ViewCache(ttl: 0, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
+        let cache = try Self.makeCache(ttl: 0, makeReader: { source })
         let token = Self.good.connections[0].token
         let state = MPTCPMIB.ConnectionTable.state.oid + [token]
         #expect(cache.view()!.get(state) == .value(.integer(5)))
@@ -64,28 +83,29 @@ struct ViewCacheTests {
     }
 
     @Test func aDumpStartedBeforeASetIsNotInstalledAfterIt() throws {
-        let source = GatedSource()
-        let cache = try ViewCache(ttl: 0.2, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
+        let gate = Gate()
+        let cache = try Self.makeCache(ttl: 0.5, makeReader: { gate.reader() })
         let connections = MPTCPMIB.General.currentConnections.oid + [0]
         #expect(cache.view()!.get(connections) == .value(.unsigned(3)))
-        usleep(250_000)  // older than the TTL, younger than twice it: refreshed in the background
-        source.hold(true)
-        _ = cache.view()!
-        Self.wait { source.waiting }
-        #expect(source.waiting)
+        // Polled: once the view is older than the TTL, a request starts a background refresh
+        // (and is answered from the view it has); that dump is held at its start.
+        gate.hold(true)
+        try waitUntil("a background refresh", timeout: 5) {
+            #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
+            return gate.waiting
+        }
         // A SET commits while that dump (of the old state) is still running.
         cache.invalidate()
-        source.set(.synthetic(connections: 5))
-        let reads = source.reads
-        source.hold(false)
-        Self.wait { source.reads > reads }
-        usleep(20_000)  // let the refresher try to install its view
+        gate.set(.synthetic(connections: 5))
+        gate.hold(false)
+        // Stopping waits until the refresher has finished that refresh, install attempt included.
+        cache.stop()
         #expect(cache.view()!.get(connections) == .value(.unsigned(5)))
     }
 
     @Test func aViewIsReusedForTheTTLAndRebuiltAfterAnInvalidation() throws {
         let source = Source(Self.good)
-        let cache = try ViewCache(ttl: 60, makeReader: { source }, followingEvents: false, logger: Logger(label: "test"))
+        let cache = try Self.makeCache(ttl: 60, makeReader: { source })
         let reads = source.reads  // the foreground reader was opened, not read
         _ = cache.view()!
         _ = cache.view()!
@@ -99,26 +119,41 @@ struct ViewCacheTests {
     /// Inside snmpd: the caller never reads the kernel; a background thread does, every TTL;
     /// a SET waits (boundedly) for the snapshot that shows it; stop() ends the thread.
     @Test func continuousRefreshesInTheBackgroundOnly() throws {
-        let source = GatedSource()
-        let cache = try ViewCache(ttl: 0.1, policy: .continuous, makeReader: { source }, followingEvents: false,
-                                  logger: Logger(label: "test"))
+        let gate = Gate()
+        let cache = try Self.makeCache(ttl: 0.1, policy: .continuous, makeReader: { gate.reader() })
         let connections = MPTCPMIB.General.currentConnections.oid + [0]
-        source.hold(true)
+        #expect(gate.readers == 1)  // the foreground's, which `continuous` never reads with
+        gate.hold(true)
         cache.startContinuous()
-        Self.wait { source.waiting }
+        try waitUntil("the first background dump", timeout: 5) { gate.waiting }
         #expect(cache.view() == nil)  // at once, while the first dump is held
-        source.hold(false)
-        Self.wait { cache.view() != nil }
+        gate.hold(false)
+        try waitUntil("the first view", timeout: 5) { cache.view() != nil }
         #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
-        source.set(.synthetic(connections: 5))
-        Self.wait { cache.view()?.get(connections) == .value(.unsigned(5)) }
-        #expect(cache.view()?.get(connections) == .value(.unsigned(5)))
-        source.set(.synthetic(connections: 7))
+        gate.set(.synthetic(connections: 5))
+        try waitUntil("a view of the changed kernel, within a few TTLs", timeout: 5) {
+            cache.view()?.get(connections) == .value(.unsigned(5))
+        }
+        gate.set(.synthetic(connections: 7))
         cache.invalidate()
         #expect(cache.view()?.get(connections) == .value(.unsigned(7)))
+        #expect(gate.readers == 2)  // the refresher's thread has its own
         cache.stop()
-        let reads = source.reads
-        usleep(300_000)
-        #expect(source.reads == reads)
+        // The refresher's thread has ended: its reader is freed, only the foreground's is left.
+        #expect(gate.readers == 1)
     }
+}
+
+/// Polls `condition` until it holds; after `timeout` seconds throws an error that says what
+/// was awaited.
+private func waitUntil(_ what: String, timeout: Double, _ condition: () -> Bool) throws {
+    let deadline = MonotonicClock.now + timeout
+    while !condition() {
+        guard MonotonicClock.now < deadline else { throw WaitTimeout(description: "waited \(timeout) s for \(what)") }
+        usleep(1000)
+    }
+}
+
+private struct WaitTimeout: Error, CustomStringConvertible {
+    let description: String
 }

@@ -28,14 +28,17 @@ struct MIBViewTests {
         s2.flags = [.joinLocal, .backupLocal]
         let endpoints = [Endpoint(id: 1, address: ip("10.0.1.1"), flags: [.subflow, .backup]),
                          Endpoint(id: 3, address: ip("fd00::9"), port: 8080, flags: [.signal])]
-        return Snapshot(connections: [c1, c2], subflows: [s1, s2],
-                        listeners: [Listener(local: SocketAddress(address: ip("0.0.0.0"), port: 5000), acceptQueue: 0, backlog: 4096)],
-                        endpoints: endpoints, limits: Limits(subflows: 2, addAddrAccepted: 0),
-                        counters: Counters([.init(name: "MPCapableSYNRX", value: 5), .init(name: "MPCurrEstab", value: 2),
-                                            .init(name: "SomeFutureCounter", value: 9)]),
-                        settings: Settings(["enabled": "1", "scheduler": "default", "available_schedulers": "default",
-                                            "add_addr_timeout": "120"]),
-                        announcements: [Announcement(token: c1.token, id: 2, address: SocketAddress(address: ip("10.0.2.2"), port: 80))])
+        var snapshot = Snapshot(connections: [c1, c2], subflows: [s1, s2],
+                            listeners: [Listener(local: SocketAddress(address: ip("0.0.0.0"), port: 5000), acceptQueue: 0, backlog: 4096)],
+                            endpoints: endpoints, limits: Limits(subflows: 2, addAddrAccepted: 0),
+                            counters: Counters([.init(name: "MPCapableSYNRX", value: 5), .init(name: "MPCurrEstab", value: 2),
+                                                .init(name: "SomeFutureCounter", value: 9)]),
+                            settings: Settings(["enabled": "1", "scheduler": "default", "available_schedulers": "default",
+                                                "add_addr_timeout": "120"]))
+        snapshot.merge(EventKnowledge(announcements: [Announcement(token: c1.token, id: 2,
+                                                                   address: SocketAddress(address: ip("10.0.2.2"), port: 80))]),
+                       liveTokens: [c1.token, c2.token])
+        return snapshot
     }()
 
     func walk(_ view: MIBView) -> [(OID, SNMPValue)] {
@@ -180,15 +183,15 @@ struct PathViewTests {
         events.opened = 3
         events.closed = 2
         events.failed = 1
-        let snapshot = Snapshot(connections: [c], subflows: [s1],
+        var snapshot = Snapshot(connections: [c], subflows: [s1],
                                 listeners: [Listener(local: SocketAddress(address: Self.ip("::"), port: 80), dualStack: true,
                                                      acceptQueue: 0, backlog: 5),
                                             Listener(local: SocketAddress(address: Self.ip("::"), port: 81), acceptQueue: 0, backlog: 5)],
                                 endpoints: [Endpoint(id: 4, address: Self.ip("10.0.0.1"), flags: [.subflow])],
                                 limits: Limits(subflows: 2, addAddrAccepted: 0),
                                 counters: Counters([.init(name: "MPJoinSynRx", value: 1)]),
-                                addresses: [InterfaceAddress(address: Self.ip("10.0.0.1"), ifIndex: 7)],
-                                pathEvents: [Self.ip("10.0.0.1"): events])
+                                addresses: [InterfaceAddress(address: Self.ip("10.0.0.1"), ifIndex: 7)])
+        snapshot.merge(EventKnowledge(pathEvents: [Self.ip("10.0.0.1"): events]), liveTokens: [c.token])
         let facts = AgentFacts(uptime: Uptime(monotonic: 100, ticks: 5000), endpointSpinLock: 17, statsDiscontinuity: 99,
                                firstSeen: [9: 97.5])
         let view = MIBView(snapshot: snapshot, facts: facts)

@@ -44,7 +44,9 @@ struct ModelTests {
         ]
         var s1 = sf(500, id: 1)
         s1.remote.address = IPAddress("10.0.1.2")!
-        let rows = RemoteAddress.build(subflows: [sf(100, id: 0), sf(50, id: 0), s1], announcements: announced, liveTokens: [7])
+        var rows = RemoteAddress.build(subflows: [sf(100, id: 0), sf(50, id: 0), s1])
+        #expect(rows.map(\.id) == [0, 1] && rows.allSatisfy { $0.sources == .subflow })
+        RemoteAddress.merge(announced, into: &rows, liveTokens: [7])
         #expect(rows.map(\.id) == [0, 1, 2])
         #expect(rows[0].sources == .subflow && rows[0].subflows == 2 && rows[0].port == 51)  // the lowest remote port
         #expect(rows[1].sources == [.subflow, .announced] && rows[1].port == 80 && rows[1].subflows == 1)

@@ -37,8 +37,8 @@ struct PathSummaryTests {
         gone.opened = 7
         gone.closed = 7
         gone.failed = 2
-        let rows = PathSummary.build(subflows: Self.subflows, endpoints: endpoints, addresses: addresses,
-                                     events: [ip("10.0.7.7"): gone])
+        var rows = PathSummary.build(subflows: Self.subflows, endpoints: endpoints, addresses: addresses)
+        PathSummary.merge([ip("10.0.7.7"): gone], into: &rows, addresses: addresses)
         #expect(rows.map(\.address) == [ip("10.0.0.1"), ip("10.0.1.1"), ip("10.0.7.7"), ip("10.0.9.9"), ip("fd00::1")])
         let a = rows[0]
         #expect(a.subflows == 3 && a.established == 2 && a.backup == 0 && a.active == 2 && a.connections == 2)

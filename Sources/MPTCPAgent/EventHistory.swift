@@ -1,0 +1,66 @@
+import MPTCPKernel
+import MPTCPModel
+
+/// What the agent learns from the path manager's events and keeps between snapshots:
+/// peer announcements, subflow events per local address, and when each connection was
+/// first seen. Part of `AgentState`, which locks it.
+struct EventHistory {
+    private var announcements = AnnouncementTracker()
+    /// nil while the agent does not follow the events (no CAP_NET_ADMIN, synthetic mode).
+    private var paths: PathEventCounter?
+    private var firstSeen: [UInt32: Double] = [:]
+    /// The initial subflow's addresses of each connection, from CREATED/ESTABLISHED.
+    private var endpoints: [UInt32: (local: SocketAddress, remote: SocketAddress)] = [:]
+
+    /// `following`: whether events will be applied; counting starts at `start`.
+    init(following: Bool, start: Double) {
+        paths = following ? PathEventCounter(start: start) : nil
+    }
+
+    /// Applies a batch of events received at `now`; `lost`: the kernel dropped some before them.
+    mutating func apply(_ events: [PathManagerEvent], lost: Bool, at now: Double) {
+        if lost { paths?.markLoss(at: now) }
+        for e in events {
+            announcements.apply(e)
+            paths?.apply(e)
+            guard let token = e.token else { continue }
+            switch e.kind {
+            case .created, .established:
+                if firstSeen[token] == nil { firstSeen[token] = now }
+                if let local = e.local, let remote = e.remote { endpoints[token] = (local, remote) }
+            case .closed:
+                firstSeen[token] = nil
+                endpoints[token] = nil
+            default: break
+            }
+        }
+    }
+
+    /// Before a snapshot: what the events told, and the connections they know of.
+    func knowledge() -> (known: EventKnowledge, tokens: Set<UInt32>) {
+        (EventKnowledge(announcements: announcements.announcements, pathEvents: paths?.byAddress ?? [:]),
+         announcements.tokens.union(paths?.tokens ?? []).union(firstSeen.keys))
+    }
+
+    /// After a snapshot taken at `now` found `alive`: forgets connections known `before` it
+    /// that are gone (their CLOSED event was lost or never came), records connections seen
+    /// for the first time, and returns when each live one was first seen.
+    mutating func observed(alive: Set<UInt32>, before: Set<UInt32>, at now: Double) -> [UInt32: Double] {
+        announcements.retain(alive: alive, before: before)
+        paths?.retain(alive: alive, before: before)
+        firstSeen = firstSeen.filter { alive.contains($0.key) || !before.contains($0.key) }
+        endpoints = endpoints.filter { alive.contains($0.key) || !before.contains($0.key) }
+        for token in alive where firstSeen[token] == nil { firstSeen[token] = now }
+        return firstSeen.filter { alive.contains($0.key) }
+    }
+
+    /// What the events told about a connection, for a notification about it.
+    func recall(token: UInt32) -> (endpoints: (local: SocketAddress, remote: SocketAddress)?, firstSeen: Double?) {
+        (endpoints[token], firstSeen[token])
+    }
+
+    /// The address peer `token` announced with `id`, if the events told it.
+    func announced(token: UInt32, id: UInt8) -> SocketAddress? {
+        announcements.address(token: token, id: id)
+    }
+}

@@ -1,0 +1,45 @@
+@testable import MPTCPAgent
+import MPTCPKernel
+import MPTCPMIB
+import MPTCPModel
+import Testing
+
+@Suite("The agent's state beside a kernel snapshot")
+struct AgentStateTests {
+    /// What the events told is merged into the snapshot after the read: announcements of
+    /// live connections, path event counts, first-seen times; connections known before
+    /// the read that it did not find are forgotten.
+    @Test func eventKnowledgeIsMergedAfterTheRead() {
+        let state = AgentState(followingEvents: true)
+        let kernel = Snapshot.synthetic(connections: 2, subflowsPerConnection: 1)
+        let (c, other) = (kernel.connections[0], kernel.connections[1])
+        let sf = kernel.subflows.first { $0.token == c.token }!
+        let peer = SocketAddress(address: IPAddress("10.9.9.9")!, port: 80)
+        let gone: UInt32 = 12345
+        state.apply([PathManagerEvent(kind: .established, token: c.token, local: sf.local, remote: sf.remote),
+                     PathManagerEvent(kind: .announced, token: c.token, remote: peer, remoteID: 5),
+                     PathManagerEvent(kind: .announced, token: gone, remote: peer, remoteID: 1)], lost: false, at: 10)
+        let (snapshot, facts) = state.read(SyntheticSource(snapshot: kernel), startedAt: 20)
+        let announced = snapshot.remoteAddresses.filter { $0.sources.contains(.announced) }
+        #expect(announced.map { [$0.token, UInt32($0.id), UInt32($0.port), $0.subflows] } == [[c.token, 5, 80, 0]])
+        #expect(announced.first?.address == peer.address && announced.first?.sources == .announced)
+        #expect(snapshot.remoteAddresses.count == kernel.remoteAddresses.count + 1)
+        #expect(snapshot.paths.first { $0.address == sf.local.address }?.events?.opened == 1)
+        #expect(kernel.paths.allSatisfy { $0.events == nil })  // the kernel's snapshot is left as it was
+        #expect(facts.firstSeen == [c.token: 10, other.token: 20])
+        #expect(state.announced(token: c.token, id: 5) == peer && state.announced(token: gone, id: 1) == nil)
+    }
+
+    /// Published rows reach the next facts; contexts report whether they changed.
+    @Test func publishedStateReachesTheFacts() {
+        let state = AgentState(followingEvents: false)
+        let context = ServedContext(name: "blue", path: "/run/netns/blue")
+        #expect(state.publish(contexts: [context]))
+        #expect(!state.publish(contexts: [context]))
+        state.hold(pendingEndpoints: [], spinLock: 3)
+        state.anchorUptime(ticks: 500)
+        let (_, facts) = state.read(SyntheticSource(snapshot: Snapshot()), startedAt: 0)
+        #expect(facts.contexts == [context] && facts.endpointSpinLock == 3 && facts.uptime.ticks == 500)
+        #expect(facts.firstSeen.isEmpty && facts.statsDiscontinuity == nil)
+    }
+}
