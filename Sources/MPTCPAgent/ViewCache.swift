@@ -52,7 +52,8 @@ public final class ViewCache: @unchecked Sendable {
     private let held = Mutex<(pending: [EndpointRow], spinLock: Int32)>(([], 0))
     private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
     private let counterWatch = Mutex(CounterWatch())
-    private let notifications = Mutex(NotificationState())
+    /// Replaced by the notifier's state as soon as the service makes it.
+    private let notifications = Mutex(NotificationState.withoutAgent)
     private let contexts = Mutex<[ServedContext]>([])
     private let logger: Logger
     private let failureLog = RateLimiter(interval: 60)
