@@ -18,7 +18,7 @@ struct MPTCPAgentX: ParsableCommand {
             the configuration file, whose keys are: \(AgentConfiguration.keys.map(\.name).joined(separator: ", ")).
 
             Examples:
-              mptcp-agentx -f                          foreground, net-snmp's default master socket
+              mptcp-agentx -f                          foreground, net-snmp's master socket
               mptcp-agentx -f -x unix:/run/agentx/master --cache-ttl 2
               mptcp-agentx -C /etc/mptcp-agentx.conf   daemon, logs to syslog
             """)
