@@ -119,6 +119,7 @@ extension Option {
     /// The option of the configuration key `name`: its names, help and value name from the key's declaration.
     init(key name: String) where Value == KeyValue? {
         let key = Self.declaration(name)
+        precondition(!key.repeatable, "\(name) is repeatable: declare its option as an array")
         self.init(name: Self.names(key), help: Self.help(key), transform: { KeyValue(key: key, text: $0) })
     }
 
