@@ -70,18 +70,17 @@ public struct AgentConfiguration: Sendable, Equatable {
         .choice("log-level", \.logLevel, valueName: "level", summary: "The least severe level logged"),
         .choice("log-target", \.logTarget, short: "L", valueName: "target", summary: "Where the log goes",
                 defaultNote: "stderr in the foreground, syslog as a daemon"),
-        ConfigurationKey(name: "notifications", shortOption: nil, valueNames: ["kinds"],
-                         summary: "Notifications sent: default, all, none, or names separated by commas among \(Kind.allCases.map(\.name).joined(separator: ", "))",
-                         allowed: nil, defaultText: "default",
-                         defaultNote: Kind.defaults.sorted { $0.rawValue < $1.rawValue }.map(\.name).joined(separator: ", "),
-                         repeatable: false) { c, words throws(ConfigurationKey.Refusal) in
+        .custom("notifications", valueNames: ["kinds"],
+                summary: "Notifications sent: default, all, none, or names separated by commas among \(Kind.allCases.map(\.name).joined(separator: ", "))",
+                defaultText: "default", defaultNote: Kind.defaults.sorted { $0.rawValue < $1.rawValue }.map(\.name).joined(separator: ", ")
+        ) { c, words throws(ConfigurationKey.Refusal) in
             c.notifications = try notificationKinds(words[0])
         },
         .number("notification-rate", \.notificationRate, valueName: "n", what: "a number of notifications per second",
                 range: notificationRates, summary: "At most this many notifications per second"),
-        ConfigurationKey(name: "namespaces", shortOption: nil, valueNames: ["names"],
-                         summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas",
-                         allowed: nil, defaultText: "none", defaultNote: nil, repeatable: false) { c, words throws(ConfigurationKey.Refusal) in
+        .custom("namespaces", valueNames: ["names"],
+                summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas",
+                defaultText: "none") { c, words throws(ConfigurationKey.Refusal) in
             switch words[0] {
             case "none": c.namespaces = .none
             case "all": c.namespaces = .all
@@ -91,9 +90,9 @@ public struct AgentConfiguration: Sendable, Equatable {
                 c.namespaces = .named(names)
             }
         },
-        ConfigurationKey(name: "namespace", shortOption: nil, valueNames: ["name", "path"],
-                         summary: "A namespace with no name under /run/netns, served as the context of that name",
-                         allowed: nil, defaultText: nil, defaultNote: nil, repeatable: true) { c, words throws(ConfigurationKey.Refusal) in
+        .custom("namespace", valueNames: ["name", "path"],
+                summary: "A namespace with no name under /run/netns, served as the context of that name",
+                defaultText: nil, repeatable: true) { c, words throws(ConfigurationKey.Refusal) in
             try checkContextName(words[0])
             guard words[1].hasPrefix("/") else { throw .init("'\(words[1])' is not an absolute path to a network namespace file") }
             c.namespacePaths[words[0]] = words[1]

@@ -51,6 +51,14 @@ public struct ConfigurationKey: Sendable {
         do { try store(&configuration, words) } catch { throw ConfigurationError(message: "--\(name): \(error.reason)") }
     }
 
+    /// A key whose value `store` reads itself (lists, names, pairs).
+    static func custom(_ name: String, valueNames: [String], summary: String, defaultText: String?, defaultNote: String? = nil,
+                       repeatable: Bool = false,
+                       store: @escaping @Sendable (inout AgentConfiguration, [String]) throws(Refusal) -> Void) -> ConfigurationKey {
+        ConfigurationKey(name: name, shortOption: nil, valueNames: valueNames, summary: summary, allowed: nil,
+                         defaultText: defaultText, defaultNote: defaultNote, repeatable: repeatable, store: store)
+    }
+
     /// A key whose value is any word.
     static func text(_ name: String, _ property: WritableKeyPath<AgentConfiguration, String?> & Sendable, short: Character? = nil,
                      valueName: String, summary: String, defaultNote: String) -> ConfigurationKey {
