@@ -6,8 +6,11 @@ import Platform
 import Glibc
 #endif
 
-/// Settings of mptcp-agentx: from the configuration file, then the command line.
+/// Settings of mptcp-agentx: from the configuration file, then the command line. Each
+/// property's initial value is its key's default; the keys are declared in `keys`.
 public struct AgentConfiguration: Sendable, Equatable {
+    typealias Kind = MPTCPMIB.Notifications.Kind
+
     public enum LogTarget: String, Sendable, CaseIterable {
         case stderr, syslog
     }
@@ -26,8 +29,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// The notifications sent from the start (mptcpNotificationsEnabled).
     public var notifications: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults
     /// At most this many notifications per second (mptcpNotificationRateLimit).
-    public var notificationRate: UInt32 = NotificationState.defaultRateLimit
-    /// Other network namespaces served as SNMP contexts of their names.
+    public var notificationRate: UInt32 = 10
+    /// Other network namespaces served as contexts of their names.
     public var namespaces: NamespaceSelection = .none
     /// Namespaces without a name under /run/netns, by context name (`namespace NAME PATH`).
     public var namespacePaths: [String: String] = [:]
@@ -56,92 +59,83 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Inside snmpd the refresher runs whether or not anybody polls: a longer default.
     public static let moduleCacheTTL: Double = 5
 
-    /// The keys of the file format, for messages and documentation.
-    public static let keys = ["master", "cache-ttl", "ping-interval", "log-level", "log-target", "notifications",
-                              "notification-rate", "namespaces", "namespace"]
+    /// The keys of the file, which are also mptcp-agentx's options, in the order of the man pages.
+    public static let keys: [ConfigurationKey] = [
+        .text("master", \.master, short: "x", valueName: "address",
+              summary: "AgentX master address, unix:/path or tcp:host:port", defaultNote: "net-snmp's"),
+        .number("cache-ttl", \.cacheTTL, valueName: "seconds", what: "a number of seconds", range: 0...3600,
+                summary: "Seconds a kernel snapshot is reused, 0 to read the kernel for every request"),
+        .number("ping-interval", \.pingInterval, valueName: "seconds", what: "a whole number of seconds", range: 0...3600,
+                summary: "Seconds between AgentX pings and reconnection attempts, 0 for neither"),
+        .choice("log-level", \.logLevel, valueName: "level", summary: "The least severe level logged"),
+        .choice("log-target", \.logTarget, short: "L", valueName: "target", summary: "Where the log goes",
+                defaultNote: "stderr in the foreground, syslog as a daemon"),
+        .custom("notifications", valueNames: ["kinds"],
+                summary: "Notifications sent: default, all, none, or names separated by commas among \(Kind.allCases.map(\.name).joined(separator: ", "))",
+                defaultText: "default", defaultNote: Kind.defaults.sorted { $0.rawValue < $1.rawValue }.map(\.name).joined(separator: ", ")
+        ) { c, words throws(ConfigurationKey.Refusal) in
+            c.notifications = try notificationKinds(words[0])
+        },
+        .number("notification-rate", \.notificationRate, valueName: "n", what: "a number of notifications per second",
+                range: notificationRates, summary: "At most this many notifications per second"),
+        .custom("namespaces", valueNames: ["names"],
+                summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas",
+                defaultText: "none") { c, words throws(ConfigurationKey.Refusal) in
+            switch words[0] {
+            case "none": c.namespaces = .none
+            case "all": c.namespaces = .all
+            default:
+                let names = words[0].split(separator: ",").map(String.init)
+                for name in names { try checkContextName(name) }
+                c.namespaces = .named(names)
+            }
+        },
+        .custom("namespace", valueNames: ["name", "path"],
+                summary: "A namespace with no name under /run/netns, served as the context of that name",
+                defaultText: nil, repeatable: true) { c, words throws(ConfigurationKey.Refusal) in
+            try checkContextName(words[0])
+            guard words[1].hasPrefix("/") else { throw .init("'\(words[1])' is not an absolute path to a network namespace file") }
+            c.namespacePaths[words[0]] = words[1]
+        },
+    ]
+
+    /// mptcpNotificationRateLimit's range, which the key and a SET both enforce.
+    static let notificationRates: ClosedRange<UInt32> = {
+        let range = MPTCPMIB.NotificationControl.rateLimit.syntax.ranges[0]
+        return UInt32(range.lowerBound)...UInt32(range.upperBound)
+    }()
 
     /// Reads `key value` lines; `#` starts a comment. Unknown keys and bad values are
     /// errors that name the file, the line and the key.
-    public mutating func apply(file text: String, path: String) throws {
+    public mutating func apply(file text: String, path: String) throws(ConfigurationError) {
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            guard let key = words.first else { continue }
+            guard let name = words.first else { continue }
             func fail(_ why: String) -> ConfigurationError {
-                ConfigurationError(message: "\(path):\(n + 1): \(key): \(why)")
+                ConfigurationError(message: "\(path):\(n + 1): \(name): \(why)")
             }
-            if key == "namespace" {
-                guard words.count == 3 else { throw fail("expected a context name and a namespace file, found \(words.count - 1) values") }
-                try addNamespace(name: words[1], path: words[2], fail: fail)
-                continue
+            guard let key = Self.keys.first(where: { $0.name == name }) else {
+                throw fail("unknown key (known: \(Self.keys.map(\.name).joined(separator: ", ")))")
             }
-            guard words.count == 2 else { throw fail("expected one value, found \(words.count - 1)") }
-            try set(key, words[1], fail: fail)
+            let values = Array(words.dropFirst())
+            guard values.count == key.valueNames.count else {
+                throw fail("expected \(key.valueNames.count == 1 ? "one value" : key.valueNames.joined(separator: " and ")), found \(values.count)")
+            }
+            do { try key.store(&self, values) } catch { throw fail(error.reason) }
         }
-    }
-
-    /// Sets one key from text, as the file and the command line both do.
-    public mutating func set(_ key: String, _ value: String,
-                             fail: (String) -> ConfigurationError) throws {
-        switch key {
-        case "master":
-            master = value
-        case "cache-ttl":
-            guard let v = Double(value), v >= 0, v <= 3600 else { throw fail("'\(value)' is not a number of seconds in 0...3600") }
-            cacheTTL = v
-        case "ping-interval":
-            guard let v = Int(value), v >= 0, v <= 3600 else { throw fail("'\(value)' is not a whole number of seconds in 0...3600") }
-            pingInterval = v
-        case "log-level":
-            guard let v = Logger.Level(rawValue: value) else {
-                throw fail("'\(value)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            logLevel = v
-        case "log-target":
-            guard let v = LogTarget(rawValue: value) else { throw fail("'\(value)' is not stderr or syslog") }
-            logTarget = v
-        case "notifications":
-            notifications = try Self.notificationKinds(value, fail: fail)
-        case "notification-rate":
-            guard let v = UInt32(value), (1...10000).contains(v) else {
-                throw fail("'\(value)' is not a number of notifications per second in 1...10000")
-            }
-            notificationRate = v
-        case "namespaces":
-            switch value {
-            case "none": namespaces = .none
-            case "all": namespaces = .all
-            default:
-                let names = value.split(separator: ",").map(String.init)
-                for name in names { try Self.checkContextName(name, fail: fail) }
-                namespaces = .named(names)
-            }
-        case "namespace":
-            guard let eq = value.firstIndex(of: "=") else { throw fail("'\(value)' is not NAME=PATH") }
-            try addNamespace(name: String(value[..<eq]), path: String(value[value.index(after: eq)...]), fail: fail)
-        default:
-            throw fail("unknown key (known: \(Self.keys.joined(separator: ", ")))")
-        }
-    }
-
-    /// A namespace that has no name under /run/netns, served as context `name`.
-    mutating func addNamespace(name: String, path: String, fail: (String) -> ConfigurationError) throws {
-        try Self.checkContextName(name, fail: fail)
-        guard path.hasPrefix("/") else { throw fail("'\(path)' is not an absolute path to a network namespace file") }
-        namespacePaths[name] = path
     }
 
     /// An SNMP context name has 1 to 32 characters (SnmpAdminString); a name under
     /// /run/netns has no slash.
-    static func checkContextName(_ name: String, fail: (String) -> ConfigurationError) throws {
+    static func checkContextName(_ name: String) throws(ConfigurationKey.Refusal) {
         guard (1...32).contains(name.utf8.count), !name.contains("/"), name != "none", name != "all" else {
-            throw fail("'\(name)' is not a context name (1 to 32 characters, no '/')")
+            throw .init("'\(name)' is not a context name (1 to 32 characters, no '/')")
         }
     }
 
     /// `default`, `all`, `none`, or kind names separated by commas.
-    static func notificationKinds(_ value: String, fail: (String) -> ConfigurationError) throws -> Set<MPTCPMIB.Notifications.Kind> {
-        typealias Kind = MPTCPMIB.Notifications.Kind
+    static func notificationKinds(_ value: String) throws(ConfigurationKey.Refusal) -> Set<Kind> {
         switch value {
         case "default": return Kind.defaults
         case "all": return Set(Kind.allCases)
@@ -150,7 +144,7 @@ public struct AgentConfiguration: Sendable, Equatable {
             var kinds: Set<Kind> = []
             for name in value.split(separator: ",") {
                 guard let kind = Kind.allCases.first(where: { $0.name == name }) else {
-                    throw fail("'\(name)' is not a notification (known: default, all, none, \(Kind.allCases.map(\.name).joined(separator: ", ")))")
+                    throw .init("'\(name)' is not a notification (known: default, all, none, \(Kind.allCases.map(\.name).joined(separator: ", ")))")
                 }
                 kinds.insert(kind)
             }
@@ -159,7 +153,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
 
     /// Reads and applies a configuration file.
-    public mutating func load(path: String) throws {
+    public mutating func load(path: String) throws(ConfigurationError) {
         let text: String
         do { text = try FileIO.readText(path) } catch {
             throw ConfigurationError(message: "\(path): cannot read: \(String(cString: strerror(error.errno)))")

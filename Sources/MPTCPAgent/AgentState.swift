@@ -15,19 +15,21 @@ public final class AgentState: Sendable {
     private struct Published {
         var pendingEndpoints: [EndpointRow] = []
         var spinLock: Int32 = 0
-        var notifications = NotificationState()
+        var notifications: NotificationState
         var contexts: [ServedContext] = []
     }
 
     private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
     private let events: Mutex<EventHistory>
     private let counterWatch = Mutex(CounterWatch())
-    private let published = Mutex(Published())
+    private let published: Mutex<Published>
 
     /// `followingEvents`: whether the path manager's events will be applied (the counts of
-    /// mptcpPathTable exist only then; they count from now).
-    public init(followingEvents: Bool) {
+    /// mptcpPathTable exist only then; they count from now). `notifications`: the controls
+    /// as configured, shown until the notifier publishes its state.
+    public init(followingEvents: Bool, notifications: NotificationState) {
         events = Mutex(EventHistory(following: followingEvents, start: MonotonicClock.now))
+        published = Mutex(Published(notifications: notifications))
     }
 
     /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.

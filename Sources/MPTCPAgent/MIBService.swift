@@ -42,11 +42,13 @@ public final class MIBService {
                 policy: ViewCache.RefreshPolicy = .onDemand, withoutEvents: String? = nil, logger: Logger) throws {
         self.context = context
         self.logger = logger
+        let controls = NotificationState(enabled: configuration.notifications, rateLimit: configuration.notificationRate,
+                                         since: MonotonicClock.now)
         if let n = configuration.synthetic {
             let snapshot = Snapshot.synthetic(connections: n)
             events = nil
             interfaces = nil
-            state = AgentState(followingEvents: false)
+            state = AgentState(followingEvents: false, notifications: controls)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { SyntheticSource(snapshot: snapshot) },
                                   state: state, logger: logger)
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
@@ -65,14 +67,12 @@ public final class MIBService {
                 }
             }
             interfaces = events == nil ? nil : try namespace.perform { try InterfaceLookup() }
-            state = AgentState(followingEvents: events != nil)
+            state = AgentState(followingEvents: events != nil, notifications: controls)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { try SnapshotReader() },
                                   state: state, namespace: namespace, logger: logger)
         }
         let (state, cache) = (state, cache)
-        notifier = Notifier(NotificationState(enabled: configuration.notifications, rateLimit: configuration.notificationRate,
-                                              since: MonotonicClock.now),
-                            context: context, attached: attached, logger: logger,
+        notifier = Notifier(controls, context: context, attached: attached, logger: logger,
                             publish: { notifications, controlsChanged in
                                 state.publish(notifications: notifications)
                                 // A change of the controls (a SET) shows at once, counts from the next view.

@@ -40,8 +40,8 @@ struct SetState {
     var limits: Limits
     var endpoints: [Endpoint]
     var endpointSpinLock: Int32 = 0
-    var notifications = NotificationControls(enabled: MPTCPMIB.Notifications.Kind.defaults,
-                                             rateLimit: NotificationState.defaultRateLimit)
+    var notifications = NotificationControls(enabled: AgentConfiguration().notifications,
+                                             rateLimit: AgentConfiguration().notificationRate)
 }
 
 /// Which notifications are sent and how many per second.

@@ -55,7 +55,7 @@ struct NotificationsSet: ParsableCommand {
         commandName: "set", abstract: "Enable or disable notifications and set the rate limit, in one request.",
         discussion: """
             Words: enable KINDS, disable KINDS, only KINDS (KINDS: names separated by commas, or \
-            all, none, default), rate N (per second, 1..10000). Kinds: \(Kind.allCases.map(\.name).joined(separator: ", ")).
+            all, none, default), rate N (per second, \(NC.rateLimit.syntax.rangeText)). Kinds: \(Kind.allCases.map(\.name).joined(separator: ", ")).
 
             Example: mptcp-mib notifications set -v3 ... HOST enable subflowEstablished rate 50
             """)

@@ -160,7 +160,9 @@ struct Contexts: TableView {
     static let configuration = CommandConfiguration(
         abstract: "SNMP contexts the agent serves for other network namespaces (read in the default context).",
         discussion: """
-            Each row is a network namespace the agent serves as the SNMP context of its name:             give that name with -n (SNMPv3), or use a community that snmpd maps to it, to read and             change MPTCP there with every other command.
+            Each row is a network namespace the agent serves as the SNMP context of its name: \
+            give that name with -n (SNMPv3), or use a community that snmpd maps to it, to read and \
+            change MPTCP there with every other command.
             """)
     static let table = X.table
     @OptionGroup var snmp: SNMPArguments

@@ -38,7 +38,7 @@ public struct AgentFacts: Sendable {
 
     public init(uptime: Uptime = Uptime(monotonic: 0, ticks: 0), pendingEndpoints: [EndpointRow] = [],
                 endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:],
-                notifications: NotificationState = NotificationState(), contexts: [ServedContext] = []) {
+                notifications: NotificationState = .withoutAgent, contexts: [ServedContext] = []) {
         self.uptime = uptime
         self.pendingEndpoints = pendingEndpoints
         self.endpointSpinLock = endpointSpinLock
@@ -74,10 +74,12 @@ public struct NotificationState: Sendable, Hashable {
     /// When counting began (monotonic seconds).
     public var since: Double
 
-    public static let defaultRateLimit: UInt32 = 10
+    /// A view with no agent behind it (tests, `mptcp-agentx --check`) sends nothing: no kind
+    /// enabled, the lowest rate the MIB allows. The agent's start values are its configuration's.
+    public static let withoutAgent = NotificationState(
+        enabled: [], rateLimit: UInt32(MPTCPMIB.NotificationControl.rateLimit.syntax.ranges[0].lowerBound))
 
-    public init(enabled: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults,
-                rateLimit: UInt32 = NotificationState.defaultRateLimit, since: Double = 0) {
+    public init(enabled: Set<MPTCPMIB.Notifications.Kind>, rateLimit: UInt32, since: Double = 0) {
         self.enabled = enabled
         self.rateLimit = rateLimit
         self.since = since

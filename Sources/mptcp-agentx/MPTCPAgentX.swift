@@ -15,16 +15,13 @@ struct MPTCPAgentX: ParsableCommand {
         discussion: """
             Attaches to the AgentX master (snmpd with 'master agentx') and answers MPTCP-MIB \
             (1.3.6.1.3.8684) for the network namespace it runs in. Command-line options override \
-            the configuration file, whose keys are: \(AgentConfiguration.keys.joined(separator: ", ")).
+            the configuration file, whose keys are: \(AgentConfiguration.keys.map(\.name).joined(separator: ", ")).
 
             Examples:
-              mptcp-agentx -f                          foreground, net-snmp's default master socket
+              mptcp-agentx -f                          foreground, net-snmp's master socket
               mptcp-agentx -f -x unix:/run/agentx/master --cache-ttl 2
               mptcp-agentx -C /etc/mptcp-agentx.conf   daemon, logs to syslog
             """)
-
-    @Option(name: [.customShort("x"), .customLong("master")], help: "AgentX master address (unix:/path or tcp:host:port).")
-    var master: String?
 
     @Flag(name: [.customShort("f"), .long], help: "Stay in the foreground (default: become a daemon).")
     var foreground = false
@@ -33,30 +30,17 @@ struct MPTCPAgentX: ParsableCommand {
             help: "Configuration file (default: \(AgentConfiguration.defaultPath) if it exists).")
     var configFile: String?
 
-    @Option(name: .customLong("cache-ttl"), help: "Seconds a kernel snapshot is reused (default 1; 0: every request).")
-    var cacheTTL: String?
-
-    @Option(name: .customLong("ping-interval"), help: "Seconds between AgentX pings and reconnection attempts (default 5).")
-    var pingInterval: String?
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
-    var logLevel: String?
-
-    @Option(name: [.customShort("L"), .customLong("log-target")],
-            help: "stderr or syslog (default: stderr in the foreground, syslog as a daemon).")
-    var logTarget: String?
-
-    @Option(help: "Notifications sent: default, all, none, or names separated by commas (connectionEstablished, connectionClosed, subflowEstablished, subflowClosed, addressAnnounced, addressRemoved, subflowPriority, notificationsThrottled).")
-    var notifications: String?
-
-    @Option(name: .customLong("notification-rate"), help: "At most this many notifications per second (default 10).")
-    var notificationRate: String?
-
-    @Option(help: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas.")
-    var namespaces: String?
-
-    @Option(name: .customLong("namespace"), help: ArgumentHelp("A namespace with no name under /run/netns, served as context NAME (repeatable).", valueName: "NAME=PATH"))
-    var namespaceEntries: [String] = []
+    // One option per configuration key, made from its declaration; `loadConfiguration`
+    // finds them all by their type.
+    @Option(key: "master") var master: KeyValue?
+    @Option(key: "cache-ttl") var cacheTTL: KeyValue?
+    @Option(key: "ping-interval") var pingInterval: KeyValue?
+    @Option(key: "log-level") var logLevel: KeyValue?
+    @Option(key: "log-target") var logTarget: KeyValue?
+    @Option(key: "notifications") var notifications: KeyValue?
+    @Option(key: "notification-rate") var notificationRate: KeyValue?
+    @Option(key: "namespaces") var namespaces: KeyValue?
+    @Option(key: "namespace") var namespaceEntries: [KeyValue] = []
 
     @Option(help: "Serve N synthetic connections (3 subflows each) from memory instead of the kernel (benchmarks).")
     var synthetic: Int?
@@ -76,21 +60,21 @@ struct MPTCPAgentX: ParsableCommand {
         } else if access(AgentConfiguration.defaultPath, F_OK) == 0 {
             try c.load(path: AgentConfiguration.defaultPath)
         }
-        let overrides: [(String, String?)] = [("master", master), ("cache-ttl", cacheTTL), ("ping-interval", pingInterval),
-                                              ("log-level", logLevel), ("log-target", logTarget),
-                                              ("notifications", notifications), ("notification-rate", notificationRate),
-                                              ("namespaces", namespaces)]
-        for case let (key, value?) in overrides {
-            try c.set(key, value) { ConfigurationError(message: "--\(key): \($0)") }
-        }
-        for entry in namespaceEntries {
-            try c.set("namespace", entry) { ConfigurationError(message: "--namespace: \($0)") }
-        }
+        for value in keyValues { try value.key.set(&c, option: value.text) }
         if let synthetic {
             guard synthetic >= 0 else { throw ConfigurationError(message: "--synthetic: must be 0 or more") }
             c.synthetic = synthetic
         }
         return c
+    }
+
+    /// The values of the key options given, in the order of their declarations.
+    var keyValues: [KeyValue] {
+        Mirror(reflecting: self).children.flatMap { child -> [KeyValue] in
+            if let option = child.value as? Option<KeyValue?> { return option.wrappedValue.map { [$0] } ?? [] }
+            if let option = child.value as? Option<[KeyValue]> { return option.wrappedValue }
+            return []
+        }
     }
 
     func run() throws {
@@ -122,5 +106,41 @@ struct MPTCPAgentX: ParsableCommand {
         }
         let status = agent.run()
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// An option's value with the configuration key it is for.
+struct KeyValue: Sendable {
+    let key: ConfigurationKey
+    let text: String
+}
+
+extension Option {
+    /// The option of the configuration key `name`: its names, help and value name from the key's declaration.
+    init(key name: String) where Value == KeyValue? {
+        let key = Self.declaration(name)
+        precondition(!key.repeatable, "\(name) is repeatable: declare its option as an array")
+        self.init(name: Self.names(key), help: Self.help(key), transform: { KeyValue(key: key, text: $0) })
+    }
+
+    /// The option of a key that may be given more than once.
+    init(wrappedValue: [KeyValue], key name: String) where Value == [KeyValue] {
+        let key = Self.declaration(name)
+        precondition(key.repeatable, "\(name) takes one value")
+        self.init(wrappedValue: wrappedValue, name: Self.names(key),
+                  help: Self.help(key), transform: { KeyValue(key: key, text: $0) })
+    }
+
+    private static func declaration(_ name: String) -> ConfigurationKey {
+        guard let key = AgentConfiguration.keys.first(where: { $0.name == name }) else { fatalError("no configuration key \(name)") }
+        return key
+    }
+
+    private static func names(_ key: ConfigurationKey) -> NameSpecification {
+        NameSpecification((key.shortOption.map { [.customShort($0)] } ?? []) + [.customLong(key.name)])
+    }
+
+    private static func help(_ key: ConfigurationKey) -> ArgumentHelp {
+        ArgumentHelp(key.help, valueName: key.optionValueName)
     }
 }

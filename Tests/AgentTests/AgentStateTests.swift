@@ -10,7 +10,7 @@ struct AgentStateTests {
     /// live connections, path event counts, first-seen times; connections known before
     /// the read that it did not find are forgotten.
     @Test func eventKnowledgeIsMergedAfterTheRead() {
-        let state = AgentState(followingEvents: true)
+        let state = AgentState(followingEvents: true, notifications: .withoutAgent)
         let kernel = Snapshot.synthetic(connections: 2, subflowsPerConnection: 1)
         let (c, other) = (kernel.connections[0], kernel.connections[1])
         let sf = kernel.subflows.first { $0.token == c.token }!
@@ -32,7 +32,7 @@ struct AgentStateTests {
 
     /// Published rows reach the next facts; contexts report whether they changed.
     @Test func publishedStateReachesTheFacts() {
-        let state = AgentState(followingEvents: false)
+        let state = AgentState(followingEvents: false, notifications: .withoutAgent)
         let context = ServedContext(name: "blue", path: "/run/netns/blue")
         #expect(state.publish(contexts: [context]))
         #expect(!state.publish(contexts: [context]))

@@ -295,3 +295,45 @@ struct CLITests {
         }
     }
 }
+
+/// Every command's `--help` as swift-argument-parser prints it, without the runs of blanks
+/// that a multi-line string's lost line continuation leaves in a sentence.
+@Suite("Help texts")
+struct HelpTextTests {
+    /// The command paths of an executable (`[]`, `["limits"]`, `["limits", "set"]`, ...), from
+    /// its `--experimental-dump-help`.
+    static func commandPaths(_ executable: String) throws -> [[String]] {
+        let dump = try Command.check([Paths.executable(executable), "--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.utf8)) as? [String: Any])
+        func paths(_ command: [String: Any], _ path: [String]) -> [[String]] {
+            let subcommands = command["subcommands"] as? [[String: Any]] ?? []
+            return [path] + subcommands.flatMap { sub in
+                (sub["commandName"] as? String).map { paths(sub, path + [$0]) } ?? []
+            }
+        }
+        return paths(try #require(root["command"] as? [String: Any]), [])
+    }
+
+    /// Lines of `help` with a sentence that has two blanks in a row: in the overview and
+    /// discussion, lines that are not indented (indented ones are examples, aligned on
+    /// purpose); in the lists, the help column (from column 26, after the aligned names).
+    static func brokenLines(_ help: String) -> [Substring] {
+        var inLists = false
+        return help.split(separator: "\n").filter { line in
+            if line.hasPrefix("USAGE:") { inLists = true }
+            let prose = inLists ? (line.first == " " ? line.dropFirst(26) : "") : (line.first == " " ? "" : line)
+            return prose.contains("  ")
+        }
+    }
+
+    @Test("No --help of mptcp-mib or mptcp-agentx has runs of blanks in its sentences", arguments: ["mptcp-mib", "mptcp-agentx"])
+    func helpTexts(executable: String) throws {
+        let paths = try Self.commandPaths(executable)
+        #expect(executable == "mptcp-agentx" || paths.contains(["contexts"]) && paths.contains(["limits", "set"]), "\(paths)")
+        for path in paths {
+            let r = try Command.run([Paths.executable(executable)] + path + ["--help"])
+            #expect(r.status == 0 && r.stdout.contains("USAGE:"), "\(path)")
+            #expect(Self.brokenLines(r.stdout).isEmpty, "\(executable) \(path.joined(separator: " ")) --help: \(Self.brokenLines(r.stdout))")
+        }
+    }
+}

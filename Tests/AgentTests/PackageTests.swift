@@ -44,12 +44,44 @@ struct ManPageTests {
         return r.stdout.replacing("\u{2010}", with: "-").replacing("\u{2212}", with: "-")
     }
 
-    @Test("mptcp-agentx(8) documents every option of mptcp-agentx")
+    /// The entries of a section of a rendered page: each tag (a line indented by 7) with its
+    /// paragraph (the lines indented further), blanks collapsed.
+    static func entries(_ page: String, section: String) -> [(tag: String, text: String)] {
+        let lines = page.split(separator: "\n").drop { $0 != section }.dropFirst().prefix { $0.first == " " }
+        var entries: [(tag: String, text: String)] = []
+        for line in lines {
+            let indent = line.prefix { $0 == " " }.count
+            let words = line.split(separator: " ").joined(separator: " ")
+            if indent == 7 { entries.append((words, "")) } else if !entries.isEmpty { entries[entries.count - 1].text += " " + words }
+        }
+        return entries
+    }
+
+    /// A key's paragraph gives what its declaration says: the allowed values and the default.
+    static func expectDescribes(_ text: String, _ key: ConfigurationKey, page: String) {
+        let text = text.lowercased()
+        if let allowed = key.allowed { #expect(text.contains(allowed.lowercased()), "\(page): \(key.name) lacks \(allowed)") }
+        if let d = (key.defaultNote ?? key.defaultText)?.lowercased() {
+            #expect(text.contains("default \(d)") || text.contains("default: \(d)"), "\(page): \(key.name) lacks its default \(d)")
+        }
+    }
+
+    @Test("mptcp-agentx(8) documents exactly the options of mptcp-agentx; each key's as declared")
     func agentPage() throws {
         let page = try Self.rendered("mptcp-agentx.8")
         let (options, _) = try Self.optionsAndCommands("mptcp-agentx")
-        #expect(options.count >= 14, "\(options)")
-        for option in options.sorted() { #expect(page.contains(option), "mptcp-agentx.8 lacks \(option)") }
+        let entries = Self.entries(page, section: "OPTIONS").filter { $0.tag.hasPrefix("-") }
+        let documented = entries.flatMap { $0.tag.split(separator: ", ").map { String($0.prefix { $0 != " " }) } }
+        #expect(documented.count == Set(documented).count, "\(documented)")
+        #expect(Set(documented) == options)
+        for key in AgentConfiguration.keys {
+            let tag = (key.shortOption.map { "-\($0), " } ?? "") + "--\(key.name) \(key.optionValueName)"
+            guard let entry = entries.first(where: { $0.tag == tag }) else {
+                Issue.record("mptcp-agentx.8 lacks an entry '\(tag)'")
+                continue
+            }
+            Self.expectDescribes(entry.text, key, page: "mptcp-agentx.8")
+        }
     }
 
     @Test("mptcp-mib(1) documents every command and option of mptcp-mib")
@@ -61,10 +93,26 @@ struct ManPageTests {
         for command in commands.sorted() { #expect(page.contains(command), "mptcp-mib.1 lacks the command \(command)") }
     }
 
-    @Test("mptcp-agentx.conf(5) documents every configuration key")
+    @Test("mptcp-agentx.conf(5) documents exactly the declared keys, each as the parser reads it")
     func configurationPage() throws {
         let page = try Self.rendered("mptcp-agentx.conf.5")
-        for key in AgentConfiguration.keys { #expect(page.contains("\n       " + key + " "), "mptcp-agentx.conf.5 lacks \(key)") }
+        let entries = Self.entries(page, section: "KEYS")
+        #expect(entries.map(\.tag) == AgentConfiguration.keys.map { ([$0.name] + $0.valueNames).joined(separator: " ") })
+        for (entry, key) in zip(entries, AgentConfiguration.keys) { Self.expectDescribes(entry.text, key, page: "mptcp-agentx.conf.5") }
+        // Each entry is a line of the file ("cache-ttl seconds"): the parser knows the key and
+        // its number of values, whatever it thinks of the placeholder.
+        for entry in entries {
+            var c = AgentConfiguration()
+            do { try c.apply(file: entry.tag, path: "page") } catch {
+                let name = entry.tag.prefix { $0 != " " }
+                #expect(error.message.hasPrefix("page:1: \(name): '"), "\(entry.tag): \(error.message)")
+            }
+        }
+        // The example is a file the parser takes.
+        let example = page.split(separator: "\n").drop { $0 != "EXAMPLE" }.dropFirst().prefix { $0.first == " " }
+        #expect(example.count >= 5)
+        var c = AgentConfiguration()
+        try c.apply(file: example.joined(separator: "\n"), path: "EXAMPLE")
     }
 }
 

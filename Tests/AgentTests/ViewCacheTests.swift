@@ -62,7 +62,7 @@ struct ViewCacheTests {
 
     static func makeCache(ttl: Double, policy: ViewCache.RefreshPolicy = .onDemand,
                           makeReader: @escaping ViewCache.ReaderFactory) throws -> ViewCache {
-        try ViewCache(ttl: ttl, policy: policy, makeReader: makeReader, state: AgentState(followingEvents: false),
+        try ViewCache(ttl: ttl, policy: policy, makeReader: makeReader, state: AgentState(followingEvents: false, notifications: .withoutAgent),
                       logger: Logger(label: "test"))
     }
 
