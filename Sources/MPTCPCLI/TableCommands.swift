@@ -1,5 +1,6 @@
 import ArgumentParser
 import MPTCPMIB
+import MPTCPModel
 import NetSNMP
 import SMI
 
@@ -91,17 +92,17 @@ struct Subflows: TableView {
         init(_ r: TableRow) {
             let index = r.decodedIndex
             func socket(_ a: Int, _ p: Int) -> String {
-                guard index.count == 7 else { return "?" }
-                let addr = index[a].text.replacingQuotes()
-                return addr.contains(":") ? "[\(addr)]:\(index[p].text)" : "\(addr):\(index[p].text)"
+                guard index.count == 7, case .address(let address?) = index[a], case .number(let port) = index[p],
+                      let port = UInt16(exactly: port) else { return "?" }
+                return SocketAddress(address: address, port: port).description
             }
-            let flags = Swift.Set(r.text(S.flags).split(separator: ",").map(String.init))
-            let sides = [flags.contains("backupLocal") ? "local" : nil, flags.contains("backupRemote") ? "remote" : nil].compactMap { $0 }
+            let flags = r.flags(S.flags, as: SubflowFlags.self) ?? []
+            let sides = [flags.contains(.backupLocal) ? "local" : nil, flags.contains(.backupRemote) ? "remote" : nil].compactMap { $0 }
             token = index.first?.text ?? "?"
             local = socket(2, 3)
             remote = socket(5, 6)
             ids = "\(r.text(S.localID))/\(r.text(S.remoteID))"
-            kind = flags.contains("joinLocal") || flags.contains("joinRemote") ? "join" : "initial"
+            kind = flags.isDisjoint(with: [.joinLocal, .joinRemote]) ? "initial" : "join"
             backup = sides.count == 2 ? "both" : sides.first ?? "-"
             rtt = r.number(S.rtt).map { Subflows.milliseconds($0) } ?? "-"
         }
@@ -150,7 +151,7 @@ struct Listeners: TableView {
     static func cells(_ r: TableRow) -> [String] {
         let index = r.decodedIndex
         // The wildcard of both families (address type unknown, no address) as ss shows it.
-        let address = index.count == 3 ? index[1].text.replacingQuotes() : "?"
+        let address = index.count == 3 ? index[1].cell : "?"
         return [address.isEmpty ? "*" : address, index.last?.text ?? "?", r.text(L.sockets), r.text(L.acceptQueue),
                 r.text(L.backlog)]
     }
@@ -167,8 +168,7 @@ struct Contexts: TableView {
 
     static let headers = ["CONTEXT", "STATE", "NAMESPACE", "ERROR"]
     static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r.text(X.state), r.text(X.namespace).replacingQuotes(),
-         r[X.error].map { ValueText.format($0, X.error.syntax).replacingQuotes() } ?? ""]
+        [r.decodedIndex.first?.cell ?? "?", r.text(X.state), r.text(X.namespace), r[X.error].map { ValueText.format($0, X.error.syntax) } ?? ""]
     }
 }
 
@@ -196,7 +196,7 @@ struct Paths: TableView {
 
     static func address(_ r: TableRow) -> String {
         let index = r.decodedIndex
-        return index.count == 2 ? index[1].text.replacingQuotes() : "?"
+        return index.count == 2 ? index[1].cell : "?"
     }
 
     /// Established/all.
@@ -222,7 +222,7 @@ struct Counters: TableView {
     static func order(_ rows: [TableRow]) -> [TableRow] {
         let rank = Dictionary(uniqueKeysWithValues: MPTCPMIB.Stats.kernelNames.enumerated().map { ($1, $0) })
         func key(_ r: TableRow) -> (Int, String) {
-            let name = r.decodedIndex.first?.text.replacingQuotes() ?? ""
+            let name = r.decodedIndex.first?.cell ?? ""
             return (rank[name] ?? rank.count, name)
         }
         return rows.sorted { key($0) < key($1) }
@@ -230,11 +230,7 @@ struct Counters: TableView {
 
     static let headers = ["NAME", "VALUE", "KIND"]
     static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge),
+        [r.decodedIndex.first?.cell ?? "?", r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge),
          r[CT.value] != nil ? "counter" : "gauge"]
     }
-}
-
-extension String {
-    func replacingQuotes() -> String { filter { $0 != "\"" } }
 }
