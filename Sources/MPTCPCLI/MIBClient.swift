@@ -99,6 +99,12 @@ struct TableRow {
 
     var decodedIndex: [IndexValue] { MIBNames.decodeIndex(index, table: table) ?? index.map { .number($0) } }
 
+    /// Component `i` of the index as a table cell (`?` if there is none).
+    func index(_ i: Int) -> String {
+        let index = decodedIndex
+        return i < index.count ? index[i].cell : "?"
+    }
+
     func text(_ column: MIBObject) -> String { self[column].map { ValueText.format($0, column.syntax) } ?? "-" }
 
     func number(_ column: MIBObject) -> UInt64? { self[column]?.number }
