@@ -64,8 +64,8 @@ const void *mptcp_nl_message_table(const void *msg, size_t len, size_t header, c
 /* Bit n set for each attribute n in tb[] that policy names: what a record carries. */
 uint32_t mptcp_nl_attr_mask(const struct nlattr *const *tb, uint16_t max, const struct mptcp_nl_policy *policy);
 
-/* A request of `type` in buf (256 bytes) followed by a zeroed fixed header of `header`
- * bytes (mnl_nlmsg_get_payload gives it). */
+/* A request of `type` written at buf (the caller's, large enough for the whole request),
+ * followed by a zeroed fixed header of `header` bytes (mnl_nlmsg_get_payload gives it). */
 struct nlmsghdr *mptcp_nl_request(char *buf, uint16_t type, uint16_t flags, size_t header);
 
 /* An attribute's value into *out when the message carries it: tb[] entries have passed

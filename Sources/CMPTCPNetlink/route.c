@@ -53,8 +53,8 @@ static int address_record_cb(const struct nlmsghdr *nlh, void *data) {
 
 int mptcp_nl_dump_addresses(mptcp_nl *nl, mptcp_nl_address_cb cb, void *context) {
     char buf[256];
+    /* The zeroed ifaddrmsg asks for every family (AF_UNSPEC). */
     struct nlmsghdr *nlh = mptcp_nl_request(buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
-    ((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_family = AF_UNSPEC;
     struct address_dump d = {cb, context};
     return mptcp_nl_transact(nl, nlh, address_record_cb, &d);
 }
