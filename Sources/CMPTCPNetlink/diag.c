@@ -52,8 +52,11 @@ static void copy_sock(struct mptcp_nl_sock *out, const struct inet_diag_msg *m) 
     out->wqueue = m->idiag_wqueue;
 }
 
-/* Kernels send shorter or longer structs than ours: copy what both have. */
+/* Kernels send shorter or longer structs than ours: copy what both have (nothing when
+ * the attribute is missing). */
 static uint32_t copy_prefix(void *dst, size_t dst_size, const struct nlattr *attr) {
+    if (attr == NULL)
+        return 0;
     size_t n = mnl_attr_get_payload_len(attr);
     if (n > dst_size)
         n = dst_size;
@@ -63,13 +66,11 @@ static uint32_t copy_prefix(void *dst, size_t dst_size, const struct nlattr *att
 
 /* The socket header and the top-level attribute table of one sock_diag record. */
 static int parse_record(const void *msg, size_t len, struct mptcp_nl_sock *sock, const struct nlattr **tb) {
-    const void *attrs;
-    size_t attrs_len;
-    const struct inet_diag_msg *m = mptcp_nl_payload(msg, len, sizeof *m, &attrs, &attrs_len);
+    const struct inet_diag_msg *m = mptcp_nl_message_table(msg, len, sizeof *m, tb, DIAG_ATTR_MAX, diag_policy);
     if (m == NULL)
         return -EBADMSG;
     copy_sock(sock, m);
-    return mptcp_nl_attr_table(attrs, attrs_len, tb, DIAG_ATTR_MAX, diag_policy);
+    return 0;
 }
 
 int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
@@ -77,8 +78,7 @@ int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_conne
     memset(out, 0, sizeof *out);
     if (parse_record(msg, len, &out->sock, tb) < 0)
         return -EBADMSG;
-    if (tb[INET_DIAG_INFO])
-        out->info_len = copy_prefix(&out->info, sizeof out->info, tb[INET_DIAG_INFO]);
+    out->info_len = copy_prefix(&out->info, sizeof out->info, tb[INET_DIAG_INFO]);
     out->v6only = tb[INET_DIAG_SKV6ONLY] ? (int8_t)(mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]) != 0) : -1;
     return 0;
 }
@@ -88,8 +88,7 @@ int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow 
     memset(out, 0, sizeof *out);
     if (parse_record(msg, len, &out->sock, tb) < 0)
         return -EBADMSG;
-    if (tb[INET_DIAG_INFO])
-        out->tcp_info_len = copy_prefix(&out->tcp, sizeof out->tcp, tb[INET_DIAG_INFO]);
+    out->tcp_info_len = copy_prefix(&out->tcp, sizeof out->tcp, tb[INET_DIAG_INFO]);
     if (tb[INET_DIAG_ULP_INFO] == NULL)
         return 0;
     /* Nests are parsed by type whatever NLA_F_NESTED says: the kernel does not set it here. */
@@ -104,19 +103,12 @@ int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow 
     if (mptcp_nl_nest_table(ulp[INET_ULP_INFO_MPTCP], sf, SUBFLOW_ATTR_MAX, subflow_policy) < 0)
         return -EBADMSG;
     /* Sequence numbers (privileged), padding and newer attributes are not read. */
-    if (sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM])
-        out->token_rem = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM]);
-    if (sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC])
-        out->token_loc = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC]);
-    if (sf[MPTCP_NL_SUBFLOW_ATTR_FLAGS])
-        out->flags = mnl_attr_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_FLAGS]);
-    if (sf[MPTCP_NL_SUBFLOW_ATTR_ID_REM])
-        out->id_rem = mnl_attr_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_REM]);
-    if (sf[MPTCP_NL_SUBFLOW_ATTR_ID_LOC])
-        out->id_loc = mnl_attr_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_LOC]);
-    for (int type = 0; type <= SUBFLOW_ATTR_MAX; type++)
-        if (sf[type] && subflow_policy[type].type != MNL_TYPE_UNSPEC)
-            out->attrs |= 1u << type;
+    mptcp_nl_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_REM], &out->token_rem);
+    mptcp_nl_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC], &out->token_loc);
+    mptcp_nl_get_u32(sf[MPTCP_NL_SUBFLOW_ATTR_FLAGS], &out->flags);
+    mptcp_nl_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_REM], &out->id_rem);
+    mptcp_nl_get_u8(sf[MPTCP_NL_SUBFLOW_ATTR_ID_LOC], &out->id_loc);
+    out->attrs = mptcp_nl_attr_mask(sf, SUBFLOW_ATTR_MAX, subflow_policy);
     return 1;
 }
 
@@ -145,10 +137,8 @@ static int dump_record_cb(const struct nlmsghdr *nlh, void *data) {
 
 static int dump(mptcp_nl *nl, uint8_t family, uint32_t states, const struct dump_state *st) {
     char buf[256];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof *req);
+    struct nlmsghdr *nlh = mptcp_nl_request(buf, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, sizeof(struct inet_diag_req_v2));
+    struct inet_diag_req_v2 *req = mnl_nlmsg_get_payload(nlh);
     req->sdiag_family = family;
     /* The u8 protocol field cannot hold 262: MPTCP goes in INET_DIAG_REQ_PROTOCOL. */
     req->sdiag_protocol = IPPROTO_TCP;

@@ -138,14 +138,32 @@ int mptcp_nl_nest_table(const struct nlattr *nest, const struct nlattr **tb, uin
     return mptcp_nl_attr_table(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), tb, max, policy);
 }
 
-const void *mptcp_nl_payload(const void *msg, size_t len, size_t header, const void **attrs, size_t *attrs_len) {
+const void *mptcp_nl_message_table(const void *msg, size_t len, size_t header, const struct nlattr **tb, uint16_t max,
+                                   const struct mptcp_nl_policy *policy) {
     if (!mptcp_nl_message_ok(msg, len, header))
         return NULL;
     const struct nlmsghdr *nlh = msg;
     size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(header);
-    *attrs = (const char *)msg + offset;
-    *attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
+    size_t attrs_len = nlh->nlmsg_len > offset ? nlh->nlmsg_len - offset : 0;
+    if (mptcp_nl_attr_table((const char *)msg + offset, attrs_len, tb, max, policy) < 0)
+        return NULL;
     return mnl_nlmsg_get_payload(nlh);
+}
+
+uint32_t mptcp_nl_attr_mask(const struct nlattr *const *tb, uint16_t max, const struct mptcp_nl_policy *policy) {
+    uint32_t mask = 0;
+    for (uint16_t type = 0; type <= max; type++)
+        if (tb[type] && policy[type].type != MNL_TYPE_UNSPEC)
+            mask |= 1u << type;
+    return mask;
+}
+
+struct nlmsghdr *mptcp_nl_request(char *buf, uint16_t type, uint16_t flags, size_t header) {
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+    mnl_nlmsg_put_extra_header(nlh, header);
+    return nlh;
 }
 
 static int extack_cb(const struct nlattr *attr, void *data) {

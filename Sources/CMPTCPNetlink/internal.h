@@ -3,6 +3,7 @@
 #define MPTCP_NETLINK_INTERNAL_H
 
 #include <libmnl/libmnl.h>
+#include <string.h>
 #include <linux/netlink.h>
 #include "mptcp_netlink.h"
 
@@ -54,9 +55,36 @@ int mptcp_nl_nest_table(const struct nlattr *nest, const struct nlattr **tb, uin
  * bytes of payload. */
 int mptcp_nl_message_ok(const void *msg, size_t len, size_t header);
 
-/* The fixed header (inet_diag_msg, genlmsghdr, ...) of a message of `len` bytes, and
- * where the attributes after it start (`attrs_len` 0 if none); NULL if the message is
- * not whole or too short for the header. */
-const void *mptcp_nl_payload(const void *msg, size_t len, size_t header, const void **attrs, size_t *attrs_len);
+/* The fixed header (inet_diag_msg, genlmsghdr, ...) of a message of `len` bytes, with the
+ * attributes after it in tb[] (mptcp_nl_attr_table); NULL if the message is not whole, is
+ * too short for the header, or has a malformed attribute. */
+const void *mptcp_nl_message_table(const void *msg, size_t len, size_t header, const struct nlattr **tb, uint16_t max,
+                                   const struct mptcp_nl_policy *policy);
+
+/* Bit n set for each attribute n in tb[] that policy names: what a record carries. */
+uint32_t mptcp_nl_attr_mask(const struct nlattr *const *tb, uint16_t max, const struct mptcp_nl_policy *policy);
+
+/* A request of `type` written at buf (the caller's, large enough for the whole request),
+ * followed by a zeroed fixed header of `header` bytes (mnl_nlmsg_get_payload gives it). */
+struct nlmsghdr *mptcp_nl_request(char *buf, uint16_t type, uint16_t flags, size_t header);
+
+/* An attribute's value into *out when the message carries it: tb[] entries have passed
+ * their policy, so the payload has the size read. */
+static inline void mptcp_nl_get_u8(const struct nlattr *a, uint8_t *out) {
+    if (a)
+        *out = mnl_attr_get_u8(a);
+}
+static inline void mptcp_nl_get_u16(const struct nlattr *a, uint16_t *out) {
+    if (a)
+        *out = mnl_attr_get_u16(a);
+}
+static inline void mptcp_nl_get_u32(const struct nlattr *a, uint32_t *out) {
+    if (a)
+        *out = mnl_attr_get_u32(a);
+}
+static inline void mptcp_nl_get_bytes(const struct nlattr *a, void *out, size_t n) {
+    if (a)
+        memcpy(out, mnl_attr_get_payload(a), n);
+}
 
 #endif

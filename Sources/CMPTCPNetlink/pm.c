@@ -60,11 +60,8 @@ static int group_cb(const struct nlattr *attr, void *data) {
 
 static int family_record_cb(const struct nlmsghdr *nlh, void *data) {
     struct family_state *st = data;
-    const void *attrs;
-    size_t attrs_len;
     const struct nlattr *tb[CTRL_MAX + 1];
-    if (mptcp_nl_payload(nlh, nlh->nlmsg_len, sizeof(struct genlmsghdr), &attrs, &attrs_len) == NULL ||
-        mptcp_nl_attr_table(attrs, attrs_len, tb, CTRL_MAX, ctrl_policy) < 0)
+    if (mptcp_nl_message_table(nlh, nlh->nlmsg_len, sizeof(struct genlmsghdr), tb, CTRL_MAX, ctrl_policy) == NULL)
         return -EBADMSG;
     if (tb[CTRL_ATTR_FAMILY_ID])
         st->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
@@ -76,10 +73,8 @@ static int family_record_cb(const struct nlmsghdr *nlh, void *data) {
 }
 
 static struct nlmsghdr *genl_request(char *buf, uint16_t type, uint8_t cmd, uint16_t flags) {
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    struct genlmsghdr *genl = mnl_nlmsg_put_extra_header(nlh, sizeof *genl);
+    struct nlmsghdr *nlh = mptcp_nl_request(buf, type, flags, sizeof(struct genlmsghdr));
+    struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
     genl->cmd = cmd;
     genl->version = PM_VERSION;
     return nlh;
@@ -130,12 +125,8 @@ static const struct mptcp_nl_policy address_policy[ADDR_ATTR_MAX + 1] = {
 
 /* The top-level attribute table of an mptcp_pm message. */
 static int pm_table(const void *msg, size_t len, const struct nlattr **tb) {
-    const void *attrs;
-    size_t attrs_len;
-    const struct genlmsghdr *genl = mptcp_nl_payload(msg, len, sizeof *genl, &attrs, &attrs_len);
-    if (genl == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, PM_ATTR_MAX, pm_policy) < 0)
-        return -EBADMSG;
-    return genl->cmd;
+    const struct genlmsghdr *genl = mptcp_nl_message_table(msg, len, sizeof *genl, tb, PM_ATTR_MAX, pm_policy);
+    return genl == NULL ? -EBADMSG : genl->cmd;
 }
 
 int mptcp_nl_parse_endpoint(const void *msg, size_t len, struct mptcp_nl_endpoint *out) {
@@ -147,21 +138,14 @@ int mptcp_nl_parse_endpoint(const void *msg, size_t len, struct mptcp_nl_endpoin
     /* An endpoint without id or family is not an endpoint. */
     if (a[MPTCP_NL_ADDR_ATTR_ID] == NULL || a[MPTCP_NL_ADDR_ATTR_FAMILY] == NULL)
         return -EBADMSG;
-    out->family = mnl_attr_get_u16(a[MPTCP_NL_ADDR_ATTR_FAMILY]);
-    out->id = mnl_attr_get_u8(a[MPTCP_NL_ADDR_ATTR_ID]);
-    if (a[MPTCP_NL_ADDR_ATTR_ADDR4])
-        memcpy(out->addr, mnl_attr_get_payload(a[MPTCP_NL_ADDR_ATTR_ADDR4]), 4);
-    if (a[MPTCP_NL_ADDR_ATTR_ADDR6])
-        memcpy(out->addr, mnl_attr_get_payload(a[MPTCP_NL_ADDR_ATTR_ADDR6]), 16);
-    if (a[MPTCP_NL_ADDR_ATTR_PORT])
-        out->port = mnl_attr_get_u16(a[MPTCP_NL_ADDR_ATTR_PORT]); /* host order in the PM nest */
-    if (a[MPTCP_NL_ADDR_ATTR_FLAGS])
-        out->flags = mnl_attr_get_u32(a[MPTCP_NL_ADDR_ATTR_FLAGS]);
-    if (a[MPTCP_NL_ADDR_ATTR_IF_IDX])
-        out->ifindex = (int32_t)mnl_attr_get_u32(a[MPTCP_NL_ADDR_ATTR_IF_IDX]);
-    for (int type = 1; type <= ADDR_ATTR_MAX; type++)
-        if (a[type])
-            out->attrs |= 1u << type;
+    mptcp_nl_get_u16(a[MPTCP_NL_ADDR_ATTR_FAMILY], &out->family);
+    mptcp_nl_get_u8(a[MPTCP_NL_ADDR_ATTR_ID], &out->id);
+    mptcp_nl_get_bytes(a[MPTCP_NL_ADDR_ATTR_ADDR4], out->addr, 4);
+    mptcp_nl_get_bytes(a[MPTCP_NL_ADDR_ATTR_ADDR6], out->addr, 16);
+    mptcp_nl_get_u16(a[MPTCP_NL_ADDR_ATTR_PORT], &out->port); /* host order in the PM nest */
+    mptcp_nl_get_u32(a[MPTCP_NL_ADDR_ATTR_FLAGS], &out->flags);
+    mptcp_nl_get_u32(a[MPTCP_NL_ADDR_ATTR_IF_IDX], (uint32_t *)&out->ifindex);
+    out->attrs = mptcp_nl_attr_mask(a, ADDR_ATTR_MAX, address_policy);
     return 0;
 }
 
@@ -310,54 +294,34 @@ static const struct mptcp_nl_policy event_policy[EV_ATTR_MAX + 1] = {
 };
 
 int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out) {
-    const void *attrs;
-    size_t attrs_len;
     const struct nlattr *tb[EV_ATTR_MAX + 1];
     memset(out, 0, sizeof *out);
-    const struct genlmsghdr *genl = mptcp_nl_payload(msg, len, sizeof *genl, &attrs, &attrs_len);
-    if (genl == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, EV_ATTR_MAX, event_policy) < 0)
+    const struct genlmsghdr *genl = mptcp_nl_message_table(msg, len, sizeof *genl, tb, EV_ATTR_MAX, event_policy);
+    if (genl == NULL)
         return -EBADMSG;
     out->type = genl->cmd;
-    if (tb[MPTCP_NL_EV_ATTR_TOKEN])
-        out->token = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_TOKEN]);
-    if (tb[MPTCP_NL_EV_ATTR_FAMILY])
-        out->family = mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_FAMILY]);
-    if (tb[MPTCP_NL_EV_ATTR_LOC_ID])
-        out->loc_id = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_LOC_ID]);
-    if (tb[MPTCP_NL_EV_ATTR_REM_ID])
-        out->rem_id = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_REM_ID]);
-    if (tb[MPTCP_NL_EV_ATTR_SADDR4])
-        memcpy(out->saddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_SADDR4]), 4);
-    if (tb[MPTCP_NL_EV_ATTR_SADDR6])
-        memcpy(out->saddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_SADDR6]), 16);
-    if (tb[MPTCP_NL_EV_ATTR_DADDR4])
-        memcpy(out->daddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_DADDR4]), 4);
-    if (tb[MPTCP_NL_EV_ATTR_DADDR6])
-        memcpy(out->daddr, mnl_attr_get_payload(tb[MPTCP_NL_EV_ATTR_DADDR6]), 16);
+    mptcp_nl_get_u32(tb[MPTCP_NL_EV_ATTR_TOKEN], &out->token);
+    mptcp_nl_get_u16(tb[MPTCP_NL_EV_ATTR_FAMILY], &out->family);
+    mptcp_nl_get_u8(tb[MPTCP_NL_EV_ATTR_LOC_ID], &out->loc_id);
+    mptcp_nl_get_u8(tb[MPTCP_NL_EV_ATTR_REM_ID], &out->rem_id);
+    mptcp_nl_get_bytes(tb[MPTCP_NL_EV_ATTR_SADDR4], out->saddr, 4);
+    mptcp_nl_get_bytes(tb[MPTCP_NL_EV_ATTR_SADDR6], out->saddr, 16);
+    mptcp_nl_get_bytes(tb[MPTCP_NL_EV_ATTR_DADDR4], out->daddr, 4);
+    mptcp_nl_get_bytes(tb[MPTCP_NL_EV_ATTR_DADDR6], out->daddr, 16);
+    mptcp_nl_get_u16(tb[MPTCP_NL_EV_ATTR_SPORT], &out->sport);
+    mptcp_nl_get_u16(tb[MPTCP_NL_EV_ATTR_DPORT], &out->dport);
     /* Event ports are in network order (unlike the PM address nest). */
-    if (tb[MPTCP_NL_EV_ATTR_SPORT])
-        out->sport = ntohs(mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_SPORT]));
-    if (tb[MPTCP_NL_EV_ATTR_DPORT])
-        out->dport = ntohs(mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_DPORT]));
-    if (tb[MPTCP_NL_EV_ATTR_BACKUP])
-        out->backup = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_BACKUP]);
-    if (tb[MPTCP_NL_EV_ATTR_ERROR])
-        out->error = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_ERROR]);
-    if (tb[MPTCP_NL_EV_ATTR_FLAGS])
-        out->flags = mnl_attr_get_u16(tb[MPTCP_NL_EV_ATTR_FLAGS]);
-    if (tb[MPTCP_NL_EV_ATTR_TIMEOUT])
-        out->timeout = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_TIMEOUT]);
-    if (tb[MPTCP_NL_EV_ATTR_IF_IDX])
-        out->ifindex = (int32_t)mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_IF_IDX]);
-    if (tb[MPTCP_NL_EV_ATTR_RESET_REASON])
-        out->reset_reason = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_REASON]);
-    if (tb[MPTCP_NL_EV_ATTR_RESET_FLAGS])
-        out->reset_flags = mnl_attr_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_FLAGS]);
-    if (tb[MPTCP_NL_EV_ATTR_SERVER_SIDE])
-        out->server_side = mnl_attr_get_u8(tb[MPTCP_NL_EV_ATTR_SERVER_SIDE]);
-    for (int type = 1; type <= EV_ATTR_MAX; type++)
-        if (tb[type])
-            out->attrs |= 1u << type;
+    out->sport = ntohs(out->sport);
+    out->dport = ntohs(out->dport);
+    mptcp_nl_get_u8(tb[MPTCP_NL_EV_ATTR_BACKUP], &out->backup);
+    mptcp_nl_get_u8(tb[MPTCP_NL_EV_ATTR_ERROR], &out->error);
+    mptcp_nl_get_u16(tb[MPTCP_NL_EV_ATTR_FLAGS], &out->flags);
+    mptcp_nl_get_u32(tb[MPTCP_NL_EV_ATTR_TIMEOUT], &out->timeout);
+    mptcp_nl_get_u32(tb[MPTCP_NL_EV_ATTR_IF_IDX], (uint32_t *)&out->ifindex);
+    mptcp_nl_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_REASON], &out->reset_reason);
+    mptcp_nl_get_u32(tb[MPTCP_NL_EV_ATTR_RESET_FLAGS], &out->reset_flags);
+    mptcp_nl_get_u8(tb[MPTCP_NL_EV_ATTR_SERVER_SIDE], &out->server_side);
+    out->attrs = mptcp_nl_attr_mask(tb, EV_ATTR_MAX, event_policy);
     return 0;
 }
 

@@ -17,12 +17,10 @@ static const struct mptcp_nl_policy address_policy[IFA_MAX + 1] = {
 mptcp_nl *mptcp_nl_open_route(int *err) { return mptcp_nl_open_bus(NETLINK_ROUTE, err); }
 
 int mptcp_nl_parse_address(const void *msg, size_t len, struct mptcp_nl_address *out) {
-    const void *attrs;
-    size_t attrs_len;
     const struct nlattr *tb[IFA_MAX + 1];
     memset(out, 0, sizeof *out);
-    const struct ifaddrmsg *ifa = mptcp_nl_payload(msg, len, sizeof *ifa, &attrs, &attrs_len);
-    if (ifa == NULL || mptcp_nl_attr_table(attrs, attrs_len, tb, IFA_MAX, address_policy) < 0)
+    const struct ifaddrmsg *ifa = mptcp_nl_message_table(msg, len, sizeof *ifa, tb, IFA_MAX, address_policy);
+    if (ifa == NULL)
         return -EBADMSG;
     size_t n = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
     /* IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's on a
@@ -55,11 +53,8 @@ static int address_record_cb(const struct nlmsghdr *nlh, void *data) {
 
 int mptcp_nl_dump_addresses(mptcp_nl *nl, mptcp_nl_address_cb cb, void *context) {
     char buf[256];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_GETADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
-    ifa->ifa_family = AF_UNSPEC;
+    /* The zeroed ifaddrmsg asks for every family (AF_UNSPEC). */
+    struct nlmsghdr *nlh = mptcp_nl_request(buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
     struct address_dump d = {cb, context};
     return mptcp_nl_transact(nl, nlh, address_record_cb, &d);
 }

@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPModel
 import NetSNMP
 import SMI
 
@@ -21,6 +22,24 @@ struct MIBClient {
     func get(_ oid: OID) throws -> VarBind {
         guard let vb = try get([oid]).first else { throw CLIError(.refused, "\(MIBNames.format(oid)): empty response") }
         return vb
+    }
+
+    /// Scalar instances in one request; an exception is an error, `lacking` says what such an agent lacks.
+    func scalars(_ objects: [MIBObject], lacking: String? = nil) throws -> [SNMPValue] {
+        let varbinds = try get(objects.map { $0.oid + [0] })
+        if let missing = varbinds.first(where: { $0.value.isException }) {
+            let note = lacking.map { " (\($0))" } ?? ""
+            throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value))\(note)")
+        }
+        return varbinds.map(\.value)
+    }
+
+    /// Counter and gauge scalars' values as numbers: a value of another type is the agent's error.
+    static func numbers<Values: Sequence<SNMPValue>>(_ values: Values, of objects: [MIBObject]) throws -> [UInt64] {
+        try zip(values, objects).map { value, object in
+            guard let n = value.number else { throw CLIError(.refused, "\(object.name): \(value.typeName) is not a number") }
+            return n
+        }
     }
 
     func set(_ varbinds: [VarBind]) throws -> [VarBind] {
@@ -47,6 +66,29 @@ struct MIBClient {
     }
 }
 
+extension SNMPValue {
+    /// A number of any integer type (a negative INTEGER as 0); nil for other types.
+    var number: UInt64? {
+        switch self {
+        case .unsigned(let v), .counter32(let v), .timeticks(let v): return UInt64(v)
+        case .counter64(let v): return v
+        case .integer(let v): return UInt64(clamping: v)
+        default: return nil
+        }
+    }
+}
+
+extension IndexValue {
+    /// As a table cell: an address or a name without the quotes that it has in an OID's name.
+    var cell: String {
+        switch self {
+        case .address(let a): return a?.description ?? ""
+        case .text(let s): return s
+        default: return text
+        }
+    }
+}
+
 /// One row of a table as read over SNMP.
 struct TableRow {
     let table: MIBTable
@@ -57,21 +99,28 @@ struct TableRow {
 
     var decodedIndex: [IndexValue] { MIBNames.decodeIndex(index, table: table) ?? index.map { .number($0) } }
 
-    func text(_ column: MIBObject) -> String { self[column].map { ValueText.format($0, column.syntax) } ?? "-" }
-
-    func number(_ column: MIBObject) -> UInt64? {
-        switch self[column] {
-        case .unsigned(let v)?, .counter32(let v)?, .timeticks(let v)?: return UInt64(v)
-        case .counter64(let v)?: return v
-        case .integer(let v)?: return UInt64(clamping: v)
-        default: return nil
-        }
+    /// Component `i` of the index as a table cell (`?` if there is none).
+    func index(_ i: Int) -> String {
+        let index = decodedIndex
+        return i < index.count ? index[i].cell : "?"
     }
 
-    /// `address:port`, or `[address]:port` for IPv6, from two columns.
+    func text(_ column: MIBObject) -> String { self[column].map { ValueText.format($0, column.syntax) } ?? "-" }
+
+    func number(_ column: MIBObject) -> UInt64? { self[column]?.number }
+
+    /// A BITS column as the model's option set: bit n of the MIB is 1 << n.
+    func flags<Flags: OptionSet>(_ column: MIBObject, as: Flags.Type) -> Flags? where Flags.RawValue == UInt32 {
+        guard case .octets(let bits)? = self[column] else { return nil }
+        return Flags(rawValue: SNMPValue.bitNumbers(bits).reduce(0) { $0 | 1 << UInt32($1) })
+    }
+
+    /// `address:port` of two columns as `ss` prints a socket (`[address]:port` for IPv6).
     func endpoint(_ address: MIBObject, _ port: MIBObject) -> String {
-        let a = text(address), p = text(port)
-        return a.contains(":") ? "[\(a)]:\(p)" : "\(a):\(p)"
+        if case .octets(let bytes)? = self[address], let a = IPAddress(bytes: bytes), let p = number(port).flatMap(UInt16.init(exactly:)) {
+            return SocketAddress(address: a, port: p).description
+        }
+        return "\(text(address)):\(text(port))"
     }
 
     /// The documented JSON schema: one key per index component and column, named after

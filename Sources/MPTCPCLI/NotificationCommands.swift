@@ -23,18 +23,15 @@ struct NotificationsShow: ParsableCommand {
     }
 
     static func show(_ client: MIBClient, json: Bool) throws {
-        let objects = [NC.enabled, NC.rateLimit, NC.sent, NC.suppressed, NC.dropped]
-        let varbinds = try client.get(objects.map { $0.oid + [0] })
-        if let missing = varbinds.first(where: { $0.value.isException }) {
-            throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value)) (an agent without notifications)")
-        }
-        let enabled = Self.kinds(varbinds[0].value)
-        let numbers = varbinds.dropFirst().map { PrintedValue.raw($0.value) }
+        let counts = [NC.rateLimit, NC.sent, NC.suppressed, NC.dropped]
+        let values = try client.scalars([NC.enabled] + counts, lacking: "an agent without notifications")
+        let enabled = Self.kinds(values[0])
+        let numbers = try MIBClient.numbers(values.dropFirst(), of: counts)
         if json {
             emit(JSON.object([
                 ("enabled", .array(Kind.allCases.filter(enabled.contains).map { .string($0.name) })),
-                ("rateLimit", .uint(UInt64(numbers[0]) ?? 0)), ("sent", .uint(UInt64(numbers[1]) ?? 0)),
-                ("suppressed", .uint(UInt64(numbers[2]) ?? 0)), ("dropped", .uint(UInt64(numbers[3]) ?? 0)),
+                ("rateLimit", .uint(numbers[0])), ("sent", .uint(numbers[1])),
+                ("suppressed", .uint(numbers[2])), ("dropped", .uint(numbers[3])),
             ]).render())
             return
         }

@@ -7,51 +7,23 @@ import SMI
 /// before or after the agent), and the agent. Unset options fall back to net-snmp's
 /// configuration (snmp.conf: defVersion, defCommunity, defSecurityName, ...).
 struct SNMPArguments: ParsableArguments {
-    @Option(name: .customShort("v", allowingJoined: true), help: "SNMP version: 1, 2c or 3.")
-    var version: String?
-
-    @Option(name: .customShort("c", allowingJoined: true), help: "Community (SNMPv1, SNMPv2c).")
-    var community: String?
-
-    @Option(name: .customShort("u", allowingJoined: true), help: "SNMPv3 user.")
-    var user: String?
-
-    @Option(name: .customShort("l", allowingJoined: true), help: "SNMPv3 security level: noAuthNoPriv, authNoPriv or authPriv.")
-    var level: String?
-
-    @Option(name: .customShort("a", allowingJoined: true), help: "SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512.")
-    var authProtocol: String?
-
-    @Option(name: .customShort("A", allowingJoined: true), help: "SNMPv3 authentication passphrase.")
-    var authPassphrase: String?
-
-    @Option(name: .customShort("x", allowingJoined: true), help: "SNMPv3 privacy protocol: DES, AES, AES-192 or AES-256.")
-    var privProtocol: String?
-
-    @Option(name: .customShort("X", allowingJoined: true), help: "SNMPv3 privacy passphrase.")
-    var privPassphrase: String?
-
-    @Option(name: .customShort("t", allowingJoined: true), help: "Timeout in seconds (net-snmp's default: 1).")
-    var timeout: Double?
-
-    @Option(name: .customShort("r", allowingJoined: true), help: "Retries (net-snmp's default: 5).")
-    var retries: Int?
-
-    @Option(name: .customShort("n", allowingJoined: true),
-            help: "SNMP context: a network namespace the agent serves (SNMPv3; with v1 and v2c, snmpd maps communities to contexts).")
+    @Option(name: .joined("v"), help: "SNMP version: 1, 2c or 3.") var version: String?
+    @Option(name: .joined("c"), help: "Community (SNMPv1, SNMPv2c).") var community: String?
+    @Option(name: .joined("u"), help: "SNMPv3 user.") var user: String?
+    @Option(name: .joined("l"), help: "SNMPv3 security level: noAuthNoPriv, authNoPriv or authPriv.") var level: String?
+    @Option(name: .joined("a"), help: "SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512.") var authProtocol: String?
+    @Option(name: .joined("A"), help: "SNMPv3 authentication passphrase.") var authPassphrase: String?
+    @Option(name: .joined("x"), help: "SNMPv3 privacy protocol: DES, AES, AES-192 or AES-256.") var privProtocol: String?
+    @Option(name: .joined("X"), help: "SNMPv3 privacy passphrase.") var privPassphrase: String?
+    @Option(name: .joined("t"), help: "Timeout in seconds (net-snmp's default: 1).") var timeout: Double?
+    @Option(name: .joined("r"), help: "Retries (net-snmp's default: 5).") var retries: Int?
+    @Option(name: .joined("n"), help: "SNMP context: a network namespace the agent serves (SNMPv3; with v1 and v2c, snmpd maps communities to contexts).")
     var context: String?
 
-    @Option(help: "GETBULK repetitions for walks (SNMPv2c and v3).")
-    var repetitions = 25
-
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
-
-    @Flag(help: "Print OIDs as numbers.")
-    var numeric = false
-
-    @Argument(help: "The agent: [udp:|tcp:]HOST[:PORT] (port 161 by default).")
-    var target: String
+    @Option(help: "GETBULK repetitions for walks (SNMPv2c and v3).") var repetitions = 25
+    @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Print OIDs as numbers.") var numeric = false
+    @Argument(help: "The agent: [udp:|tcp:]HOST[:PORT] (port 161 by default).") var target: String
 
     func validate() throws {
         func check(_ value: String?, _ allowed: [String], _ what: String) throws {
@@ -86,4 +58,9 @@ struct SNMPArguments: ParsableArguments {
 
     /// The name of an OID as this command prints it.
     func name(_ oid: OID) -> String { numeric ? "." + oid.dotted : MIBNames.format(oid) }
+}
+
+extension NameSpecification {
+    /// A short option that also takes its value joined (`-v2c`), as net-snmp's tools do.
+    static func joined(_ letter: Character) -> NameSpecification { .customShort(letter, allowingJoined: true) }
 }

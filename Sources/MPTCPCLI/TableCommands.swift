@@ -1,5 +1,6 @@
 import ArgumentParser
 import MPTCPMIB
+import MPTCPModel
 import NetSNMP
 import SMI
 
@@ -7,8 +8,8 @@ import SMI
 protocol TableView: ParsableCommand {
     var snmp: SNMPArguments { get }
     static var table: MIBTable { get }
-    static var headers: [String] { get }
-    static func cells(_ row: TableRow) -> [String]
+    /// What the text table shows, left to right.
+    static var columns: [Column] { get }
     /// Rows to show (all by default).
     func keep(_ row: TableRow) -> Bool
     /// The order to show them in (index order by default).
@@ -29,9 +30,26 @@ extension TableView {
         if json {
             emit(JSON.array(rows.map(\.json)).render())
         } else {
-            emit(TextTable(headers: headers, rows: rows.map(cells)).render())
+            emit(TextTable(headers: columns.map(\.header), rows: rows.map { r in columns.map { $0.cell(r) } }).render())
         }
     }
+}
+
+/// A column of a text table: its header and its cell in a row.
+struct Column: Sendable {
+    let header: String
+    let cell: @Sendable (TableRow) -> String
+
+    init(_ header: String, _ cell: @escaping @Sendable (TableRow) -> String) {
+        self.header = header
+        self.cell = cell
+    }
+
+    /// The value of a MIB column as the MIB writes it.
+    init(_ header: String, _ object: MIBObject) { self.init(header) { $0.text(object) } }
+
+    /// A component of the row's index (`?` if the index has no such component).
+    init(_ header: String, index: Int) { self.init(header) { $0.index(index) } }
 }
 
 typealias C = MPTCPMIB.ConnectionTable
@@ -50,12 +68,12 @@ struct Connections: TableView {
     static let table = C.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["TOKEN", "LOCAL", "REMOTE", "STATE", "SUBFLOWS", "FLAGS", "SENT", "RECEIVED", "RETRANS"]
-    static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text ?? "?", r.endpoint(C.localAddress, C.localPort), r.endpoint(C.remoteAddress, C.remotePort),
-         r.text(C.state), r.text(C.subflowsTotal), r.text(C.flags), r.text(C.bytesSent), r.text(C.bytesReceived),
-         r.text(C.retransmits)]
-    }
+    static let columns = [
+        Column("TOKEN", index: 0), Column("LOCAL") { $0.endpoint(C.localAddress, C.localPort) },
+        Column("REMOTE") { $0.endpoint(C.remoteAddress, C.remotePort) }, Column("STATE", C.state),
+        Column("SUBFLOWS", C.subflowsTotal), Column("FLAGS", C.flags), Column("SENT", C.bytesSent),
+        Column("RECEIVED", C.bytesReceived), Column("RETRANS", C.retransmits),
+    ]
 }
 
 struct Subflows: TableView {
@@ -77,35 +95,40 @@ struct Subflows: TableView {
         return r.index.first == UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16)
     }
 
-    static let headers = ["TOKEN", "LOCAL", "REMOTE", "IDS", "KIND", "BACKUP", "IFINDEX", "RTT", "CWND", "SENT", "ACKED", "RECEIVED", "RETRANS"]
-    static func cells(_ r: TableRow) -> [String] {
-        let s = Shown(r)
-        return [s.token, s.local, s.remote, s.ids, s.kind, s.backup, r.text(S.ifIndex), s.rtt, r.text(S.cwnd),
-                r.text(S.bytesSent), r.text(S.bytesAcked), r.text(S.bytesReceived), r.text(S.totalRetrans)]
+    static let columns = [
+        Column("TOKEN", index: 0), Column("LOCAL") { socket($0, local: true) }, Column("REMOTE") { socket($0, local: false) },
+        Column("IDS") { "\($0.text(S.localID))/\($0.text(S.remoteID))" }, Column("KIND", kind), Column("BACKUP", backup),
+        Column("IFINDEX", S.ifIndex), Column("RTT", rtt), Column("CWND", S.cwnd), Column("SENT", S.bytesSent),
+        Column("ACKED", S.bytesAcked), Column("RECEIVED", S.bytesReceived), Column("RETRANS", S.totalRetrans),
+    ]
+
+    /// `address:port` of one end, from the index (also for `watch`).
+    static func socket(_ r: TableRow, local: Bool) -> String {
+        let index = r.decodedIndex
+        let (a, p) = local ? (2, 3) : (5, 6)
+        guard index.count == 7, case .address(let address?) = index[a], case .number(let port) = index[p],
+              let port = UInt16(exactly: port) else { return "?" }
+        return SocketAddress(address: address, port: port).description
     }
 
-    /// The cells of a subflow that need more than one column to compute (also for `watch`).
-    struct Shown {
-        let token, local, remote, ids, kind, backup, rtt: String
+    /// initial (MP_CAPABLE) or join (MP_JOIN).
+    static func kind(_ r: TableRow) -> String {
+        (r.flags(S.flags, as: SubflowFlags.self) ?? []).isDisjoint(with: [.joinLocal, .joinRemote]) ? "initial" : "join"
+    }
 
-        init(_ r: TableRow) {
-            let index = r.decodedIndex
-            func socket(_ a: Int, _ p: Int) -> String {
-                guard index.count == 7 else { return "?" }
-                let addr = index[a].text.replacingQuotes()
-                return addr.contains(":") ? "[\(addr)]:\(index[p].text)" : "\(addr):\(index[p].text)"
-            }
-            let flags = Swift.Set(r.text(S.flags).split(separator: ",").map(String.init))
-            let sides = [flags.contains("backupLocal") ? "local" : nil, flags.contains("backupRemote") ? "remote" : nil].compactMap { $0 }
-            token = index.first?.text ?? "?"
-            local = socket(2, 3)
-            remote = socket(5, 6)
-            ids = "\(r.text(S.localID))/\(r.text(S.remoteID))"
-            kind = flags.contains("joinLocal") || flags.contains("joinRemote") ? "join" : "initial"
-            backup = sides.count == 2 ? "both" : sides.first ?? "-"
-            rtt = r.number(S.rtt).map { Subflows.milliseconds($0) } ?? "-"
+    /// Which side marked the subflow backup: local, remote, both or -.
+    static func backup(_ r: TableRow) -> String {
+        let flags = r.flags(S.flags, as: SubflowFlags.self) ?? []
+        switch (flags.contains(.backupLocal), flags.contains(.backupRemote)) {
+        case (true, true): return "both"
+        case (true, false): return "local"
+        case (false, true): return "remote"
+        case (false, false): return "-"
         }
     }
+
+    /// Smoothed RTT in milliseconds (also for `watch`).
+    static func rtt(_ r: TableRow) -> String { r.number(S.rtt).map(milliseconds) ?? "-" }
 
     /// Microseconds as milliseconds with two decimals.
     static func milliseconds(_ us: UInt64) -> String {
@@ -120,10 +143,10 @@ struct Endpoints: TableView {
     static let table = E.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["ID", "ADDRESS", "PORT", "IFINDEX", "FLAGS", "STATUS"]
-    static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text ?? "?", r.text(E.address), r.text(E.port), r.text(E.ifIndex), r.text(E.flags), r.text(E.rowStatus)]
-    }
+    static let columns = [
+        Column("ID", index: 0), Column("ADDRESS", E.address), Column("PORT", E.port), Column("IFINDEX", E.ifIndex),
+        Column("FLAGS", E.flags), Column("STATUS", E.rowStatus),
+    ]
 }
 
 struct RemoteAddresses: TableView {
@@ -133,12 +156,10 @@ struct RemoteAddresses: TableView {
     static let table = R.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["TOKEN", "ID", "ADDRESS", "PORT", "SOURCE", "SUBFLOWS"]
-    static func cells(_ r: TableRow) -> [String] {
-        let index = r.decodedIndex
-        return [index.first?.text ?? "?", index.count > 1 ? index[1].text : "?", r.text(R.address), r.text(R.port),
-                r.text(R.source), r.text(R.subflows)]
-    }
+    static let columns = [
+        Column("TOKEN", index: 0), Column("ID", index: 1), Column("ADDRESS", R.address), Column("PORT", R.port),
+        Column("SOURCE", R.source), Column("SUBFLOWS", R.subflows),
+    ]
 }
 
 struct Listeners: TableView {
@@ -146,14 +167,11 @@ struct Listeners: TableView {
     static let table = L.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["ADDRESS", "PORT", "SOCKETS", "ACCEPT-QUEUE", "BACKLOG"]
-    static func cells(_ r: TableRow) -> [String] {
-        let index = r.decodedIndex
+    static let columns = [
         // The wildcard of both families (address type unknown, no address) as ss shows it.
-        let address = index.count == 3 ? index[1].text.replacingQuotes() : "?"
-        return [address.isEmpty ? "*" : address, index.last?.text ?? "?", r.text(L.sockets), r.text(L.acceptQueue),
-                r.text(L.backlog)]
-    }
+        Column("ADDRESS") { r in r.index(1).isEmpty ? "*" : r.index(1) }, Column("PORT", index: 2),
+        Column("SOCKETS", L.sockets), Column("ACCEPT-QUEUE", L.acceptQueue), Column("BACKLOG", L.backlog),
+    ]
 }
 
 struct Contexts: TableView {
@@ -167,11 +185,10 @@ struct Contexts: TableView {
     static let table = X.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["CONTEXT", "STATE", "NAMESPACE", "ERROR"]
-    static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r.text(X.state), r.text(X.namespace).replacingQuotes(),
-         r[X.error].map { ValueText.format($0, X.error.syntax).replacingQuotes() } ?? ""]
-    }
+    static let columns = [
+        Column("CONTEXT", index: 0), Column("STATE", X.state), Column("NAMESPACE", X.namespace),
+        Column("ERROR") { r in r[X.error].map { ValueText.format($0, X.error.syntax) } ?? "" },
+    ]
 }
 
 struct Paths: TableView {
@@ -187,19 +204,13 @@ struct Paths: TableView {
     static let table = P.table
     @OptionGroup var snmp: SNMPArguments
 
-    static let headers = ["ADDRESS", "IFINDEX", "ENDPOINT", "SUBFLOWS", "ACTIVE", "BACKUP", "CONNECTIONS", "SENT", "RECEIVED",
-                          "RETRANS", "RTT", "OPENED", "CLOSED", "FAILED"]
-    static func cells(_ r: TableRow) -> [String] {
-        let endpoint = r.number(P.endpointID).map { $0 == 0 ? "-" : "\($0) \(r.text(P.endpointFlags))" } ?? "-"
-        return [address(r), r.text(P.ifIndex), endpoint, subflows(r), r.text(P.active), r.text(P.backup),
-                r.text(P.connections), r.text(P.bytesSent), r.text(P.bytesReceived), r.text(P.retransmits), rtt(r),
-                r.text(P.opened), r.text(P.closed), r.text(P.failed)]
-    }
-
-    static func address(_ r: TableRow) -> String {
-        let index = r.decodedIndex
-        return index.count == 2 ? index[1].text.replacingQuotes() : "?"
-    }
+    static let columns = [
+        Column("ADDRESS", index: 1), Column("IFINDEX", P.ifIndex),
+        Column("ENDPOINT") { r in r.number(P.endpointID).map { $0 == 0 ? "-" : "\($0) \(r.text(P.endpointFlags))" } ?? "-" },
+        Column("SUBFLOWS", subflows), Column("ACTIVE", P.active), Column("BACKUP", P.backup), Column("CONNECTIONS", P.connections),
+        Column("SENT", P.bytesSent), Column("RECEIVED", P.bytesReceived), Column("RETRANS", P.retransmits), Column("RTT", rtt),
+        Column("OPENED", P.opened), Column("CLOSED", P.closed), Column("FAILED", P.failed),
+    ]
 
     /// Established/all.
     static func subflows(_ r: TableRow) -> String { "\(r.text(P.established))/\(r.text(P.subflows))" }
@@ -224,19 +235,14 @@ struct Counters: TableView {
     static func order(_ rows: [TableRow]) -> [TableRow] {
         let rank = Dictionary(uniqueKeysWithValues: MPTCPMIB.Stats.kernelNames.enumerated().map { ($1, $0) })
         func key(_ r: TableRow) -> (Int, String) {
-            let name = r.decodedIndex.first?.text.replacingQuotes() ?? ""
+            let name = r.index(0)
             return (rank[name] ?? rank.count, name)
         }
         return rows.sorted { key($0) < key($1) }
     }
 
-    static let headers = ["NAME", "VALUE", "KIND"]
-    static func cells(_ r: TableRow) -> [String] {
-        [r.decodedIndex.first?.text.replacingQuotes() ?? "?", r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge),
-         r[CT.value] != nil ? "counter" : "gauge"]
-    }
-}
-
-extension String {
-    func replacingQuotes() -> String { filter { $0 != "\"" } }
+    static let columns = [
+        Column("NAME", index: 0), Column("VALUE") { r in r[CT.value] != nil ? r.text(CT.value) : r.text(CT.gauge) },
+        Column("KIND") { r in r[CT.value] != nil ? "counter" : "gauge" },
+    ]
 }

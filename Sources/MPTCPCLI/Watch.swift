@@ -111,21 +111,21 @@ struct Watch: ParsableCommand {
         out += "mptcp-mib watch \(snmp.target), every \(interval) s: \(now.connections.count) connections, \(now.subflows.count) subflows\n\n"
         var paths = TextTable(headers: ["PATH", "SUBFLOWS", "ACTIVE", "BACKUP", "CONNECTIONS", "RTT", "OPENED/s", "FAILED/s"])
         for r in now.paths {
-            paths.rows.append([Paths.address(r), Paths.subflows(r), r.text(P.active), r.text(P.backup), r.text(P.connections), Paths.rtt(r),
+            paths.rows.append([r.index(1), Paths.subflows(r), r.text(P.active), r.text(P.backup), r.text(P.connections), Paths.rtt(r),
                                Self.text(Self.rate(r, oldPaths, P.opened, seconds)), Self.text(Self.rate(r, oldPaths, P.failed, seconds))])
         }
         out += paths.render() + "\n\n"
         var connections = TextTable(headers: ["TOKEN", "LOCAL", "REMOTE", "SUBFLOWS", "SENT/s", "RECV/s", "RETRANS/s"])
         for r in now.connections {
             let x = rates(r, oldConnections, sent: C.bytesSent, received: C.bytesReceived, retrans: C.retransmits)
-            connections.rows.append([r.decodedIndex.first?.text ?? "?", r.endpoint(C.localAddress, C.localPort),
+            connections.rows.append([r.index(0), r.endpoint(C.localAddress, C.localPort),
                                      r.endpoint(C.remoteAddress, C.remotePort), r.text(C.subflowsTotal)] + x.map(Self.text))
         }
         var subflows = TextTable(headers: ["TOKEN", "LOCAL", "REMOTE", "RTT", "SENT/s", "RECV/s", "RETRANS/s"])
         for r in now.subflows {
             let x = rates(r, oldSubflows, sent: S.bytesSent, received: S.bytesReceived, retrans: S.totalRetrans)
-            let shown = Subflows.Shown(r)
-            subflows.rows.append([shown.token, shown.local, shown.remote, shown.rtt] + x.map(Self.text))
+            subflows.rows.append([r.index(0), Subflows.socket(r, local: true), Subflows.socket(r, local: false), Subflows.rtt(r)]
+                                 + x.map(Self.text))
         }
         out += connections.render() + "\n\n" + subflows.render() + "\n\n"
         out += deltas.isEmpty ? "counters: no change\n" : "counter changes: " + deltas.map { "\($0.0) +\($0.1)" }.joined(separator: "  ") + "\n"

@@ -22,13 +22,10 @@ struct LimitsShow: ParsableCommand {
 
     /// Reads and prints the limits over an open session (also after a write).
     static func show(_ client: MIBClient, json: Bool) throws {
-        let values = try [G.limitSubflows, G.limitAddAddrAccepted].map { try client.get($0.oid + [0]) }
-        if let missing = values.first(where: { $0.value.isException }) {
-            throw CLIError(.noSuchObject, "\(MIBNames.format(missing.oid)): \(PrintedValue.raw(missing.value))")
-        }
-        let n = values.map { PrintedValue.raw($0.value) }
+        let limits = [G.limitSubflows, G.limitAddAddrAccepted]
+        let n = try MIBClient.numbers(client.scalars(limits), of: limits)
         if json {
-            emit(JSON.object([("subflows", .uint(UInt64(n[0]) ?? 0)), ("addAddrAccepted", .uint(UInt64(n[1]) ?? 0))]).render())
+            emit(JSON.object([("subflows", .uint(n[0])), ("addAddrAccepted", .uint(n[1]))]).render())
         } else {
             emit("add_addr_accepted \(n[1]) subflows \(n[0])")
         }

@@ -59,11 +59,10 @@ public struct PathSummary: Sendable, Hashable {
             let a = sf.local.address.unmapped
             var r = row(a)
             r.subflows += 1
-            let isBackup = sf.flags.map { !$0.isDisjoint(with: [.backupLocal, .backupRemote]) } ?? false
-            if isBackup { r.backup += 1 }
+            if sf.isBackup { r.backup += 1 }
             if sf.state == .established {
                 r.established += 1
-                if !isBackup && sf.flags?.contains(.fullyEstablished) ?? true { r.active += 1 }
+                if !sf.isBackup && sf.flags?.contains(.fullyEstablished) ?? true { r.active += 1 }
                 if let rtt = sf.rtt {
                     r.rttMax = max(r.rttMax ?? 0, rtt)
                     rttSum[a, default: (0, 0)].sum += UInt64(rtt)
@@ -134,7 +133,7 @@ public struct HostSummary: Sendable, Hashable {
             if sf.state == .established {
                 c.established += 1
                 establishedSubflows += 1
-                if let f = sf.flags, !f.isDisjoint(with: [.backupLocal, .backupRemote]) { c.backup += 1 }
+                if sf.isBackup { c.backup += 1 }
             }
             perToken[sf.token] = c
         }

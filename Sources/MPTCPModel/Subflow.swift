@@ -42,4 +42,7 @@ public struct Subflow: Sendable, Hashable {
         self.state = state
         ifIndex = 0
     }
+
+    /// Either side marked the subflow backup (unknown flags: not backup).
+    public var isBackup: Bool { flags.map { !$0.isDisjoint(with: [.backupLocal, .backupRemote]) } ?? false }
 }

@@ -21,26 +21,29 @@ struct Target: ExpressibleByArgument {
         var host = String(argument[..<colon])
         guard let port = UInt16(argument[argument.index(after: colon)...]) else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        var storage = sockaddr_storage()
         var v4 = sockaddr_in()
         var v6 = sockaddr_in6()
         if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
             v4.sin_port = port.bigEndian
-            withUnsafeBytes(of: v4) { src in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: src) } }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            family = AF_INET
+            self.init(v4, family: AF_INET, text: argument)
         } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
-            withUnsafeBytes(of: v6) { src in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: src) } }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            family = AF_INET6
+            self.init(v6, family: AF_INET6, text: argument)
         } else {
             return nil
         }
+    }
+
+    /// A `sockaddr_in` or `sockaddr_in6` held in a `sockaddr_storage`.
+    private init<Address>(_ socketAddress: Address, family: Int32, text: String) {
+        var storage = sockaddr_storage()
+        withUnsafeBytes(of: socketAddress) { src in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: src) } }
         address = storage
-        text = argument
+        length = socklen_t(MemoryLayout<Address>.size)
+        self.family = family
+        self.text = text
     }
 }
 
@@ -131,14 +134,9 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Listen on each address, echo what clients send; prints 'listening' when ready.")
 
-    @Option(name: .long, help: "ADDR:PORT or [ADDR6]:PORT to listen on (repeatable).")
-    var listen: [Target]
-
-    @Flag(help: "Plain TCP instead of MPTCP (makes MPTCP clients fall back).")
-    var tcp = false
-
-    @Flag(help: "IPv6 listeners accept IPv6 only (IPV6_V6ONLY); by default a [::] listener also accepts IPv4.")
-    var v6only = false
+    @Option(help: "ADDR:PORT or [ADDR6]:PORT to listen on (repeatable).") var listen: [Target]
+    @Flag(help: "Plain TCP instead of MPTCP (makes MPTCP clients fall back).") var tcp = false
+    @Flag(help: "IPv6 listeners accept IPv6 only (IPV6_V6ONLY); by default a [::] listener also accepts IPv4.") var v6only = false
 
     func run() throws {
         raiseFileLimit()
@@ -189,23 +187,12 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open COUNT connections, send BYTES on each, print 'connected N', hold until killed.")
 
-    @Option(name: .long, help: "Server ADDR:PORT.")
-    var to: Target
-
-    @Option(name: .long, help: "Number of connections.")
-    var count = 1
-
-    @Option(name: .long, help: "Bytes to send on each connection once established.")
-    var bytes = 1000
-
-    @Option(name: .long, help: "Connections being opened at once.")
-    var window = 256
-
-    @Flag(help: "Plain TCP instead of MPTCP.")
-    var tcp = false
-
-    @Flag(help: "Exit after all connections are up instead of holding them.")
-    var noHold = false
+    @Option(help: "Server ADDR:PORT.") var to: Target
+    @Option(help: "Number of connections.") var count = 1
+    @Option(help: "Bytes to send on each connection once established.") var bytes = 1000
+    @Option(help: "Connections being opened at once.") var window = 256
+    @Flag(help: "Plain TCP instead of MPTCP.") var tcp = false
+    @Flag(help: "Exit after all connections are up instead of holding them.") var noHold = false
 
     func run() throws {
         raiseFileLimit()
@@ -264,17 +251,10 @@ struct Churn: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open RATE connections per second, each closed HOLD milliseconds later, for DURATION seconds (0: until killed).")
 
-    @Option(name: .long, help: "Server ADDR:PORT.")
-    var to: Target
-
-    @Option(name: .long, help: "Connections per second.")
-    var rate = 100
-
-    @Option(name: .long, help: "Milliseconds each connection stays open (long enough for its joins).")
-    var holdMs = 200.0
-
-    @Option(name: .long, help: "Seconds to run; 0 runs until killed.")
-    var duration = 0.0
+    @Option(help: "Server ADDR:PORT.") var to: Target
+    @Option(help: "Connections per second.") var rate = 100
+    @Option(help: "Milliseconds each connection stays open (long enough for its joins).") var holdMs = 200.0
+    @Option(help: "Seconds to run; 0 runs until killed.") var duration = 0.0
 
     func run() throws {
         let start = MonotonicClock.now

@@ -88,14 +88,15 @@ struct GroundTruthComparison {
         let truth = SSParser.subflows(try ss("-tni"))
         let ifindex = try interfaceIndexes()
         #expect(truth.count == snapshot.subflows.count, "\(namespace): subflows")
-        struct Key: Hashable { let token: UInt32; let local: String; let remote: String }
-        let mine = Dictionary(snapshot.subflows.map {
-            (Key(token: $0.token, local: $0.local.description, remote: $0.remote.description), $0)
-        }, uniquingKeysWith: { a, _ in a })
+        struct Key: Hashable { let token: UInt32; let local: SocketAddress; let remote: SocketAddress }
+        let mine = Dictionary(snapshot.subflows.map { (Key(token: $0.token, local: $0.local, remote: $0.remote), $0) },
+                              uniquingKeysWith: { a, _ in a })
         for s in truth {
             let tokens = try #require(s.info["token"].flatMap(SSParser.subflowTokens))
-            func text(_ a: String, _ p: UInt16) -> String { a.contains(":") ? "[\(a)]:\(p)" : "\(a):\(p)" }
-            let key = Key(token: tokens.2, local: text(s.localAddress, s.localPort), remote: text(s.peerAddress, s.peerPort))
+            func socket(_ a: String, _ p: UInt16) throws -> SocketAddress {
+                SocketAddress(address: try #require(IPAddress(a), "ss printed '\(a)'"), port: p)
+            }
+            let key = Key(token: tokens.2, local: try socket(s.localAddress, s.localPort), remote: try socket(s.peerAddress, s.peerPort))
             guard let sf = mine[key] else {
                 Issue.record("\(namespace): subflow \(key) missing from the snapshot")
                 continue
