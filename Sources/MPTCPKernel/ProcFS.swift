@@ -25,11 +25,11 @@ public enum ProcFS {
         let names = lines[0].split(separator: " ").dropFirst()
         let values = lines[1].split(separator: " ").dropFirst()
         guard names.count == values.count else { return nil }
-        var counters: [Counters.Counter] = []
+        var counters: [(name: String, value: UInt64)] = []
         counters.reserveCapacity(names.count)
         for (name, value) in zip(names, values) {
             guard let v = UInt64(value) else { return nil }
-            counters.append(Counters.Counter(name: String(name), value: v))
+            counters.append((String(name), v))
         }
         return Counters(counters)
     }

@@ -3,10 +3,6 @@ public struct Counters: Sendable, Hashable {
     public struct Counter: Sendable, Hashable {
         public var name: String
         public var value: UInt64
-        public init(name: String, value: UInt64) {
-            self.name = name
-            self.value = value
-        }
         /// Levels rather than running totals; all other MPTcpExt fields are counters.
         public var isGauge: Bool { Counters.gaugeNames.contains(name) }
     }
@@ -16,8 +12,9 @@ public struct Counters: Sendable, Hashable {
     public private(set) var all: [Counter]
     private var index: [String: Int]
 
-    public init(_ counters: [Counter]) {
-        all = counters
+    /// The counters as the kernel lists them: names and values, in its order.
+    public init(_ counters: [(name: String, value: UInt64)]) {
+        all = counters.map { Counter(name: $0.name, value: $0.value) }
         index = Dictionary(counters.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 

@@ -31,8 +31,8 @@ struct MIBViewTests {
         var snapshot = Snapshot(connections: [c1, c2], subflows: [s1, s2],
                             listeners: [Listener(local: SocketAddress(address: ip("0.0.0.0"), port: 5000), acceptQueue: 0, backlog: 4096)],
                             endpoints: endpoints, limits: Limits(subflows: 2, addAddrAccepted: 0),
-                            counters: Counters([.init(name: "MPCapableSYNRX", value: 5), .init(name: "MPCurrEstab", value: 2),
-                                                .init(name: "SomeFutureCounter", value: 9)]),
+                            counters: Counters([("MPCapableSYNRX", 5), ("MPCurrEstab", 2),
+                                                ("SomeFutureCounter", 9)]),
                             settings: Settings(["enabled": "1", "scheduler": "default", "available_schedulers": "default",
                                                 "add_addr_timeout": "120"]))
         snapshot.merge(EventKnowledge(announcements: [Announcement(token: c1.token, id: 2,
@@ -189,8 +189,8 @@ struct PathViewTests {
                                             Listener(local: SocketAddress(address: Self.ip("::"), port: 81), acceptQueue: 0, backlog: 5)],
                                 endpoints: [Endpoint(id: 4, address: Self.ip("10.0.0.1"), flags: [.subflow])],
                                 limits: Limits(subflows: 2, addAddrAccepted: 0),
-                                counters: Counters([.init(name: "MPJoinSynRx", value: 1)]),
-                                addresses: [InterfaceAddress(address: Self.ip("10.0.0.1"), ifIndex: 7)])
+                                counters: Counters([("MPJoinSynRx", 1)]),
+                                interfaces: [Self.ip("10.0.0.1"): 7])
         snapshot.merge(EventKnowledge(pathEvents: [Self.ip("10.0.0.1"): events]), liveTokens: [c.token])
         let facts = AgentFacts(uptime: Uptime(monotonic: 100, ticks: 5000), endpointSpinLock: 17, statsDiscontinuity: 99,
                                firstSeen: [9: 97.5])

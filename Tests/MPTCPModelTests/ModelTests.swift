@@ -54,7 +54,7 @@ struct ModelTests {
     }
 
     @Test func countersAndSettings() {
-        let c = Counters([.init(name: "MPJoinSynRx", value: 3), .init(name: "MPCurrEstab", value: 2)])
+        let c = Counters([("MPJoinSynRx", 3), ("MPCurrEstab", 2)])
         #expect(c["MPJoinSynRx"] == 3 && c["Nope"] == nil)
         #expect(c.all.map(\.isGauge) == [false, true])
         let s = Settings(["available_schedulers": "default bpf_rr"])
