@@ -47,11 +47,11 @@ public final class SnapshotReader {
         } else if let pmError {
             failures.append("path manager: \(pmError)")
         }
-        let addresses = attempt("interface addresses") { try route.all() } ?? []
+        let interfaces = attempt("interface addresses") { try route.interfaces() } ?? [:]
         let counters = attempt("counters") { try ProcFS.counters(path: netstatPath) } ?? nil
         let settings = attempt("settings") { try ProcFS.settings(directory: sysctlDirectory) } ?? Settings()
         return Snapshot(connections: sockets?.connections ?? [], subflows: subflows ?? [],
                         listeners: sockets?.listeners ?? [], endpoints: endpoints, limits: limits,
-                        counters: counters, settings: settings, addresses: addresses, failures: failures)
+                        counters: counters, settings: settings, interfaces: interfaces, failures: failures)
     }
 }

@@ -1,14 +1,3 @@
-/// An address of one of the namespace's interfaces.
-public struct InterfaceAddress: Sendable, Hashable {
-    public var address: IPAddress
-    public var ifIndex: UInt32
-
-    public init(address: IPAddress, ifIndex: UInt32) {
-        self.address = address
-        self.ifIndex = ifIndex
-    }
-}
-
 /// Subflow events on one local address since counting began, from the path manager's
 /// event stream (exact while it is followed without loss).
 public struct PathEvents: Sendable, Hashable {
@@ -50,7 +39,8 @@ public struct PathSummary: Sendable, Hashable {
 
     /// One summary per local address that current subflows use or that an endpoint names;
     /// sorted by address. IPv4-mapped IPv6 addresses count as the IPv4 address.
-    public static func build(subflows: [Subflow], endpoints: [Endpoint], addresses: [InterfaceAddress]) -> [PathSummary] {
+    /// `interfaces`: the interface holding each of the namespace's addresses (`Snapshot.interfaces`).
+    public static func build(subflows: [Subflow], endpoints: [Endpoint], interfaces: [IPAddress: UInt32]) -> [PathSummary] {
         var rows: [IPAddress: PathSummary] = [:]
         var tokens: [IPAddress: Set<UInt32>] = [:]
         var rttSum: [IPAddress: (sum: UInt64, count: UInt64)] = [:]
@@ -81,7 +71,6 @@ public struct PathSummary: Sendable, Hashable {
             if r.endpoint.map({ $0.id > e.id }) ?? true { r.endpoint = e }
             rows[r.address] = r
         }
-        let interfaces = Dictionary(addresses.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
         for (a, var r) in rows {
             r.connections = UInt32(tokens[a]?.count ?? 0)
             r.ifIndex = interfaces[a] ?? 0
@@ -93,7 +82,7 @@ public struct PathSummary: Sendable, Hashable {
 
     /// Adds the event counts of each local address to `rows` (as `build` returns them, and
     /// kept so); an address with counts and no row (its subflows are gone) gets one.
-    public static func merge(_ events: [IPAddress: PathEvents], into rows: inout [PathSummary], addresses: [InterfaceAddress]) {
+    public static func merge(_ events: [IPAddress: PathEvents], into rows: inout [PathSummary], interfaces: [IPAddress: UInt32]) {
         var added = false
         for (a, counts) in events {
             // One row per local address: a handful, searched in place.
@@ -102,7 +91,7 @@ public struct PathSummary: Sendable, Hashable {
             } else {
                 var r = PathSummary(address: a)
                 r.events = counts
-                r.ifIndex = addresses.first { $0.address.unmapped == a }?.ifIndex ?? 0
+                r.ifIndex = interfaces[a] ?? 0
                 rows.append(r)
                 added = true
             }

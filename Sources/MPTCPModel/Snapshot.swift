@@ -14,8 +14,9 @@ public struct Snapshot: Sendable {
     /// nil when `/proc/net/netstat` has no MPTcpExt lines.
     public var counters: Counters?
     public var settings: Settings
-    /// The namespace's interface addresses.
-    public var addresses: [InterfaceAddress]
+    /// The interface holding each of the namespace's addresses, by address (IPv4-mapped
+    /// IPv6 as IPv4; the first interface listed where several hold one).
+    public var interfaces: [IPAddress: UInt32]
     /// The peer addresses the subflows use (see `RemoteAddress.build`); `merge` adds the
     /// announced ones.
     public var remoteAddresses: [RemoteAddress]
@@ -28,7 +29,7 @@ public struct Snapshot: Sendable {
 
     public init(connections: [Connection] = [], subflows: [Subflow] = [], listeners: [Listener] = [],
                 endpoints: [Endpoint]? = nil, limits: Limits? = nil, counters: Counters? = nil,
-                settings: Settings = Settings(), addresses: [InterfaceAddress] = [], failures: [String] = []) {
+                settings: Settings = Settings(), interfaces: [IPAddress: UInt32] = [:], failures: [String] = []) {
         let tokens = Set(connections.map(\.token))
         self.connections = connections
         self.subflows = subflows.filter { tokens.contains($0.token) }
@@ -37,9 +38,9 @@ public struct Snapshot: Sendable {
         self.limits = limits
         self.counters = counters
         self.settings = settings
-        self.addresses = addresses
+        self.interfaces = interfaces
         self.remoteAddresses = RemoteAddress.build(subflows: self.subflows)
-        self.paths = PathSummary.build(subflows: self.subflows, endpoints: endpoints ?? [], addresses: addresses)
+        self.paths = PathSummary.build(subflows: self.subflows, endpoints: endpoints ?? [], interfaces: interfaces)
         self.host = HostSummary(connections: connections, subflows: self.subflows)
         self.failures = failures
     }
@@ -64,7 +65,7 @@ extension Snapshot {
     /// changed in place, and only where the knowledge has something for them.
     public mutating func merge(_ knowledge: EventKnowledge, liveTokens: Set<UInt32>) {
         RemoteAddress.merge(knowledge.announcements, into: &remoteAddresses, liveTokens: liveTokens)
-        PathSummary.merge(knowledge.pathEvents, into: &paths, addresses: addresses)
+        PathSummary.merge(knowledge.pathEvents, into: &paths, interfaces: interfaces)
     }
 
     /// Moves a table out of the snapshot, leaving it empty, so its storage can be freed

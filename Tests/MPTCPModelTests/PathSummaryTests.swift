@@ -32,13 +32,13 @@ struct PathSummaryTests {
         let ip = Self.ip
         let endpoints = [Endpoint(id: 2, address: ip("10.0.1.1"), flags: [.subflow, .backup]),
                          Endpoint(id: 5, address: ip("10.0.9.9"), flags: [.signal])]
-        let addresses = [InterfaceAddress(address: ip("10.0.0.1"), ifIndex: 3), InterfaceAddress(address: ip("10.0.1.1"), ifIndex: 4)]
+        let interfaces = [ip("10.0.0.1"): UInt32(3), ip("10.0.1.1"): 4]
         var gone = PathEvents(since: 12)
         gone.opened = 7
         gone.closed = 7
         gone.failed = 2
-        var rows = PathSummary.build(subflows: Self.subflows, endpoints: endpoints, addresses: addresses)
-        PathSummary.merge([ip("10.0.7.7"): gone], into: &rows, addresses: addresses)
+        var rows = PathSummary.build(subflows: Self.subflows, endpoints: endpoints, interfaces: interfaces)
+        PathSummary.merge([ip("10.0.7.7"): gone], into: &rows, interfaces: interfaces)
         #expect(rows.map(\.address) == [ip("10.0.0.1"), ip("10.0.1.1"), ip("10.0.7.7"), ip("10.0.9.9"), ip("fd00::1")])
         let a = rows[0]
         #expect(a.subflows == 3 && a.established == 2 && a.backup == 0 && a.active == 2 && a.connections == 2)
