@@ -64,31 +64,32 @@ static uint32_t copy_prefix(void *dst, size_t dst_size, const struct nlattr *att
     return (uint32_t)n;
 }
 
-/* The socket header and the top-level attribute table of one sock_diag record. */
-static int parse_record(const void *msg, size_t len, struct mptcp_nl_sock *sock, const struct nlattr **tb) {
-    const struct inet_diag_msg *m = mptcp_nl_message_table(msg, len, sizeof *m, tb, DIAG_ATTR_MAX, diag_policy);
+/* What every sock_diag record has: the record zeroed, its socket header, INET_DIAG_INFO
+ * copied into `info` (as much as both have, the length copied into *info_len), and the
+ * top-level attribute table. */
+static int parse_record(const void *msg, size_t len, void *record, size_t record_size, struct mptcp_nl_sock *sock,
+                        void *info, size_t info_size, uint32_t *info_len, const struct nlattr **tb) {
+    const struct inet_diag_msg *m =
+        mptcp_nl_record_table(record, record_size, msg, len, sizeof *m, tb, DIAG_ATTR_MAX, diag_policy);
     if (m == NULL)
         return -EBADMSG;
     copy_sock(sock, m);
+    *info_len = copy_prefix(info, info_size, tb[INET_DIAG_INFO]);
     return 0;
 }
 
 int mptcp_nl_parse_connection(const void *msg, size_t len, struct mptcp_nl_connection *out) {
     const struct nlattr *tb[DIAG_ATTR_MAX + 1];
-    memset(out, 0, sizeof *out);
-    if (parse_record(msg, len, &out->sock, tb) < 0)
+    if (parse_record(msg, len, out, sizeof *out, &out->sock, &out->info, sizeof out->info, &out->info_len, tb) < 0)
         return -EBADMSG;
-    out->info_len = copy_prefix(&out->info, sizeof out->info, tb[INET_DIAG_INFO]);
     out->v6only = tb[INET_DIAG_SKV6ONLY] ? (int8_t)(mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]) != 0) : -1;
     return 0;
 }
 
 int mptcp_nl_parse_subflow(const void *msg, size_t len, struct mptcp_nl_subflow *out) {
     const struct nlattr *tb[DIAG_ATTR_MAX + 1];
-    memset(out, 0, sizeof *out);
-    if (parse_record(msg, len, &out->sock, tb) < 0)
+    if (parse_record(msg, len, out, sizeof *out, &out->sock, &out->tcp, sizeof out->tcp, &out->tcp_info_len, tb) < 0)
         return -EBADMSG;
-    out->tcp_info_len = copy_prefix(&out->tcp, sizeof out->tcp, tb[INET_DIAG_INFO]);
     if (tb[INET_DIAG_ULP_INFO] == NULL)
         return 0;
     /* Nests are parsed by type whatever NLA_F_NESTED says: the kernel does not set it here. */

@@ -150,6 +150,12 @@ const void *mptcp_nl_message_table(const void *msg, size_t len, size_t header, c
     return mnl_nlmsg_get_payload(nlh);
 }
 
+const void *mptcp_nl_record_table(void *out, size_t out_size, const void *msg, size_t len, size_t header,
+                                  const struct nlattr **tb, uint16_t max, const struct mptcp_nl_policy *policy) {
+    memset(out, 0, out_size);
+    return mptcp_nl_message_table(msg, len, header, tb, max, policy);
+}
+
 uint32_t mptcp_nl_attr_mask(const struct nlattr *const *tb, uint16_t max, const struct mptcp_nl_policy *policy) {
     uint32_t mask = 0;
     for (uint16_t type = 0; type <= max; type++)

@@ -61,6 +61,11 @@ int mptcp_nl_message_ok(const void *msg, size_t len, size_t header);
 const void *mptcp_nl_message_table(const void *msg, size_t len, size_t header, const struct nlattr **tb, uint16_t max,
                                    const struct mptcp_nl_policy *policy);
 
+/* The start of every record parser: the record at `out` (`out_size` bytes) zeroed, so that
+ * what the message does not carry reads as 0, then mptcp_nl_message_table. */
+const void *mptcp_nl_record_table(void *out, size_t out_size, const void *msg, size_t len, size_t header,
+                                  const struct nlattr **tb, uint16_t max, const struct mptcp_nl_policy *policy);
+
 /* Bit n set for each attribute n in tb[] that policy names: what a record carries. */
 uint32_t mptcp_nl_attr_mask(const struct nlattr *const *tb, uint16_t max, const struct mptcp_nl_policy *policy);
 

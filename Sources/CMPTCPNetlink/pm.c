@@ -295,8 +295,8 @@ static const struct mptcp_nl_policy event_policy[EV_ATTR_MAX + 1] = {
 
 int mptcp_nl_parse_event(const void *msg, size_t len, struct mptcp_nl_event *out) {
     const struct nlattr *tb[EV_ATTR_MAX + 1];
-    memset(out, 0, sizeof *out);
-    const struct genlmsghdr *genl = mptcp_nl_message_table(msg, len, sizeof *genl, tb, EV_ATTR_MAX, event_policy);
+    const struct genlmsghdr *genl =
+        mptcp_nl_record_table(out, sizeof *out, msg, len, sizeof *genl, tb, EV_ATTR_MAX, event_policy);
     if (genl == NULL)
         return -EBADMSG;
     out->type = genl->cmd;

@@ -18,8 +18,7 @@ mptcp_nl *mptcp_nl_open_route(int *err) { return mptcp_nl_open_bus(NETLINK_ROUTE
 
 int mptcp_nl_parse_address(const void *msg, size_t len, struct mptcp_nl_address *out) {
     const struct nlattr *tb[IFA_MAX + 1];
-    memset(out, 0, sizeof *out);
-    const struct ifaddrmsg *ifa = mptcp_nl_message_table(msg, len, sizeof *ifa, tb, IFA_MAX, address_policy);
+    const struct ifaddrmsg *ifa = mptcp_nl_record_table(out, sizeof *out, msg, len, sizeof *ifa, tb, IFA_MAX, address_policy);
     if (ifa == NULL)
         return -EBADMSG;
     size_t n = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
