@@ -25,13 +25,19 @@ public final class SockDiag {
     private var lastConnections = 0
     private var lastSubflows = 0
 
+    /// An empty array with room for a dump `last` records long and an eighth more.
+    private func room<Element>(after last: Int) -> [Element] {
+        var a: [Element] = []
+        a.reserveCapacity(last + last / 8)
+        return a
+    }
+
     /// MPTCP sockets in connected states, and listeners merged by address and port.
     public func connectionsAndListeners() throws -> (connections: [Connection], listeners: [Listener]) {
-        let found = try dump(operation: "dump MPTCP sockets", fresh: { Found(reserve: lastConnections) }) { nl, family, found in
-            RecordSink<mptcp_nl_connection>.run({ found.add($0); return 0 }) { context in
-                mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { RecordSink.forward($0, $1) },
-                                          context)
-            }
+        let found = try dump("dump MPTCP sockets", fresh: { Found(connections: room(after: lastConnections)) },
+                             add: { $0.add($1) }) { nl, family, context in
+            mptcp_nl_dump_connections(nl, family, TCPState.connected | TCPState.listen.mask, { RecordSink.forward($0, $1) },
+                                      context)
         }
         lastConnections = found.connections.count
         return (found.connections, found.listeners.values.sorted { ($0.local, $0.dualStack ? 0 : 1) < ($1.local, $1.dualStack ? 0 : 1) })
@@ -39,20 +45,12 @@ public final class SockDiag {
 
     /// TCP sockets in connected states whose ULP is mptcp and that carry MPTCP info.
     public func subflows() throws -> [Subflow] {
-        let fresh = { [lastSubflows] () -> [Subflow] in
-            var a: [Subflow] = []
-            a.reserveCapacity(lastSubflows + lastSubflows / 8)
-            return a
-        }
-        let subflows = try dump(operation: "dump TCP subflows", fresh: fresh) { nl, family, subflows in
-            RecordSink<mptcp_nl_subflow>.run({ r in
-                if r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0, let state = TCPState(rawValue: r.sock.state) {
-                    subflows.append(SockDiag.subflow(r, state: state))
-                }
-                return 0
-            }) { context in
-                mptcp_nl_dump_subflows(nl, family, TCPState.connected, { RecordSink.forward($0, $1) }, context)
+        let subflows = try dump("dump TCP subflows", fresh: { room(after: lastSubflows) }, add: { (subflows, r: mptcp_nl_subflow) in
+            if r.attrs & (1 << MPTCP_NL_SUBFLOW_ATTR_TOKEN_LOC) != 0, let state = TCPState(rawValue: r.sock.state) {
+                subflows.append(SockDiag.subflow(r, state: state))
             }
+        }) { nl, family, context in
+            mptcp_nl_dump_subflows(nl, family, TCPState.connected, { RecordSink.forward($0, $1) }, context)
         }
         lastSubflows = subflows.count
         return subflows
@@ -67,8 +65,6 @@ public final class SockDiag {
             let local: SocketAddress
             let dualStack: Bool
         }
-
-        init(reserve: Int) { connections.reserveCapacity(reserve + reserve / 8) }
 
         mutating func add(_ r: mptcp_nl_connection) {
             guard let state = TCPState(rawValue: r.sock.state) else { return }
@@ -93,15 +89,19 @@ public final class SockDiag {
         }
     }
 
-    /// Dumps IPv4 then IPv6 into one result; starts over once if the kernel reports the
-    /// dump as interrupted (records delivered until then may be inconsistent).
-    private func dump<Result>(operation: String, fresh: () -> Result,
-                              _ body: (OpaquePointer, UInt8, inout Result) -> Int32) throws -> Result {
+    /// Dumps IPv4 then IPv6 into one result, made by `fresh`: `call` starts the shim's dump of
+    /// a family with `{ RecordSink.forward($0, $1) }` as the callback and the context given;
+    /// each record goes to `add`. Starts over once if the kernel reports the dump as
+    /// interrupted (records delivered until then may be inconsistent).
+    private func dump<Record, Result>(_ operation: String, fresh: () -> Result, add: (inout Result, Record) -> Void,
+                                      _ call: (OpaquePointer, UInt8, UnsafeMutableRawPointer) -> Int32) throws -> Result {
         var ret: Int32 = 0
         for _ in 0..<2 {
             var result = fresh()
             for family in [UInt8(AF_INET), UInt8(AF_INET6)] {
-                ret = body(handle, family, &result)
+                ret = RecordSink<Record>.run({ add(&result, $0); return 0 }) { context in
+                    call(handle, family, context)
+                }
                 if ret < 0 { break }
             }
             if ret >= 0 { return result }
