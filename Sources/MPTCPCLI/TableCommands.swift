@@ -84,16 +84,14 @@ struct Subflows: TableView {
     @OptionGroup var snmp: SNMPArguments
     @Argument(help: "A connection token (hex, as `connections` prints it).") var token: String?
 
+    /// The token argument's value (hex, with or without 0x); nil when there is none or it is not hex.
+    var tokenValue: UInt32? { token.flatMap { UInt32($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } }
+
     func validate() throws {
-        if let token, UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16) == nil {
-            throw ValidationError("'\(token)' is not a token in hex")
-        }
+        if let token, tokenValue == nil { throw ValidationError("'\(token)' is not a token in hex") }
     }
 
-    func keep(_ r: TableRow) -> Bool {
-        guard let token else { return true }
-        return r.index.first == UInt32(token.hasPrefix("0x") ? String(token.dropFirst(2)) : token, radix: 16)
-    }
+    func keep(_ r: TableRow) -> Bool { token == nil || r.index.first == tokenValue }
 
     static let columns = [
         Column("TOKEN", index: 0), Column("LOCAL") { socket($0, local: true) }, Column("REMOTE") { socket($0, local: false) },
