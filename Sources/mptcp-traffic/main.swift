@@ -36,6 +36,13 @@ struct Target: ExpressibleByArgument {
         }
     }
 
+    /// Calls `body` with the address as the `sockaddr` pointer and length that bind(2) and
+    /// connect(2) take.
+    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+        var addr = address
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
+    }
+
     /// A `sockaddr_in` or `sockaddr_in6` held in a `sockaddr_storage`.
     private init<Address>(_ socketAddress: Address, family: Int32, text: String) {
         var storage = sockaddr_storage()
@@ -67,11 +74,16 @@ func makeSocket(_ family: Int32, tcp: Bool) throws -> Int32 {
     return fd
 }
 
-/// connect(2) to a target; 0 or -1 with errno, as the system call.
-func connect(_ fd: Int32, to target: Target) -> Int32 {
-    var addr = target.address
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, target.length) }
+/// The server that the client commands connect to.
+struct Server: ParsableArguments {
+    @Option(help: "Server ADDR:PORT.") var to: Target
+
+    /// A new MPTCP (or plain TCP) socket connecting to the server, with connect(2)'s result
+    /// (0, or -1 with errno).
+    func connect(tcp: Bool, nonBlocking: Bool = false) throws -> (fd: Int32, result: Int32) {
+        let fd = try makeSocket(to.family, tcp: tcp)
+        if nonBlocking { setNonBlocking(fd) }
+        return (fd, to.withSockaddr { Glibc.connect(fd, $0, $1) })
     }
 }
 
@@ -148,11 +160,7 @@ struct Serve: ParsableCommand {
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
             var only: Int32 = v6only ? 1 : 0
             if target.family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, socklen_t(MemoryLayout<Int32>.size)) }
-            var addr = target.address
-            let ok = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, target.length) }
-            }
-            guard ok == 0 else { throw TrafficError("bind \(target.text)") }
+            guard target.withSockaddr({ bind(fd, $0, $1) }) == 0 else { throw TrafficError("bind \(target.text)") }
             guard Glibc.listen(fd, 4096) == 0 else { throw TrafficError("listen \(target.text)") }
             setNonBlocking(fd)
             poller.add(fd, events: Int16(POLLIN))
@@ -187,7 +195,7 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open COUNT connections, send BYTES on each, print 'connected N', hold until killed.")
 
-    @Option(help: "Server ADDR:PORT.") var to: Target
+    @OptionGroup var server: Server
     @Option(help: "Number of connections.") var count = 1
     @Option(help: "Bytes to send on each connection once established.") var bytes = 1000
     @Option(help: "Connections being opened at once.") var window = 256
@@ -203,9 +211,8 @@ struct Connect: ParsableCommand {
         var done: Set<Int32> = []
         while established + failed < count {
             while pending < window && opened < count {
-                let fd = try makeSocket(to.family, tcp: tcp)
-                setNonBlocking(fd)
-                guard connect(fd, to: to) == 0 || errno == EINPROGRESS else { throw TrafficError("connect \(to.text)") }
+                let (fd, result) = try server.connect(tcp: tcp, nonBlocking: true)
+                guard result == 0 || errno == EINPROGRESS else { throw TrafficError("connect \(server.to.text)") }
                 poller.add(fd, events: Int16(POLLOUT))
                 pending += 1
                 opened += 1
@@ -251,7 +258,7 @@ struct Churn: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open RATE connections per second, each closed HOLD milliseconds later, for DURATION seconds (0: until killed).")
 
-    @Option(help: "Server ADDR:PORT.") var to: Target
+    @OptionGroup var server: Server
     @Option(help: "Connections per second.") var rate = 100
     @Option(help: "Milliseconds each connection stays open (long enough for its joins).") var holdMs = 200.0
     @Option(help: "Seconds to run; 0 runs until killed.") var duration = 0.0
@@ -267,8 +274,8 @@ struct Churn: ParsableCommand {
         signal(SIGTERM) { _ in stopChurn = 1 }
         say("churning")
         while (duration == 0 || elapsed() < duration) && stopChurn == 0 {
-            let fd = try makeSocket(to.family, tcp: false)
-            if connect(fd, to: to) == 0 {
+            let (fd, result) = try server.connect(tcp: false)
+            if result == 0 {
                 _ = byte.withUnsafeBytes { write(fd, $0.baseAddress, 1) }
                 made += 1
                 open.append((fd, elapsed()))
