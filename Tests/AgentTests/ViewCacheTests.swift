@@ -1,6 +1,7 @@
 import Logging
 @testable import MPTCPAgent
 import MPTCPMIB
+import MPTCPMIBView
 import SMI
 import MPTCPModel
 import Platform

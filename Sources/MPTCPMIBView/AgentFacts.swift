@@ -1,4 +1,5 @@
 import MPTCPModel
+import MPTCPMIB
 import SMI
 
 /// Converts instants of the monotonic clock into TimeStamps: values of the sysUpTime of

@@ -1,3 +1,4 @@
+import MPTCPMIBView
 import MPTCPMIB
 import SMI
 import MPTCPModel
