@@ -86,15 +86,3 @@ public struct NotificationState: Sendable, Hashable {
         self.since = since
     }
 }
-
-/// A connection with the time the agent first saw it.
-struct ConnectionRow: Sendable {
-    let connection: Connection
-    let firstSeen: UInt32?
-}
-
-/// A path summary with the TimeStamp its event counts started from.
-struct PathRow: Sendable {
-    let path: PathSummary
-    let discontinuity: UInt32?
-}

@@ -158,8 +158,8 @@ struct MIBViewTests {
 
     @Test func syntheticSnapshotHasTheRequestedShape() {
         let view = MIBView(snapshot: .synthetic(connections: 100, subflowsPerConnection: 3))
-        #expect(view.rowCounts["mptcpConnectionTable"] == 100)
-        #expect(view.rowCounts["mptcpSubflowTable"] == 300)
+        #expect(view.rowCounts[MPTCPMIB.ConnectionTable.table] == 100)
+        #expect(view.rowCounts[MPTCPMIB.SubflowTable.table] == 300)
     }
 }
 
@@ -209,7 +209,7 @@ struct PathViewTests {
         #expect(view.get(P.opened.oid + row) == .value(.counter64(3)))
         #expect(view.get(P.failed.oid + row) == .value(.counter64(1)))
         #expect(view.get(P.discontinuityTime.oid + row) == .value(.timeticks(4500)))
-        #expect(view.rowCounts["mptcpPathTable"] == 1)
+        #expect(view.rowCounts[MPTCPMIB.PathTable.table] == 1)
         #expect(view.get(G.statsDiscontinuityTime.oid + [0]) == .value(.timeticks(4900)))
         #expect(view.get(G.connectionsOneSubflow.oid + [0]) == .value(.unsigned(1)))
         #expect(view.get(G.subflowsEstablished.oid + [0]) == .value(.unsigned(1)))
