@@ -149,7 +149,9 @@ struct MIBViewTests {
 
     @Test func pendingEndpointRowsAppearWithTheirStatus() {
         let pending = EndpointRow(id: 9, addressType: .ipv4, status: .notReady)
-        let view = MIBView(snapshot: Self.snapshot, facts: AgentFacts(pendingEndpoints: [pending]))
+        var facts = AgentFacts()
+        facts.pendingEndpoints = [pending]
+        let view = MIBView(snapshot: Self.snapshot, facts: facts)
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [9]) == .value(.integer(3)))
         #expect(view.get(MPTCPMIB.EndpointTable.address.oid + [9]) == .noSuchInstance)
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [1]) == .value(.integer(1)))
@@ -193,8 +195,11 @@ struct PathViewTests {
                                 counters: Counters([.init(name: "MPJoinSynRx", value: 1)]),
                                 addresses: [InterfaceAddress(address: Self.ip("10.0.0.1"), ifIndex: 7)])
         snapshot.merge(EventKnowledge(pathEvents: [Self.ip("10.0.0.1"): events]), liveTokens: [c.token])
-        let facts = AgentFacts(uptime: Uptime(monotonic: 100, ticks: 5000), endpointSpinLock: 17, statsDiscontinuity: 99,
-                               firstSeen: [9: 97.5])
+        var facts = AgentFacts()
+        facts.uptime = Uptime(monotonic: 100, ticks: 5000)
+        facts.endpointSpinLock = 17
+        facts.statsDiscontinuity = 99
+        facts.firstSeen = [9: 97.5]
         let view = MIBView(snapshot: snapshot, facts: facts)
         typealias P = MPTCPMIB.PathTable
         typealias G = MPTCPMIB.General
