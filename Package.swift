@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: kernel reader -> model -> MIB view -> agent / CLI.
+// Dependencies point one way: kernel reader -> model -> MIB contract -> MIB view -> agent; contract -> CLI.
 let package = Package(
     name: "mptcp-mib",
     platforms: [.macOS(.v13)],
@@ -28,14 +28,19 @@ let package = Package(
 
         .target(name: "MPTCPModel"),
         .target(name: "MPTCPKernel", dependencies: ["CMPTCPNetlink", "MPTCPModel", "Platform"]),
+        // The contract (objects, syntaxes, names, value text): what the agent and the CLI share.
         .target(name: "MPTCPMIB", dependencies: ["MPTCPModel", "SMI"]),
+        // The agent's serving of the contract: declared tables, GET/GETNEXT over a snapshot.
+        .target(name: "MPTCPMIBView", dependencies: ["MPTCPMIB", "MPTCPModel", "SMI"]),
         // net-snmp's library from Swift: varbinds in and out, client sessions.
         .target(name: "NetSNMP", dependencies: ["CNetSNMP", "SMI", "Platform"]),
         .target(name: "MPTCPAgent", dependencies: [
-            "CNetSNMP", "NetSNMP", "MPTCPKernel", "MPTCPMIB", "Platform", .product(name: "Logging", package: "swift-log"),
+            "CNetSNMP", "NetSNMP", "MPTCPKernel", "MPTCPMIB", "MPTCPMIBView", "MPTCPModel", "Platform", "SMI",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MPTCPCLI", dependencies: [
-            "NetSNMP", "MPTCPMIB", "MPTCPModel", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NetSNMP", "MPTCPMIB", "MPTCPModel", "Platform", "SMI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // The two front ends of MPTCPAgent: the AgentX process, and the module snmpd loads.
@@ -64,10 +69,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Platform"], path: "Tests/TestSupport"),
         .testTarget(name: "MPTCPKernelTests", dependencies: ["MPTCPKernel", "CMPTCPNetlink", "Platform", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB", "SMI", "Platform"]),
+        .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB", "MPTCPModel", "SMI", "Platform"]),
+        .testTarget(name: "MPTCPMIBViewTests", dependencies: ["MPTCPMIBView", "MPTCPMIB", "MPTCPModel", "SMI"]),
         .testTarget(name: "MPTCPModelTests", dependencies: ["MPTCPModel"]),
         .testTarget(name: "AgentTests", dependencies: [
-            "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPModel", "Platform", "SMI", "TestSupport",
+            "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPMIBView", "MPTCPModel", "Platform", "SMI", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

@@ -1,5 +1,6 @@
 import Logging
 import MPTCPMIB
+import MPTCPMIBView
 import Platform
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import Platform
 import Synchronization
@@ -94,9 +95,14 @@ public final class AgentState: Sendable {
             return $0.discontinuity
         }
         let shown = published.withLock { $0 }
-        let facts = AgentFacts(uptime: uptime.withLock { $0 }, pendingEndpoints: shown.pendingEndpoints,
-                               endpointSpinLock: shown.spinLock, statsDiscontinuity: discontinuity, firstSeen: firstSeen,
-                               notifications: shown.notifications, contexts: shown.contexts)
+        var facts = AgentFacts()
+        facts.uptime = uptime.withLock { $0 }
+        facts.pendingEndpoints = shown.pendingEndpoints
+        facts.endpointSpinLock = shown.spinLock
+        facts.statsDiscontinuity = discontinuity
+        facts.firstSeen = firstSeen
+        facts.notifications = shown.notifications
+        facts.contexts = shown.contexts
         return (snapshot, facts)
     }
 }

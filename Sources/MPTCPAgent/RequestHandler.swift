@@ -1,5 +1,6 @@
 import CNetSNMP
 import MPTCPMIB
+import MPTCPMIBView
 
 /// Answers the requests net-snmp hands to the MPTCP-MIB registration: reads from one
 /// view per call (one call per request PDU), SETs through the SET engine.

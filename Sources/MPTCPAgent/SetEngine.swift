@@ -2,6 +2,7 @@ import CNetSNMP
 import Logging
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import NetSNMP
 import Platform
@@ -233,12 +234,11 @@ final class SetEngine {
         case .limits(_, let old): try requirePM().setLimits(subflows: old.subflows, addAddrAccepted: old.addAddrAccepted)
         case .deleteEndpoint(let e):
             // The kernel does not let anyone create an implicit endpoint: it comes back explicit.
-            var request = EndpointRequest(e)
-            request.flags.remove(.implicit)
-            try requirePM().addEndpoint(request)
-        case .addEndpoint(let r):
-            guard let id = r.id else { throw KernelError.malformedReply(operation: "undo of an endpoint added without id") }
-            try requirePM().deleteEndpoint(id: id)
+            var endpoint = e
+            endpoint.flags.remove(.implicit)
+            try requirePM().addEndpoint(endpoint)
+        case .addEndpoint(let e):
+            try requirePM().deleteEndpoint(id: e.id)
         case .setFlags(let id, _, let old): try requirePM().setEndpointFlags(id: id, flags: old)
         case .pendingRow(let id, _, let old): setPending(id, old)
         case .spinLock(_, let old): setSpinLock(old)

@@ -1,5 +1,6 @@
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import SMI
 
@@ -9,7 +10,7 @@ enum SetOperation: Equatable {
     case limits(new: Limits, old: Limits)
     case deleteEndpoint(Endpoint)
     /// Always with an id: the undo deletes by it.
-    case addEndpoint(EndpointRequest)
+    case addEndpoint(Endpoint)
     case setFlags(id: UInt8, new: EndpointFlags, old: EndpointFlags)
     /// mptcpEndpointSpinLock, held by the agent.
     case spinLock(new: Int32, old: Int32)
@@ -24,7 +25,7 @@ enum SetOperation: Equatable {
         case .limits(let new, let old):
             return "limits subflows \(old.subflows) -> \(new.subflows), add_addr_accepted \(old.addAddrAccepted) -> \(new.addAddrAccepted)"
         case .deleteEndpoint(let e): return "endpoint \(e.id) (\(e.address)) deleted"
-        case .addEndpoint(let r): return "endpoint \(r.id.map(String.init) ?? "?") (\(r.address)) added"
+        case .addEndpoint(let e): return "endpoint \(e.id) (\(e.address)) added"
         case .setFlags(let id, let new, let old): return "endpoint \(id) flags 0x\(String(old.rawValue, radix: 16)) -> 0x\(String(new.rawValue, radix: 16))"
         case .pendingRow(let id, let new, _): return "endpoint row \(id) \(new.map { "held, \($0.status)" } ?? "discarded")"
         case .spinLock(let new, let old): return "mptcpEndpointSpinLock \(old) -> \(new)"
@@ -198,7 +199,7 @@ struct SetPlan {
                 try planInPlace(active, columns)
                 continue
             }
-            for (i, c) in columns where c.object == E.flags && row.flags.contains(.implicit) {
+            for (i, c) in columns where c.object == E.flags && row.endpoint.flags.contains(.implicit) {
                 throw refuse(.wrongValue("\(c.object.name): implicit(4) is set by the kernel only"), at: i)
             }
             row.status = next ?? .notReady
@@ -237,14 +238,14 @@ struct SetPlan {
                 throw Refusal(change: i, refusal: .inconsistentValue("\(c.object.name) of an active endpoint cannot change; destroy and create it"))
             }
         }
-        guard row.flags != active.flags, let i = columns.first(where: { $0.change.object == E.flags })?.index else { return }
-        guard (row.flags.rawValue ^ active.flags.rawValue) & ~Self.changeableFlags.rawValue == 0 else {
+        guard row.endpoint.flags != active.flags, let i = columns.first(where: { $0.change.object == E.flags })?.index else { return }
+        guard (row.endpoint.flags.rawValue ^ active.flags.rawValue) & ~Self.changeableFlags.rawValue == 0 else {
             throw Refusal(change: i, refusal: .inconsistentValue("only backup and fullmesh can change on an active endpoint"))
         }
-        if row.flags.contains(.fullmesh) && !active.flags.isDisjoint(with: [.signal, .implicit]) {
+        if row.endpoint.flags.contains(.fullmesh) && !active.flags.isDisjoint(with: [.signal, .implicit]) {
             throw Refusal(change: i, refusal: .inconsistentValue("fullmesh is not allowed on a signal or implicit endpoint"))
         }
-        steps.append(Step(operation: .setFlags(id: active.id, new: row.flags, old: active.flags), change: i))
+        steps.append(Step(operation: .setFlags(id: active.id, new: row.endpoint.flags, old: active.flags), change: i))
     }
 
     /// Plans adding `row` to the kernel's `existing` endpoints, checked as the kernel would
@@ -258,25 +259,25 @@ struct SetPlan {
         if let type = row.addressType, type != address.family {
             throw refuse(.inconsistentValue("endpoint \(row.id): a \(type) address has \(type.byteCount) octets, not \(address.family.byteCount)"))
         }
-        if row.flags.isSuperset(of: [.signal, .fullmesh]) {
+        let endpoint = row.endpoint
+        if endpoint.flags.isSuperset(of: [.signal, .fullmesh]) {
             throw refuse(.inconsistentValue("endpoint \(row.id): flags mustn't have both signal and fullmesh"))
         }
-        if row.port != 0 && !(row.flags.contains(.signal) && !row.flags.contains(.subflow)) {
+        if endpoint.port != 0 && !(endpoint.flags.contains(.signal) && !endpoint.flags.contains(.subflow)) {
             throw refuse(.inconsistentValue("endpoint \(row.id): a port needs the signal flag without subflow"))
         }
-        if row.ifIndex != 0 && !interfaceExists(row.ifIndex) {
-            throw refuse(.inconsistentValue("endpoint \(row.id): no interface with index \(row.ifIndex)"))
+        if endpoint.ifIndex != 0 && !interfaceExists(endpoint.ifIndex) {
+            throw refuse(.inconsistentValue("endpoint \(row.id): no interface with index \(endpoint.ifIndex)"))
         }
-        if let twin = existing.first(where: { $0.address == address && $0.port == row.port }) {
+        if let twin = existing.first(where: { $0.address == address && $0.port == endpoint.port }) {
             let implicit = twin.flags.contains(.implicit) ? " (implicit: the kernel made it for a subflow; destroy it first)" : ""
             throw refuse(.inconsistentValue("endpoint \(row.id): \(address) is already endpoint \(twin.id)\(implicit)"))
         }
         guard existing.count < Self.maxEndpoints else {
             throw refuse(.resourceUnavailable("the kernel holds at most \(Self.maxEndpoints) endpoints"))
         }
-        existing.append(Endpoint(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags))
-        let request = EndpointRequest(id: row.id, address: address, port: row.port, ifIndex: row.ifIndex, flags: row.flags)
-        steps.append(Step(operation: .addEndpoint(request), change: blame))
+        existing.append(endpoint)
+        steps.append(Step(operation: .addEndpoint(endpoint), change: blame))
     }
 
     /// Writes one column value into a row.
@@ -288,11 +289,11 @@ struct SetPlan {
         case (E.address, .octets(let b)):
             row.address = IPAddress(bytes: b)
         case (E.port, .unsigned(let v)):
-            row.port = UInt16(v)
+            row.endpoint.port = UInt16(v)
         case (E.ifIndex, .integer(let v)):
-            row.ifIndex = UInt32(v)
+            row.endpoint.ifIndex = UInt32(v)
         case (E.flags, .octets(let b)):
-            row.flags = EndpointFlags(rawValue: SNMPValue.bitNumbers(b).reduce(0) { $0 | 1 << UInt32($1) })
+            row.endpoint.flags = EndpointFlags(rawValue: SNMPValue.bitNumbers(b).reduce(0) { $0 | 1 << UInt32($1) })
         default:
             throw Refusal(change: blame, refusal: .wrongType("\(c.object.name): unexpected value"))
         }

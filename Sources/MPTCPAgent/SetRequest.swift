@@ -1,5 +1,6 @@
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import SMI
 

@@ -1,5 +1,6 @@
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import Platform
 
@@ -26,7 +27,7 @@ public enum SnapshotCheck {
             let t2 = MonotonicClock.now
             print("connections \(snapshot.connections.count) subflows \(snapshot.subflows.count) "
                 + "listeners \(snapshot.listeners.count) endpoints \(snapshot.endpoints?.count ?? 0) "
-                + "counters \(snapshot.counters?.all.count ?? 0) remote-addresses \(view.rowCounts["mptcpRemoteAddressTable"] ?? 0) "
+                + "counters \(snapshot.counters?.all.count ?? 0) remote-addresses \(view.rowCounts[MPTCPMIB.RemoteAddressTable.table] ?? 0) "
                 + "read-ms \(milliseconds(t1 - t0)) view-ms \(milliseconds(t2 - t1))")
             for f in snapshot.failures {
                 print("failed: \(f)")

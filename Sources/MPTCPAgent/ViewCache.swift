@@ -1,6 +1,7 @@
 import Logging
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import Platform
 import Synchronization
 

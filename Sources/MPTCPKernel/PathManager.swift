@@ -5,29 +5,6 @@ import MPTCPModel
 import Glibc
 #endif
 
-/// What to send when adding an endpoint; nil fields are left to the kernel
-/// (`id` nil: the kernel allocates one).
-public struct EndpointRequest: Sendable, Hashable {
-    public var id: UInt8?
-    public var address: IPAddress
-    public var port: UInt16
-    public var ifIndex: UInt32
-    public var flags: EndpointFlags
-
-    public init(id: UInt8?, address: IPAddress, port: UInt16 = 0, ifIndex: UInt32 = 0, flags: EndpointFlags) {
-        self.id = id
-        self.address = address
-        self.port = port
-        self.ifIndex = ifIndex
-        self.flags = flags
-    }
-
-    public init(_ endpoint: Endpoint) {
-        self.init(id: endpoint.id, address: endpoint.address, port: endpoint.port,
-                  ifIndex: endpoint.ifIndex, flags: endpoint.flags)
-    }
-}
-
 /// The `mptcp_pm` generic-netlink family: in-kernel path-manager endpoints and limits.
 /// Not thread-safe: use one instance per thread.
 public final class PathManager {
@@ -71,7 +48,9 @@ public final class PathManager {
                   "set limits", isWrite: true)
     }
 
-    public func addEndpoint(_ request: EndpointRequest) throws {
+    /// Adds `request`; its zero fields are left to the kernel (id 0: the kernel allocates
+    /// one, as it never gives 0 to an endpoint; port 0: none; ifIndex 0: no interface).
+    public func addEndpoint(_ request: Endpoint) throws {
         var ep = mptcp_nl_endpoint()
         var attrs: [Int] = [MPTCP_NL_ADDR_ATTR_FAMILY, MPTCP_NL_ADDR_ATTR_FLAGS]
         ep.family = UInt16(request.address.family == .ipv4 ? AF_INET : AF_INET6)
@@ -80,8 +59,8 @@ public final class PathManager {
             for (i, b) in request.address.bytes.enumerated() { dst[i] = b }
         }
         ep.flags = request.flags.rawValue
-        if let id = request.id {
-            ep.id = id
+        if request.id != 0 {
+            ep.id = request.id
             attrs.append(MPTCP_NL_ADDR_ATTR_ID)
         }
         if request.port != 0 {

@@ -130,213 +130,193 @@ public enum MPTCPMIB {
         }
     }
 
-    // MARK: Tables
+    // MARK: Tables: each declares its columns once; its column list is read from them
 
-    static func column(_ entry: OID, _ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly,
-                       units: String? = nil) -> MIBObject {
-        MIBObject(name, entry + [n], s, a, units: units)
+    public enum CounterTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [3, 1]
+            public let name = c("mptcpCounterName", 1, Syntax.displayString.restricted(1...64), .notAccessible)
+            public let value = c("mptcpCounterValue", 2, .counter64)
+            public let gauge = c("mptcpCounterGauge", 3, .gauge32)
+            public let value32 = c("mptcpCounterValue32", 4, .counter32)
+        }
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpCounterTable", entryName: "mptcpCounterEntry", columns: columns,
+                                           indexes: [\.name])
     }
 
-    public enum CounterTable {
-        public static let oid = objectsOID + [3]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
-            column(oid + [1], name, n, s, a)
+    public enum ConnectionTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [4, 1]
+            public let token = c("mptcpConnectionToken", 1, .mptcpToken, .notAccessible)
+            public let localAddressType = c("mptcpConnectionLocalAddressType", 2, .inetAddressType)
+            public let localAddress = c("mptcpConnectionLocalAddress", 3, .inetAddress)
+            public let localPort = c("mptcpConnectionLocalPort", 4, .inetPortNumber)
+            public let remoteAddressType = c("mptcpConnectionRemoteAddressType", 5, .inetAddressType)
+            public let remoteAddress = c("mptcpConnectionRemoteAddress", 6, .inetAddress)
+            public let remotePort = c("mptcpConnectionRemotePort", 7, .inetPortNumber)
+            public let state = c("mptcpConnectionState", 8, .mptcpTcpState)
+            public let flags = c("mptcpConnectionFlags", 9, .bits([0: "fallback", 1: "remoteKeyReceived"]))
+            public let ifIndex = c("mptcpConnectionIfIndex", 10, .interfaceIndexOrZero)
+            public let extraSubflows = c("mptcpConnectionExtraSubflows", 11, .gauge32, units: "subflows")
+            public let subflowsTotal = c("mptcpConnectionSubflowsTotal", 12, .gauge32, units: "subflows")
+            public let subflowsMax = c("mptcpConnectionSubflowsMax", 13, .unsigned32, units: "subflows")
+            public let addAddrSignal = c("mptcpConnectionAddAddrSignal", 14, .gauge32, units: "addresses")
+            public let addAddrAccepted = c("mptcpConnectionAddAddrAccepted", 15, .gauge32, units: "addresses")
+            public let addAddrAcceptMax = c("mptcpConnectionAddAddrAcceptMax", 16, .unsigned32, units: "addresses")
+            public let signalEndpoints = c("mptcpConnectionSignalEndpoints", 17, .gauge32, units: "endpoints")
+            public let localAddrUsed = c("mptcpConnectionLocalAddrUsed", 18, .gauge32, units: "endpoints")
+            public let subflowEndpoints = c("mptcpConnectionSubflowEndpoints", 19, .gauge32, units: "endpoints")
+            public let laminarEndpoints = c("mptcpConnectionLaminarEndpoints", 20, .gauge32, units: "endpoints")
+            public let checksum = c("mptcpConnectionChecksum", 21, .truthValue)
+            public let retransmits = c("mptcpConnectionRetransmits", 22, .counter32, units: "retransmissions")
+            public let bytesRetrans = c("mptcpConnectionBytesRetrans", 23, .counter64, units: "octets")
+            public let bytesSent = c("mptcpConnectionBytesSent", 24, .counter64, units: "octets")
+            public let bytesReceived = c("mptcpConnectionBytesReceived", 25, .counter64, units: "octets")
+            public let bytesAcked = c("mptcpConnectionBytesAcked", 26, .counter64, units: "octets")
+            public let writeSeq = c("mptcpConnectionWriteSeq", 27, .counter64, units: "octets")
+            public let sndUna = c("mptcpConnectionSndUna", 28, .counter64, units: "octets")
+            public let rcvNxt = c("mptcpConnectionRcvNxt", 29, .counter64, units: "octets")
+            public let lastDataSent = c("mptcpConnectionLastDataSent", 30, .gauge32, units: "milliseconds")
+            public let lastDataRecv = c("mptcpConnectionLastDataRecv", 31, .gauge32, units: "milliseconds")
+            public let lastAckRecv = c("mptcpConnectionLastAckRecv", 32, .gauge32, units: "milliseconds")
+            public let uid = c("mptcpConnectionUid", 33, .unsigned32)
+            public let firstSeen = c("mptcpConnectionFirstSeen", 34, .timeStamp)
         }
-        public static let name = c("mptcpCounterName", 1, Syntax.displayString.restricted(1...64), .notAccessible)
-        public static let value = c("mptcpCounterValue", 2, .counter64)
-        public static let gauge = c("mptcpCounterGauge", 3, .gauge32)
-        public static let value32 = c("mptcpCounterValue32", 4, .counter32)
-        public static let table = MIBTable(name: "mptcpCounterTable", entryName: "mptcpCounterEntry", oid: oid,
-                                           indexes: [name], columns: [name, value, gauge, value32])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", columns: columns,
+                                           indexes: [\.token])
     }
 
-    public enum ConnectionTable {
-        public static let oid = objectsOID + [4]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
-            column(oid + [1], name, n, s, a, units: units)
+    public enum SubflowTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [5, 1]
+            public let token = c("mptcpSubflowToken", 1, .mptcpToken, .notAccessible)
+            public let localAddressType = c("mptcpSubflowLocalAddressType", 2, .inetAddressType, .notAccessible)
+            public let localAddress = c("mptcpSubflowLocalAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16),
+                                        .notAccessible)
+            public let localPort = c("mptcpSubflowLocalPort", 4, .inetPortNumber, .notAccessible)
+            public let remoteAddressType = c("mptcpSubflowRemoteAddressType", 5, .inetAddressType, .notAccessible)
+            public let remoteAddress = c("mptcpSubflowRemoteAddress", 6, Syntax.inetAddress.restricted(4...4, 16...16),
+                                         .notAccessible)
+            public let remotePort = c("mptcpSubflowRemotePort", 7, .inetPortNumber, .notAccessible)
+            public let state = c("mptcpSubflowState", 8, .mptcpTcpState)
+            public let flags = c("mptcpSubflowFlags", 9, .bits([
+                0: "mpCapableRemote", 1: "mpCapableLocal", 2: "joinRemote", 3: "joinLocal", 4: "backupRemote",
+                5: "backupLocal", 6: "fullyEstablished", 7: "connected", 8: "mappingValid",
+            ]))
+            public let localID = c("mptcpSubflowLocalId", 10, .mptcpAddressId)
+            public let remoteID = c("mptcpSubflowRemoteId", 11, .mptcpAddressId)
+            public let remoteToken = c("mptcpSubflowRemoteToken", 12, .mptcpToken)
+            public let ifIndex = c("mptcpSubflowIfIndex", 13, .interfaceIndexOrZero)
+            public let rtt = c("mptcpSubflowRtt", 14, .gauge32, units: "microseconds")
+            public let rttVar = c("mptcpSubflowRttVar", 15, .gauge32, units: "microseconds")
+            public let cwnd = c("mptcpSubflowCwnd", 16, .gauge32, units: "segments")
+            public let mss = c("mptcpSubflowMss", 17, .gauge32, units: "octets")
+            public let bytesSent = c("mptcpSubflowBytesSent", 18, .counter64, units: "octets")
+            public let bytesAcked = c("mptcpSubflowBytesAcked", 19, .counter64, units: "octets")
+            public let bytesReceived = c("mptcpSubflowBytesReceived", 20, .counter64, units: "octets")
+            public let retransmits = c("mptcpSubflowRetransmits", 21, .gauge32, units: "segments")
+            public let totalRetrans = c("mptcpSubflowTotalRetrans", 22, .counter32, units: "segments")
         }
-        public static let token = c("mptcpConnectionToken", 1, .mptcpToken, .notAccessible)
-        public static let localAddressType = c("mptcpConnectionLocalAddressType", 2, .inetAddressType)
-        public static let localAddress = c("mptcpConnectionLocalAddress", 3, .inetAddress)
-        public static let localPort = c("mptcpConnectionLocalPort", 4, .inetPortNumber)
-        public static let remoteAddressType = c("mptcpConnectionRemoteAddressType", 5, .inetAddressType)
-        public static let remoteAddress = c("mptcpConnectionRemoteAddress", 6, .inetAddress)
-        public static let remotePort = c("mptcpConnectionRemotePort", 7, .inetPortNumber)
-        public static let state = c("mptcpConnectionState", 8, .mptcpTcpState)
-        public static let flags = c("mptcpConnectionFlags", 9, .bits([0: "fallback", 1: "remoteKeyReceived"]))
-        public static let ifIndex = c("mptcpConnectionIfIndex", 10, .interfaceIndexOrZero)
-        public static let extraSubflows = c("mptcpConnectionExtraSubflows", 11, .gauge32, units: "subflows")
-        public static let subflowsTotal = c("mptcpConnectionSubflowsTotal", 12, .gauge32, units: "subflows")
-        public static let subflowsMax = c("mptcpConnectionSubflowsMax", 13, .unsigned32, units: "subflows")
-        public static let addAddrSignal = c("mptcpConnectionAddAddrSignal", 14, .gauge32, units: "addresses")
-        public static let addAddrAccepted = c("mptcpConnectionAddAddrAccepted", 15, .gauge32, units: "addresses")
-        public static let addAddrAcceptMax = c("mptcpConnectionAddAddrAcceptMax", 16, .unsigned32, units: "addresses")
-        public static let signalEndpoints = c("mptcpConnectionSignalEndpoints", 17, .gauge32, units: "endpoints")
-        public static let localAddrUsed = c("mptcpConnectionLocalAddrUsed", 18, .gauge32, units: "endpoints")
-        public static let subflowEndpoints = c("mptcpConnectionSubflowEndpoints", 19, .gauge32, units: "endpoints")
-        public static let laminarEndpoints = c("mptcpConnectionLaminarEndpoints", 20, .gauge32, units: "endpoints")
-        public static let checksum = c("mptcpConnectionChecksum", 21, .truthValue)
-        public static let retransmits = c("mptcpConnectionRetransmits", 22, .counter32, units: "retransmissions")
-        public static let bytesRetrans = c("mptcpConnectionBytesRetrans", 23, .counter64, units: "octets")
-        public static let bytesSent = c("mptcpConnectionBytesSent", 24, .counter64, units: "octets")
-        public static let bytesReceived = c("mptcpConnectionBytesReceived", 25, .counter64, units: "octets")
-        public static let bytesAcked = c("mptcpConnectionBytesAcked", 26, .counter64, units: "octets")
-        public static let writeSeq = c("mptcpConnectionWriteSeq", 27, .counter64, units: "octets")
-        public static let sndUna = c("mptcpConnectionSndUna", 28, .counter64, units: "octets")
-        public static let rcvNxt = c("mptcpConnectionRcvNxt", 29, .counter64, units: "octets")
-        public static let lastDataSent = c("mptcpConnectionLastDataSent", 30, .gauge32, units: "milliseconds")
-        public static let lastDataRecv = c("mptcpConnectionLastDataRecv", 31, .gauge32, units: "milliseconds")
-        public static let lastAckRecv = c("mptcpConnectionLastAckRecv", 32, .gauge32, units: "milliseconds")
-        public static let uid = c("mptcpConnectionUid", 33, .unsigned32)
-        public static let firstSeen = c("mptcpConnectionFirstSeen", 34, .timeStamp)
-        public static let table = MIBTable(
-            name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", oid: oid, indexes: [token],
-            columns: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort,
-                      state, flags, ifIndex, extraSubflows, subflowsTotal, subflowsMax, addAddrSignal, addAddrAccepted,
-                      addAddrAcceptMax, signalEndpoints, localAddrUsed, subflowEndpoints, laminarEndpoints, checksum,
-                      retransmits, bytesRetrans, bytesSent, bytesReceived, bytesAcked, writeSeq, sndUna, rcvNxt,
-                      lastDataSent, lastDataRecv, lastAckRecv, uid, firstSeen])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpSubflowTable", entryName: "mptcpSubflowEntry", columns: columns,
+                                           indexes: [\.token, \.localAddressType, \.localAddress, \.localPort, \.remoteAddressType, \.remoteAddress, \.remotePort])
     }
 
-    public enum SubflowTable {
-        public static let oid = objectsOID + [5]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
-            column(oid + [1], name, n, s, a, units: units)
-        }
-        public static let token = c("mptcpSubflowToken", 1, .mptcpToken, .notAccessible)
-        public static let localAddressType = c("mptcpSubflowLocalAddressType", 2, .inetAddressType, .notAccessible)
-        public static let localAddress = c("mptcpSubflowLocalAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16),
-                                           .notAccessible)
-        public static let localPort = c("mptcpSubflowLocalPort", 4, .inetPortNumber, .notAccessible)
-        public static let remoteAddressType = c("mptcpSubflowRemoteAddressType", 5, .inetAddressType, .notAccessible)
-        public static let remoteAddress = c("mptcpSubflowRemoteAddress", 6, Syntax.inetAddress.restricted(4...4, 16...16),
-                                            .notAccessible)
-        public static let remotePort = c("mptcpSubflowRemotePort", 7, .inetPortNumber, .notAccessible)
-        public static let state = c("mptcpSubflowState", 8, .mptcpTcpState)
-        public static let flags = c("mptcpSubflowFlags", 9, .bits([
-            0: "mpCapableRemote", 1: "mpCapableLocal", 2: "joinRemote", 3: "joinLocal", 4: "backupRemote",
-            5: "backupLocal", 6: "fullyEstablished", 7: "connected", 8: "mappingValid",
-        ]))
-        public static let localID = c("mptcpSubflowLocalId", 10, .mptcpAddressId)
-        public static let remoteID = c("mptcpSubflowRemoteId", 11, .mptcpAddressId)
-        public static let remoteToken = c("mptcpSubflowRemoteToken", 12, .mptcpToken)
-        public static let ifIndex = c("mptcpSubflowIfIndex", 13, .interfaceIndexOrZero)
-        public static let rtt = c("mptcpSubflowRtt", 14, .gauge32, units: "microseconds")
-        public static let rttVar = c("mptcpSubflowRttVar", 15, .gauge32, units: "microseconds")
-        public static let cwnd = c("mptcpSubflowCwnd", 16, .gauge32, units: "segments")
-        public static let mss = c("mptcpSubflowMss", 17, .gauge32, units: "octets")
-        public static let bytesSent = c("mptcpSubflowBytesSent", 18, .counter64, units: "octets")
-        public static let bytesAcked = c("mptcpSubflowBytesAcked", 19, .counter64, units: "octets")
-        public static let bytesReceived = c("mptcpSubflowBytesReceived", 20, .counter64, units: "octets")
-        public static let retransmits = c("mptcpSubflowRetransmits", 21, .gauge32, units: "segments")
-        public static let totalRetrans = c("mptcpSubflowTotalRetrans", 22, .counter32, units: "segments")
-        public static let table = MIBTable(
-            name: "mptcpSubflowTable", entryName: "mptcpSubflowEntry", oid: oid,
-            indexes: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort],
-            columns: [token, localAddressType, localAddress, localPort, remoteAddressType, remoteAddress, remotePort,
-                      state, flags, localID, remoteID, remoteToken, ifIndex, rtt, rttVar, cwnd, mss, bytesSent,
-                      bytesAcked, bytesReceived, retransmits, totalRetrans])
-    }
-
-    public enum EndpointTable {
-        public static let oid = objectsOID + [6]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readCreate) -> MIBObject {
-            column(oid + [1], name, n, s, a)
-        }
-        public static let id = c("mptcpEndpointId", 1, Syntax.unsigned32.restricted(1...255), .notAccessible)
-        public static let addressType = c("mptcpEndpointAddressType", 2, .inetAddressType)
-        public static let address = c("mptcpEndpointAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16))
-        public static let port = c("mptcpEndpointPort", 4, .inetPortNumber)
-        public static let ifIndex = c("mptcpEndpointIfIndex", 5, .interfaceIndexOrZero)
+    public enum EndpointTable: DeclaredTable {
         public static let flagBits: Syntax = .bits([
             0: "signal", 1: "subflow", 2: "backup", 3: "fullmesh", 4: "implicit", 5: "laminar",
         ])
-        public static let flags = c("mptcpEndpointFlags", 6, flagBits)
-        public static let rowStatus = c("mptcpEndpointRowStatus", 7, .rowStatus)
-        public static let storageType = c("mptcpEndpointStorageType", 8, .storageType, .readOnly)
-        public static let table = MIBTable(name: "mptcpEndpointTable", entryName: "mptcpEndpointEntry", oid: oid,
-                                           indexes: [id],
-                                           columns: [id, addressType, address, port, ifIndex, flags, rowStatus, storageType])
-    }
-
-    public enum RemoteAddressTable {
-        public static let oid = objectsOID + [7]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
-            column(oid + [1], name, n, s, a, units: units)
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [6, 1]
+            public static let access: Access = .readCreate
+            public let id = c("mptcpEndpointId", 1, Syntax.unsigned32.restricted(1...255), .notAccessible)
+            public let addressType = c("mptcpEndpointAddressType", 2, .inetAddressType)
+            public let address = c("mptcpEndpointAddress", 3, Syntax.inetAddress.restricted(4...4, 16...16))
+            public let port = c("mptcpEndpointPort", 4, .inetPortNumber)
+            public let ifIndex = c("mptcpEndpointIfIndex", 5, .interfaceIndexOrZero)
+            public let flags = c("mptcpEndpointFlags", 6, EndpointTable.flagBits)
+            public let rowStatus = c("mptcpEndpointRowStatus", 7, .rowStatus)
+            public let storageType = c("mptcpEndpointStorageType", 8, .storageType, .readOnly)
         }
-        public static let token = c("mptcpRemoteAddressToken", 1, .mptcpToken, .notAccessible)
-        public static let id = c("mptcpRemoteAddressId", 2, .mptcpAddressId, .notAccessible)
-        public static let addressType = c("mptcpRemoteAddressType", 3, .inetAddressType)
-        public static let address = c("mptcpRemoteAddress", 4, .inetAddress)
-        public static let port = c("mptcpRemoteAddressPort", 5, .inetPortNumber)
-        public static let source = c("mptcpRemoteAddressSource", 6, .bits([0: "subflow", 1: "announced"]))
-        public static let subflows = c("mptcpRemoteAddressSubflows", 7, .gauge32, units: "subflows")
-        public static let table = MIBTable(name: "mptcpRemoteAddressTable", entryName: "mptcpRemoteAddressEntry",
-                                           oid: oid, indexes: [token, id],
-                                           columns: [token, id, addressType, address, port, source, subflows])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpEndpointTable", entryName: "mptcpEndpointEntry", columns: columns,
+                                           indexes: [\.id])
     }
 
-    public enum ListenerTable {
-        public static let oid = objectsOID + [8]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
-            column(oid + [1], name, n, s, a, units: units)
+    public enum RemoteAddressTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [7, 1]
+            public let token = c("mptcpRemoteAddressToken", 1, .mptcpToken, .notAccessible)
+            public let id = c("mptcpRemoteAddressId", 2, .mptcpAddressId, .notAccessible)
+            public let addressType = c("mptcpRemoteAddressType", 3, .inetAddressType)
+            public let address = c("mptcpRemoteAddress", 4, .inetAddress)
+            public let port = c("mptcpRemoteAddressPort", 5, .inetPortNumber)
+            public let source = c("mptcpRemoteAddressSource", 6, .bits([0: "subflow", 1: "announced"]))
+            public let subflows = c("mptcpRemoteAddressSubflows", 7, .gauge32, units: "subflows")
         }
-        public static let addressType = c("mptcpListenerAddressType", 1, .inetAddressType, .notAccessible)
-        public static let address = c("mptcpListenerAddress", 2, Syntax.inetAddress.restricted(0...0, 4...4, 16...16),
-                                      .notAccessible)
-        public static let port = c("mptcpListenerPort", 3, .inetPortNumber, .notAccessible)
-        public static let acceptQueue = c("mptcpListenerAcceptQueue", 4, .gauge32, units: "connections")
-        public static let backlog = c("mptcpListenerBacklog", 5, .gauge32, units: "connections")
-        public static let sockets = c("mptcpListenerSockets", 6, .gauge32, units: "sockets")
-        public static let table = MIBTable(name: "mptcpListenerTable", entryName: "mptcpListenerEntry", oid: oid,
-                                           indexes: [addressType, address, port],
-                                           columns: [addressType, address, port, acceptQueue, backlog, sockets])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpRemoteAddressTable", entryName: "mptcpRemoteAddressEntry", columns: columns,
+                                           indexes: [\.token, \.id])
     }
 
-    public enum PathTable {
-        public static let oid = objectsOID + [9]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
-            column(oid + [1], name, n, s, a, units: units)
+    public enum ListenerTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [8, 1]
+            public let addressType = c("mptcpListenerAddressType", 1, .inetAddressType, .notAccessible)
+            public let address = c("mptcpListenerAddress", 2, Syntax.inetAddress.restricted(0...0, 4...4, 16...16),
+                                   .notAccessible)
+            public let port = c("mptcpListenerPort", 3, .inetPortNumber, .notAccessible)
+            public let acceptQueue = c("mptcpListenerAcceptQueue", 4, .gauge32, units: "connections")
+            public let backlog = c("mptcpListenerBacklog", 5, .gauge32, units: "connections")
+            public let sockets = c("mptcpListenerSockets", 6, .gauge32, units: "sockets")
         }
-        public static let addressType = c("mptcpPathAddressType", 1, .inetAddressType, .notAccessible)
-        public static let address = c("mptcpPathAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16), .notAccessible)
-        public static let ifIndex = c("mptcpPathIfIndex", 3, .interfaceIndexOrZero)
-        public static let endpointID = c("mptcpPathEndpointId", 4, Syntax.unsigned32.restricted(0...255))
-        public static let endpointFlags = c("mptcpPathEndpointFlags", 5, EndpointTable.flagBits)
-        public static let subflows = c("mptcpPathSubflows", 6, .gauge32, units: "subflows")
-        public static let established = c("mptcpPathSubflowsEstablished", 7, .gauge32, units: "subflows")
-        public static let backup = c("mptcpPathSubflowsBackup", 8, .gauge32, units: "subflows")
-        public static let active = c("mptcpPathSubflowsActive", 9, .gauge32, units: "subflows")
-        public static let connections = c("mptcpPathConnections", 10, .gauge32, units: "connections")
-        public static let bytesSent = c("mptcpPathBytesSent", 11, .counterBasedGauge64, units: "octets")
-        public static let bytesReceived = c("mptcpPathBytesReceived", 12, .counterBasedGauge64, units: "octets")
-        public static let retransmits = c("mptcpPathRetransmits", 13, .counterBasedGauge64, units: "segments")
-        public static let rttMean = c("mptcpPathRttMean", 14, .gauge32, units: "microseconds")
-        public static let rttMax = c("mptcpPathRttMax", 15, .gauge32, units: "microseconds")
-        public static let opened = c("mptcpPathSubflowsOpened", 16, .counter64, units: "subflows")
-        public static let closed = c("mptcpPathSubflowsClosed", 17, .counter64, units: "subflows")
-        public static let failed = c("mptcpPathSubflowsFailed", 18, .counter64, units: "subflows")
-        public static let discontinuityTime = c("mptcpPathDiscontinuityTime", 19, .timeStamp)
-        public static let table = MIBTable(
-            name: "mptcpPathTable", entryName: "mptcpPathEntry", oid: oid, indexes: [addressType, address],
-            columns: [addressType, address, ifIndex, endpointID, endpointFlags, subflows, established, backup, active,
-                      connections, bytesSent, bytesReceived, retransmits, rttMean, rttMax, opened, closed, failed,
-                      discontinuityTime])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpListenerTable", entryName: "mptcpListenerEntry", columns: columns,
+                                           indexes: [\.addressType, \.address, \.port])
     }
 
-    public enum ContextTable {
-        public static let oid = objectsOID + [12]
-        static func c(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly) -> MIBObject {
-            column(oid + [1], name, n, s, a)
+    public enum PathTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [9, 1]
+            public let addressType = c("mptcpPathAddressType", 1, .inetAddressType, .notAccessible)
+            public let address = c("mptcpPathAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16), .notAccessible)
+            public let ifIndex = c("mptcpPathIfIndex", 3, .interfaceIndexOrZero)
+            public let endpointID = c("mptcpPathEndpointId", 4, Syntax.unsigned32.restricted(0...255))
+            public let endpointFlags = c("mptcpPathEndpointFlags", 5, EndpointTable.flagBits)
+            public let subflows = c("mptcpPathSubflows", 6, .gauge32, units: "subflows")
+            public let established = c("mptcpPathSubflowsEstablished", 7, .gauge32, units: "subflows")
+            public let backup = c("mptcpPathSubflowsBackup", 8, .gauge32, units: "subflows")
+            public let active = c("mptcpPathSubflowsActive", 9, .gauge32, units: "subflows")
+            public let connections = c("mptcpPathConnections", 10, .gauge32, units: "connections")
+            public let bytesSent = c("mptcpPathBytesSent", 11, .counterBasedGauge64, units: "octets")
+            public let bytesReceived = c("mptcpPathBytesReceived", 12, .counterBasedGauge64, units: "octets")
+            public let retransmits = c("mptcpPathRetransmits", 13, .counterBasedGauge64, units: "segments")
+            public let rttMean = c("mptcpPathRttMean", 14, .gauge32, units: "microseconds")
+            public let rttMax = c("mptcpPathRttMax", 15, .gauge32, units: "microseconds")
+            public let opened = c("mptcpPathSubflowsOpened", 16, .counter64, units: "subflows")
+            public let closed = c("mptcpPathSubflowsClosed", 17, .counter64, units: "subflows")
+            public let failed = c("mptcpPathSubflowsFailed", 18, .counter64, units: "subflows")
+            public let discontinuityTime = c("mptcpPathDiscontinuityTime", 19, .timeStamp)
         }
-        public static let name = c("mptcpContextName", 1, Syntax.displayString.restricted(1...32), .notAccessible)
-        public static let namespace = c("mptcpContextNamespace", 2, Syntax.displayString.restricted(0...255))
-        public static let state = c("mptcpContextState", 3, .enumeration([1: "serving", 2: "unavailable"]))
-        public static let error = c("mptcpContextError", 4, Syntax.displayString.restricted(0...255))
-        public static let table = MIBTable(name: "mptcpContextTable", entryName: "mptcpContextEntry", oid: oid,
-                                           indexes: [name], columns: [name, namespace, state, error])
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpPathTable", entryName: "mptcpPathEntry", columns: columns,
+                                           indexes: [\.addressType, \.address])
     }
 
+    public enum ContextTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [12, 1]
+            public let name = c("mptcpContextName", 1, Syntax.displayString.restricted(1...32), .notAccessible)
+            public let namespace = c("mptcpContextNamespace", 2, Syntax.displayString.restricted(0...255))
+            public let state = c("mptcpContextState", 3, .enumeration([1: "serving", 2: "unavailable"]))
+            public let error = c("mptcpContextError", 4, Syntax.displayString.restricted(0...255))
+        }
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpContextTable", entryName: "mptcpContextEntry", columns: columns,
+                                           indexes: [\.name])
+    }
     public static let tables: [MIBTable] = [
         CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
         RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table,
@@ -450,12 +430,8 @@ public enum MPTCPMIB {
 
     /// The object whose OID is a prefix of `oid`, and the rest of `oid` (the instance).
     public static func object(containing oid: OID) -> (object: MIBObject, instance: ArraySlice<UInt32>)? {
-        // Binary search for the last object OID <= oid, then check it is a prefix.
-        var lo = 0, hi = objects.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if oidLess(oid, objects[mid].oid) { hi = mid } else { lo = mid + 1 }
-        }
+        // The last object OID <= oid, if it is a prefix.
+        let lo = firstOID(after: oid, count: objects.count) { objects[$0].oid }
         guard lo > 0 else { return nil }
         let candidate = objects[lo - 1]
         guard oid.hasPrefix(candidate.oid) else { return nil }

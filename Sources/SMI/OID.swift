@@ -38,3 +38,18 @@ where A.Element == UInt32, B.Element == UInt32 {
     }
     return i == a.endIndex && j != b.endIndex
 }
+
+/// The position of the first of `count` sorted OIDs (or index suffixes) that is greater
+/// than `oid`; `count` if none is. `key(i)` is the i-th OID. The one binary search of
+/// GET and GETNEXT: inlinable, since a walk calls it on every step.
+@inlinable
+public func firstOID<A: RandomAccessCollection, K: RandomAccessCollection>(
+    after oid: A, count: Int, key: (Int) -> K
+) -> Int where A.Element == UInt32, K.Element == UInt32 {
+    var lo = 0, hi = count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if oidLess(oid, key(mid)) { hi = mid } else { lo = mid + 1 }
+    }
+    return lo
+}

@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPMIBView
 import Platform
 import SMI
 import TestSupport

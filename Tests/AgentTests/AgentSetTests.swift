@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPMIBView
 import SMI
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 @testable import MPTCPAgent
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import SMI
 import TestSupport

@@ -1,5 +1,6 @@
 @testable import MPTCPAgent
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import SMI
 import TestSupport

@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPMIBView
 import SMI
 import MPTCPModel
 import TestSupport

@@ -1,5 +1,6 @@
 import MPTCPAgent
 import MPTCPMIB
+import MPTCPMIBView
 import Platform
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import Platform
 import TestSupport

@@ -1,6 +1,7 @@
 @testable import MPTCPAgent
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import MPTCPModel
 import SMI
 import Testing
@@ -107,7 +108,7 @@ struct SetPlanTests {
         let r = try Self.plan([(E.rowStatus, 9, Self.rs(.createAndGo)), (E.addressType, 9, .integer(1)),
                                (E.address, 9, .octets([10, 0, 0, 9])), (E.flags, 9, Self.flags("subflow,backup")),
                                (E.ifIndex, 9, .integer(7))])
-        #expect(Self.steps(r) == [.addEndpoint(EndpointRequest(id: 9, address: IPAddress("10.0.0.9")!, ifIndex: 7,
+        #expect(Self.steps(r) == [.addEndpoint(Endpoint(id: 9, address: IPAddress("10.0.0.9")!, ifIndex: 7,
                                                                 flags: [.subflow, .backup]))])
     }
 
@@ -119,7 +120,7 @@ struct SetPlanTests {
         let held = EndpointRow(id: 9, address: IPAddress("10.0.0.9")!, status: .notInService)
         #expect(Self.steps(r) == [.pendingRow(id: 9, new: held, old: notReady)])
         r = try Self.plan([(E.rowStatus, 9, Self.rs(.active))], pending: [9: held])
-        #expect(Self.steps(r) == [.addEndpoint(EndpointRequest(id: 9, address: IPAddress("10.0.0.9")!, flags: [])),
+        #expect(Self.steps(r) == [.addEndpoint(Endpoint(id: 9, address: IPAddress("10.0.0.9")!, flags: [])),
                                   .pendingRow(id: 9, new: nil, old: held)])
         // Without an address it cannot become active or notInService.
         #expect(Self.refusal(try Self.plan([(E.rowStatus, 9, Self.rs(.active))], pending: [9: notReady]))! == (0, .inconsistentValue))
@@ -172,7 +173,7 @@ struct SetPlanTests {
             .sysctl(file: "checksum_enabled", new: "1", old: "0"),
             .limits(new: Limits(subflows: 4, addAddrAccepted: 0), old: Limits(subflows: 2, addAddrAccepted: 0)),
             .deleteEndpoint(Self.state.endpoints[0]),
-            .addEndpoint(EndpointRequest(id: 9, address: Self.ten, flags: [])),
+            .addEndpoint(Endpoint(id: 9, address: Self.ten, flags: [])),
         ])
     }
 

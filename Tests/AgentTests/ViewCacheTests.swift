@@ -1,6 +1,7 @@
 import Logging
 @testable import MPTCPAgent
 import MPTCPMIB
+import MPTCPMIBView
 import SMI
 import MPTCPModel
 import Platform
@@ -77,7 +78,7 @@ struct ViewCacheTests {
                                    failures: ["connections: dump MPTCP sockets: Cannot allocate memory"])
         let view = cache.view()!
         #expect(view.get(state) == .noSuchInstance)
-        #expect(view.rowCounts["mptcpConnectionTable"] == 0)
+        #expect(view.rowCounts[MPTCPMIB.ConnectionTable.table] == 0)
         #expect(view.get(MPTCPMIB.General.limitSubflows.oid + [0]) == .value(.unsigned(8)))
         #expect(view.get(MPTCPMIB.General.currentConnections.oid + [0]) == .value(.unsigned(0)))
     }

@@ -21,9 +21,9 @@ struct KernelWriteTests {
             .split(separator: "\n")[0]))
         try inNetworkNamespace(ns) {
             let pm = try PathManager()
-            try pm.addEndpoint(EndpointRequest(id: 42, address: IPAddress("10.201.3.2")!, port: 7000, ifIndex: ifindex,
+            try pm.addEndpoint(Endpoint(id: 42, address: IPAddress("10.201.3.2")!, port: 7000, ifIndex: ifindex,
                                                flags: [.signal, .backup]))
-            try pm.addEndpoint(EndpointRequest(id: nil, address: IPAddress("fd00:201:3::2")!, flags: [.subflow, .fullmesh]))
+            try pm.addEndpoint(Endpoint(id: 0, address: IPAddress("fd00:201:3::2")!, flags: [.subflow, .fullmesh]))
             try pm.setLimits(subflows: 5, addAddrAccepted: 3)
         }
         var shown = IPMPTCPParser.endpoints(try lab.exec(ns, ["ip", "mptcp", "endpoint", "show"]))
@@ -61,9 +61,9 @@ struct KernelWriteTests {
             }
             return [
                 attempt { try pm.setLimits(subflows: 9) },
-                attempt { try pm.addEndpoint(EndpointRequest(id: nil, address: IPAddress("10.9.9.9")!, flags: [.implicit])) },
-                attempt { try pm.addEndpoint(EndpointRequest(id: nil, address: IPAddress("10.9.9.9")!, flags: [.signal, .fullmesh])) },
-                attempt { try pm.addEndpoint(EndpointRequest(id: nil, address: IPAddress("10.201.2.2")!, flags: [.signal])) },
+                attempt { try pm.addEndpoint(Endpoint(id: 0, address: IPAddress("10.9.9.9")!, flags: [.implicit])) },
+                attempt { try pm.addEndpoint(Endpoint(id: 0, address: IPAddress("10.9.9.9")!, flags: [.signal, .fullmesh])) },
+                attempt { try pm.addEndpoint(Endpoint(id: 0, address: IPAddress("10.201.2.2")!, flags: [.signal])) },
                 attempt { try pm.deleteEndpoint(id: 200) },
             ].map { $0 ?? .malformedReply(operation: "no error") }
         }

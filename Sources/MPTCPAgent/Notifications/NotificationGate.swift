@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPMIBView
 
 /// Decides which notifications go out: the enable bits, then a token bucket of
 /// `rateLimit` tokens refilled at `rateLimit` per second. It counts what it refuses and

@@ -2,6 +2,7 @@ import CNetSNMP
 import Logging
 import MPTCPKernel
 import MPTCPMIB
+import MPTCPMIBView
 import NetSNMP
 import Platform
 import SMI

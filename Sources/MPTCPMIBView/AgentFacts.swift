@@ -1,4 +1,5 @@
 import MPTCPModel
+import MPTCPMIB
 import SMI
 
 /// Converts instants of the monotonic clock into TimeStamps: values of the sysUpTime of
@@ -22,31 +23,23 @@ public struct Uptime: Sendable, Hashable {
     }
 }
 
-/// What the agent adds to a kernel snapshot: its own state, not the kernel's.
+/// What the agent adds to a kernel snapshot: its own state, not the kernel's. Starts as
+/// a view with no agent behind it has it (tests, `mptcp-agentx --check`); the agent sets
+/// what it knows.
 public struct AgentFacts: Sendable {
-    public var uptime: Uptime
+    public var uptime = Uptime(monotonic: 0, ticks: 0)
     /// Endpoint rows created with createAndWait that live in the agent.
-    public var pendingEndpoints: [EndpointRow]
-    public var endpointSpinLock: Int32
+    public var pendingEndpoints: [EndpointRow] = []
+    public var endpointSpinLock: Int32 = 0
     /// When the counters last had a discontinuity (monotonic seconds); nil: never read.
     public var statsDiscontinuity: Double?
     /// When each connection was first seen (monotonic seconds), by token.
-    public var firstSeen: [UInt32: Double]
-    public var notifications: NotificationState
+    public var firstSeen: [UInt32: Double] = [:]
+    public var notifications = NotificationState.withoutAgent
     /// The other namespaces served as contexts (mptcpContextTable, in the default context).
-    public var contexts: [ServedContext]
+    public var contexts: [ServedContext] = []
 
-    public init(uptime: Uptime = Uptime(monotonic: 0, ticks: 0), pendingEndpoints: [EndpointRow] = [],
-                endpointSpinLock: Int32 = 0, statsDiscontinuity: Double? = nil, firstSeen: [UInt32: Double] = [:],
-                notifications: NotificationState = .withoutAgent, contexts: [ServedContext] = []) {
-        self.uptime = uptime
-        self.pendingEndpoints = pendingEndpoints
-        self.endpointSpinLock = endpointSpinLock
-        self.statsDiscontinuity = statsDiscontinuity
-        self.firstSeen = firstSeen
-        self.notifications = notifications
-        self.contexts = contexts
-    }
+    public init() {}
 }
 
 /// A network namespace served as an SNMP context: a row of mptcpContextTable.
@@ -84,16 +77,4 @@ public struct NotificationState: Sendable, Hashable {
         self.rateLimit = rateLimit
         self.since = since
     }
-}
-
-/// A connection with the time the agent first saw it.
-struct ConnectionRow: Sendable {
-    let connection: Connection
-    let firstSeen: UInt32?
-}
-
-/// A path summary with the TimeStamp its event counts started from.
-struct PathRow: Sendable {
-    let path: PathSummary
-    let discontinuity: UInt32?
 }

@@ -1,4 +1,5 @@
 import MPTCPModel
+import MPTCPMIB
 import SMI
 
 /// Encodings of index values into OID sub-identifiers (RFC 2578 section 7.7, RFC 4001).

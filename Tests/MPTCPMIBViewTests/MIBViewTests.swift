@@ -1,3 +1,4 @@
+import MPTCPMIBView
 import MPTCPMIB
 import SMI
 import MPTCPModel
@@ -148,7 +149,9 @@ struct MIBViewTests {
 
     @Test func pendingEndpointRowsAppearWithTheirStatus() {
         let pending = EndpointRow(id: 9, addressType: .ipv4, status: .notReady)
-        let view = MIBView(snapshot: Self.snapshot, facts: AgentFacts(pendingEndpoints: [pending]))
+        var facts = AgentFacts()
+        facts.pendingEndpoints = [pending]
+        let view = MIBView(snapshot: Self.snapshot, facts: facts)
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [9]) == .value(.integer(3)))
         #expect(view.get(MPTCPMIB.EndpointTable.address.oid + [9]) == .noSuchInstance)
         #expect(view.get(MPTCPMIB.EndpointTable.rowStatus.oid + [1]) == .value(.integer(1)))
@@ -157,8 +160,8 @@ struct MIBViewTests {
 
     @Test func syntheticSnapshotHasTheRequestedShape() {
         let view = MIBView(snapshot: .synthetic(connections: 100, subflowsPerConnection: 3))
-        #expect(view.rowCounts["mptcpConnectionTable"] == 100)
-        #expect(view.rowCounts["mptcpSubflowTable"] == 300)
+        #expect(view.rowCounts[MPTCPMIB.ConnectionTable.table] == 100)
+        #expect(view.rowCounts[MPTCPMIB.SubflowTable.table] == 300)
     }
 }
 
@@ -192,8 +195,11 @@ struct PathViewTests {
                                 counters: Counters([("MPJoinSynRx", 1)]),
                                 interfaces: [Self.ip("10.0.0.1"): 7])
         snapshot.merge(EventKnowledge(pathEvents: [Self.ip("10.0.0.1"): events]), liveTokens: [c.token])
-        let facts = AgentFacts(uptime: Uptime(monotonic: 100, ticks: 5000), endpointSpinLock: 17, statsDiscontinuity: 99,
-                               firstSeen: [9: 97.5])
+        var facts = AgentFacts()
+        facts.uptime = Uptime(monotonic: 100, ticks: 5000)
+        facts.endpointSpinLock = 17
+        facts.statsDiscontinuity = 99
+        facts.firstSeen = [9: 97.5]
         let view = MIBView(snapshot: snapshot, facts: facts)
         typealias P = MPTCPMIB.PathTable
         typealias G = MPTCPMIB.General
@@ -208,7 +214,7 @@ struct PathViewTests {
         #expect(view.get(P.opened.oid + row) == .value(.counter64(3)))
         #expect(view.get(P.failed.oid + row) == .value(.counter64(1)))
         #expect(view.get(P.discontinuityTime.oid + row) == .value(.timeticks(4500)))
-        #expect(view.rowCounts["mptcpPathTable"] == 1)
+        #expect(view.rowCounts[MPTCPMIB.PathTable.table] == 1)
         #expect(view.get(G.statsDiscontinuityTime.oid + [0]) == .value(.timeticks(4900)))
         #expect(view.get(G.connectionsOneSubflow.oid + [0]) == .value(.unsigned(1)))
         #expect(view.get(G.subflowsEstablished.oid + [0]) == .value(.unsigned(1)))

@@ -1,3 +1,4 @@
+import MPTCPMIB
 import SMI
 import MPTCPModel
 

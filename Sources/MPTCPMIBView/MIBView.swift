@@ -1,0 +1,242 @@
+import MPTCPMIB
+import SMI
+import MPTCPModel
+
+/// The answer to a GET of one OID.
+public enum Lookup: Sendable, Equatable {
+    case value(SNMPValue)
+    /// No such object: the OID names no object, or one the running kernel does not have.
+    case noSuchObject
+    /// The object exists but not this instance.
+    case noSuchInstance
+}
+
+/// A part of the subtree that a view answers for: a run of scalars or one table.
+public protocol Region: AnyObject, Sendable {
+    /// The OID where the region starts: it answers for OIDs from there to the next region's.
+    var start: OID { get }
+    func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup
+    /// The first instance after `oid` in this region (the first of all if `oid` is before it).
+    func next(after oid: OID) -> (OID, SNMPValue)?
+}
+
+/// One table's instances: rows sorted by their index OID, read column-major as GETNEXT
+/// walks. Each row is held once; the index OIDs of all rows share one buffer.
+final class TableRegion<Row: Sendable>: Region {
+    let table: MIBTable
+    let entry: OID
+    let columns: [Column<Row>]
+    private let rows: [Row]
+    private let keys: [UInt32]  // the rows' index OIDs, concatenated in row order
+    private let starts: [Int]  // row i's index is keys[starts[i]..<starts[i + 1]]
+
+    init(_ declaration: TableDeclaration<Row>, rows input: [Row]) {
+        table = declaration.table
+        entry = declaration.table.entryOID
+        columns = declaration.columns.sorted { $0.object.subID < $1.object.subID }
+        let index = declaration.index
+        var flat: [UInt32] = []
+        var bounds = [0]
+        bounds.reserveCapacity(input.count + 1)
+        for row in input {
+            index(row, &flat)
+            bounds.append(flat.count)
+        }
+        func key(_ i: Int) -> ArraySlice<UInt32> { flat[bounds[i]..<bounds[i + 1]] }
+        let order = (0..<input.count).sorted { oidLess(key($0), key($1)) }
+        var rows: [Row] = []
+        var keys: [UInt32] = []
+        var starts = [0]
+        rows.reserveCapacity(input.count)
+        keys.reserveCapacity(flat.count)
+        starts.reserveCapacity(input.count + 1)
+        for (n, i) in order.enumerated() {
+            // Equal indexes cannot both be instances: keep the first.
+            if n > 0 && key(order[n - 1]).elementsEqual(key(i)) { continue }
+            rows.append(input[i])
+            keys += key(i)
+            starts.append(keys.count)
+        }
+        self.rows = rows
+        self.keys = keys
+        self.starts = starts
+    }
+
+    var start: OID { table.oid }
+    var count: Int { rows.count }
+
+    private func key(_ i: Int) -> ArraySlice<UInt32> { keys[starts[i]..<starts[i + 1]] }
+
+    /// The row whose index is `instance`.
+    func row(_ instance: ArraySlice<UInt32>) -> Row? {
+        let i = firstOID(after: instance, count: rows.count, key: key) - 1
+        return i >= 0 && key(i).elementsEqual(instance) ? rows[i] : nil
+    }
+
+    func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
+        guard object.oid.count == entry.count + 1, object.oid.hasPrefix(entry),
+              let c = columns.first(where: { $0.object.subID == object.subID }) else { return .noSuchObject }
+        guard let row = row(instance), let v = c.value(row) else { return .noSuchInstance }
+        return .value(v)
+    }
+
+    /// entry.column.index, built in one allocation (a walk builds one per varbind).
+    private func instance(column: Int, row: Int) -> OID {
+        let index = key(row)
+        var oid = OID()
+        oid.reserveCapacity(entry.count + 1 + index.count)
+        oid.append(contentsOf: entry)
+        oid.append(columns[column].object.subID)
+        oid.append(contentsOf: index)
+        return oid
+    }
+
+    /// The first instance after `oid` in this table, column by column.
+    func next(after oid: OID) -> (OID, SNMPValue)? {
+        var column = 0
+        var row = 0
+        if oid.hasPrefix(entry) {
+            if oid.count > entry.count {
+                let sub = oid[entry.count]
+                column = columns.firstIndex { $0.object.subID >= sub } ?? columns.count
+                if column < columns.count && columns[column].object.subID == sub {
+                    row = firstOID(after: oid[(entry.count + 1)...], count: rows.count, key: key)
+                }
+            }
+        } else if !oidLess(oid, entry) {
+            return nil  // past this table
+        }
+        while column < columns.count {
+            let value = columns[column].value
+            while row < rows.count {
+                if let v = value(rows[row]) { return (instance(column: column, row: row), v) }
+                row += 1
+            }
+            column += 1
+            row = 0
+        }
+        return nil
+    }
+}
+
+/// Scalars (general settings and named counters), each either present with a value or
+/// absent on the running kernel.
+final class ScalarRegion: Region {
+    let start: OID
+    private let objects: [MIBObject]  // OID order
+    private let values: [SNMPValue?]
+    /// Each object's instance OID (`.0`), computed once: GETNEXT binary-searches them.
+    private let instances: [OID]
+
+    init(start: OID, objects: [MIBObject], values: [SNMPValue?]) {
+        self.start = start
+        self.objects = objects
+        self.values = values
+        instances = objects.map { $0.oid + [0] }
+    }
+
+    func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
+        let i = firstOID(after: object.oid, count: objects.count) { objects[$0].oid } - 1
+        guard i >= 0, objects[i].oid == object.oid, let v = values[i] else { return .noSuchObject }
+        return instance.elementsEqual([0]) ? .value(v) : .noSuchInstance
+    }
+
+    func next(after oid: OID) -> (OID, SNMPValue)? {
+        // The first instance greater than `oid`, then the first present from there.
+        for i in firstOID(after: oid, count: instances.count, key: { instances[$0] })..<instances.count {
+            if let v = values[i] { return (instances[i], v) }
+        }
+        return nil
+    }
+}
+
+/// MPTCP-MIB over one snapshot: answers GET and GETNEXT for the whole subtree.
+/// Immutable and shareable (a class: handing it to a request is one retain, not a copy
+/// of every table); build a new view for a new snapshot.
+public final class MIBView: Sendable {
+    /// The scalars, the declared tables and the notification controls, in OID order.
+    private let regions: [any Region]
+    /// Each region's start, for the binary search that picks a region.
+    private let starts: [OID]
+
+    /// Builds the view; it keeps what it serves, not the snapshot. Each table's rows are
+    /// taken out of the snapshot as the table is built, so a snapshot passed with
+    /// `consume` is freed table by table rather than held until the end.
+    public init(snapshot: consuming Snapshot, facts: AgentFacts = AgentFacts()) {
+        let endpoints = EndpointRow.rows(kernel: snapshot.endpoints, pending: facts.pendingEndpoints)
+        let nextID = (1...255).first { endpoints[UInt8($0)] == nil }.map(UInt32.init) ?? 0
+        let scalarObjects = MPTCPMIB.General.all + MPTCPMIB.Stats.all
+        var regions: [any Region] = [
+            ScalarRegion(start: MPTCPMIB.generalOID, objects: scalarObjects, values: scalarObjects.map {
+                Bindings.scalar($0, snapshot: snapshot, facts: facts, endpointNextID: nextID)
+            }),
+            ScalarRegion(start: MPTCPMIB.NotificationControl.oid, objects: MPTCPMIB.NotificationControl.all,
+                         values: MPTCPMIB.NotificationControl.all.map { Bindings.control($0, facts) }),
+        ]
+        for table in MPTCPMIB.servedTables { regions.append(table.region(&snapshot, facts)) }
+        regions.sort { oidLess($0.start, $1.start) }
+        self.regions = regions
+        starts = regions.map(\.start)
+    }
+
+    /// The region that answers for `oid`: the last one starting at or before it.
+    private func region(of oid: OID) -> Int {
+        firstOID(after: oid, count: starts.count) { starts[$0] } - 1
+    }
+
+    public func get(_ oid: OID) -> Lookup {
+        guard let (object, instance) = MPTCPMIB.object(containing: oid), object.access.isReadable else {
+            return .noSuchObject
+        }
+        let r = region(of: object.oid)
+        return r >= 0 ? regions[r].get(object, instance: instance) : .noSuchObject
+    }
+
+    /// The first instance of MPTCP-MIB whose OID is greater than `oid`; nil past the subtree.
+    public func next(after oid: OID) -> (oid: OID, value: SNMPValue)? {
+        if !oidLess(oid, MPTCPMIB.root + [2]) { return nil }  // past mptcpObjects: conformance has no instances
+        for r in max(region(of: oid), 0)..<regions.count {
+            if let found = regions[r].next(after: oid) { return found }
+        }
+        return nil
+    }
+
+    /// The served region of a declared table.
+    private func rows<Row>(_ declaration: TableDeclaration<Row>) -> TableRegion<Row> {
+        regions[region(of: declaration.table.oid)] as! TableRegion<Row>
+    }
+
+    /// A connection of this view, by token.
+    public func connection(token: UInt32) -> Connection? {
+        rows(MPTCPMIB.ConnectionTable.served).row([token])?.connection
+    }
+
+    /// A peer address of a connection, by the peer's address id.
+    public func remoteAddress(token: UInt32, id: UInt8) -> RemoteAddress? {
+        rows(MPTCPMIB.RemoteAddressTable.served).row([token, UInt32(id)])
+    }
+
+    /// The path summary of a local address.
+    public func path(_ address: IPAddress) -> PathSummary? {
+        var index: OID = []
+        IndexEncoding.append(address, to: &index)
+        return rows(MPTCPMIB.PathTable.served).row(index[...])?.path
+    }
+
+    /// Instances in each table, for logs and benchmarks.
+    public var rowCounts: [MIBTable: Int] {
+        var counts: [MIBTable: Int] = [:]
+        for region in regions {
+            if let table = region as? any CountedRegion { counts[table.table] = table.count }
+        }
+        return counts
+    }
+}
+
+/// A table's region, whatever its rows.
+protocol CountedRegion: Region {
+    var table: MIBTable { get }
+    var count: Int { get }
+}
+
+extension TableRegion: CountedRegion {}

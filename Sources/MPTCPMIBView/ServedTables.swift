@@ -1,0 +1,202 @@
+import MPTCPMIB
+import SMI
+import MPTCPModel
+
+// Every table the agent serves, each declared once: its rows, their index, and each
+// readable column with where its value comes from. A new column is one line here (and
+// its object in `MPTCPMIB`); a new table is one declaration here, listed in `servedTables`.
+
+extension MPTCPMIB {
+    /// The tables a view serves, in OID order.
+    public static let servedTables: [any ServedTable] = [
+        CounterTable.served, ConnectionTable.served, SubflowTable.served, EndpointTable.served,
+        RemoteAddressTable.served, ListenerTable.served, PathTable.served, ContextTable.served,
+    ]
+}
+
+extension MPTCPMIB.CounterTable {
+    typealias T = Self
+    public static let served = TableDeclaration<Counters.Counter>(
+        table, index: { IndexEncoding.append(string: $0.name, to: &$1) }, rows: { s, _ in s.takeCounters() },
+        columns: [
+            Column(T.value) { $0.isGauge ? nil : .counter64($0.value) },
+            Column(T.gauge) { $0.isGauge ? .gauge($0.value) : nil },
+            Column(T.value32) { $0.isGauge ? nil : .counter32(UInt32(truncatingIfNeeded: $0.value)) },
+        ])
+}
+
+/// A connection with the time the agent first saw it.
+public struct ConnectionRow: Sendable {
+    public let connection: Connection
+    let firstSeen: UInt32?
+}
+
+extension MPTCPMIB.ConnectionTable {
+    typealias T = Self
+    public static let served = TableDeclaration<ConnectionRow>(
+        table, index: { $1.append($0.connection.token) },
+        rows: { s, facts in
+            s.take(\.connections).map { c in
+                ConnectionRow(connection: c, firstSeen: facts.firstSeen[c.token].map(facts.uptime.timeStamp(at:)))
+            }
+        },
+        columns: kernelColumns.map { column in Column(column.object) { column.value($0.connection) } }
+            + [Column(T.firstSeen) { $0.firstSeen.map { .timeticks($0) } }])
+
+    /// The kernel's columns of a connection.
+    static let kernelColumns: [Column<Connection>] = [
+        Column(T.localAddressType) { $0.local.address.inetAddressType },
+        Column(T.localAddress) { .octets($0.local.address.bytes) },
+        Column(T.localPort) { .unsigned(UInt32($0.local.port)) },
+        Column(T.remoteAddressType) { $0.remote.address.inetAddressType },
+        Column(T.remoteAddress) { .octets($0.remote.address.bytes) },
+        Column(T.remotePort) { .unsigned(UInt32($0.remote.port)) },
+        Column(T.state) { Bindings.tcpState($0.state) },
+        Column(T.flags) { .bits(flags: $0.flags.rawValue, syntax: T.flags.syntax) },
+        Column(T.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
+        Column(T.extraSubflows) { .gauge($0.extraSubflows) },
+        Column(T.subflowsTotal) { $0.subflowsTotal.map { .gauge($0) } },
+        Column(T.subflowsMax) { .unsigned(UInt32($0.limitSubflows)) },
+        Column(T.addAddrSignal) { .gauge($0.addAddrSignal) },
+        Column(T.addAddrAccepted) { .gauge($0.addAddrAccepted) },
+        Column(T.addAddrAcceptMax) { .unsigned(UInt32($0.limitAddAddrAccepted)) },
+        Column(T.signalEndpoints) { .gauge($0.signalEndpoints) },
+        Column(T.localAddrUsed) { $0.localAddrUsed.map { .gauge($0) } },
+        Column(T.subflowEndpoints) { $0.subflowEndpoints.map { .gauge($0) } },
+        Column(T.laminarEndpoints) { $0.laminarEndpoints.map { .gauge($0) } },
+        Column(T.checksum) { $0.checksumEnabled.map { .truth($0) } },
+        Column(T.retransmits) { $0.retransmits.map { .counter32($0) } },
+        Column(T.bytesRetrans) { $0.bytesRetransmitted.map { .counter64($0) } },
+        Column(T.bytesSent) { $0.bytesSent.map { .counter64($0) } },
+        Column(T.bytesReceived) { $0.bytesReceived.map { .counter64($0) } },
+        Column(T.bytesAcked) { $0.bytesAcked.map { .counter64($0) } },
+        Column(T.writeSeq) { .counter64($0.writeSeq) },
+        Column(T.sndUna) { .counter64($0.sndUna) },
+        Column(T.rcvNxt) { .counter64($0.rcvNxt) },
+        Column(T.lastDataSent) { $0.lastDataSent.map { .gauge($0) } },
+        Column(T.lastDataRecv) { $0.lastDataReceived.map { .gauge($0) } },
+        Column(T.lastAckRecv) { $0.lastAckReceived.map { .gauge($0) } },
+        Column(T.uid) { .unsigned($0.uid) },
+    ]
+}
+
+extension MPTCPMIB.SubflowTable {
+    typealias T = Self
+    public static let served = TableDeclaration<Subflow>(
+        table,
+        index: { row, out in
+            out.append(row.token)
+            IndexEncoding.append(row.local, to: &out)
+            IndexEncoding.append(row.remote, to: &out)
+        },
+        rows: { s, _ in s.take(\.subflows) },
+        columns: [
+            Column(T.state) { Bindings.tcpState($0.state) },
+            Column(T.flags) { $0.flags.map { .bits(flags: $0.rawValue, syntax: T.flags.syntax) } },
+            Column(T.localID) { $0.localID.map { .unsigned(UInt32($0)) } },
+            Column(T.remoteID) { $0.remoteID.map { .unsigned(UInt32($0)) } },
+            Column(T.remoteToken) { $0.remoteToken.map { .unsigned($0) } },
+            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.ifIndex)) },
+            Column(T.rtt) { $0.rtt.map { .gauge($0) } },
+            Column(T.rttVar) { $0.rttVariance.map { .gauge($0) } },
+            Column(T.cwnd) { $0.congestionWindow.map { .gauge($0) } },
+            Column(T.mss) { $0.mss.map { .gauge($0) } },
+            Column(T.bytesSent) { $0.bytesSent.map { .counter64($0) } },
+            Column(T.bytesAcked) { $0.bytesAcked.map { .counter64($0) } },
+            Column(T.bytesReceived) { $0.bytesReceived.map { .counter64($0) } },
+            Column(T.retransmits) { $0.retransmits.map { .gauge($0) } },
+            Column(T.totalRetrans) { $0.totalRetransmits.map { .counter32($0) } },
+        ])
+}
+
+extension MPTCPMIB.EndpointTable {
+    typealias T = Self
+    public static let served = TableDeclaration<EndpointRow>(
+        table, index: { $1.append(UInt32($0.id)) },
+        rows: { s, facts in Array(EndpointRow.rows(kernel: s.endpoints, pending: facts.pendingEndpoints).values) },
+        columns: [
+            Column(T.addressType) { row in (row.addressType ?? row.address?.family).map { .integer(Int32($0.rawValue)) } },
+            Column(T.address) { $0.address.map { .octets($0.bytes) } },
+            Column(T.port) { .unsigned(UInt32($0.endpoint.port)) },
+            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.endpoint.ifIndex)) },
+            Column(T.flags) { .bits(flags: $0.endpoint.flags.rawValue, syntax: T.flags.syntax) },
+            Column(T.rowStatus) { .integer($0.status.rawValue) },
+            Column(T.storageType) { _ in .integer(2) },  // volatile: the kernel forgets endpoints at reboot
+        ])
+}
+
+extension MPTCPMIB.RemoteAddressTable {
+    typealias T = Self
+    public static let served = TableDeclaration<RemoteAddress>(
+        table, index: { $1 += [$0.token, UInt32($0.id)] }, rows: { s, _ in s.take(\.remoteAddresses) },
+        columns: [
+            Column(T.addressType) { $0.address.inetAddressType },
+            Column(T.address) { .octets($0.address.bytes) },
+            Column(T.port) { .unsigned(UInt32($0.port)) },
+            Column(T.source) { .bits(flags: UInt32($0.sources.rawValue), syntax: T.source.syntax) },
+            Column(T.subflows) { .gauge($0.subflows) },
+        ])
+}
+
+extension MPTCPMIB.ListenerTable {
+    typealias T = Self
+    public static let served = TableDeclaration<Listener>(
+        table,
+        index: { listener, out in
+            // TCP-MIB's wildcard for both families: unknown(0), a zero-length address.
+            if listener.dualStack { out += [0, 0, UInt32(listener.local.port)] }
+            else { IndexEncoding.append(listener.local, to: &out) }
+        },
+        rows: { s, _ in s.take(\.listeners) },
+        columns: [
+            Column(T.acceptQueue) { .gauge($0.acceptQueue) },
+            Column(T.backlog) { .gauge($0.backlog) },
+            Column(T.sockets) { .gauge($0.sockets) },
+        ])
+}
+
+/// A path summary with the TimeStamp its event counts started from.
+public struct PathRow: Sendable {
+    public let path: PathSummary
+    let discontinuity: UInt32?
+}
+
+extension MPTCPMIB.PathTable {
+    typealias T = Self
+    public static let served = TableDeclaration<PathRow>(
+        table, index: { IndexEncoding.append($0.path.address, to: &$1) },
+        rows: { s, facts in
+            s.take(\.paths).map { p in PathRow(path: p, discontinuity: p.events.map { facts.uptime.timeStamp(at: $0.since) }) }
+        },
+        columns: [
+            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.path.ifIndex)) },
+            Column(T.endpointID) { .unsigned(UInt32($0.path.endpoint?.id ?? 0)) },
+            Column(T.endpointFlags) { .bits(flags: $0.path.endpoint?.flags.rawValue ?? 0, syntax: T.endpointFlags.syntax) },
+            Column(T.subflows) { .gauge($0.path.subflows) },
+            Column(T.established) { .gauge($0.path.established) },
+            Column(T.backup) { .gauge($0.path.backup) },
+            Column(T.active) { .gauge($0.path.active) },
+            Column(T.connections) { .gauge($0.path.connections) },
+            Column(T.bytesSent) { .counter64($0.path.bytesSent) },
+            Column(T.bytesReceived) { .counter64($0.path.bytesReceived) },
+            Column(T.retransmits) { .counter64($0.path.retransmits) },
+            Column(T.rttMean) { $0.path.rttMean.map { .gauge($0) } },
+            Column(T.rttMax) { $0.path.rttMax.map { .gauge($0) } },
+            Column(T.opened) { $0.path.events.map { .counter64($0.opened) } },
+            Column(T.closed) { $0.path.events.map { .counter64($0.closed) } },
+            Column(T.failed) { $0.path.events.map { .counter64($0.failed) } },
+            Column(T.discontinuityTime) { $0.discontinuity.map { .timeticks($0) } },
+        ])
+}
+
+extension MPTCPMIB.ContextTable {
+    typealias T = Self
+    public static let served = TableDeclaration<ServedContext>(
+        table, index: { IndexEncoding.append(string: $0.name, to: &$1) },
+        rows: { _, facts in facts.contexts.filter { (1...32).contains($0.name.utf8.count) } },
+        columns: [
+            Column(T.namespace) { .octets(Array($0.path.utf8.prefix(255))) },
+            Column(T.state) { .integer($0.error == nil ? 1 : 2) },
+            Column(T.error) { .octets(Array(($0.error ?? "").utf8.prefix(255))) },
+        ])
+}
