@@ -31,7 +31,7 @@ struct CLITests {
 
     @Test("walk returns exactly the OIDs and values of snmpwalk -On")
     func walkMatchesSnmpwalk() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cw", v4: 4, v6: 2)
         defer { s.shutdown() }
         let mine = try Self.cli(["walk"], Self.v2c(s) + ["--json"])
@@ -73,7 +73,7 @@ struct CLITests {
 
     @Test("Table views equal the kernel: connections, subflows, endpoints, listeners, counters, limits")
     func tableViewsEqualKernel() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ct", v4: 4, v6: 2)
         defer { s.shutdown() }
         let truth = try KernelTruth.read(s.lab, s.lab.client)
@@ -147,7 +147,7 @@ struct CLITests {
 
     @Test("set, limits set and the endpoint verbs change the kernel")
     func writes() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cs", v4: 1, v6: 0)
         defer { s.shutdown() }
         let v3 = Self.v3(s)
@@ -204,7 +204,7 @@ struct CLITests {
 
     @Test("Options left out come from net-snmp's snmp.conf (defVersion, defCommunity); snmpget's option forms")
     func snmpConfDefaults() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cd", traffic: false)
         defer { s.shutdown() }
         // Values attached (-v2c -cpublic -lauthPriv ...) and options after the agent, as snmpget takes them.
@@ -231,7 +231,7 @@ struct CLITests {
 
     @Test("Every error class: one line naming the object and the reason, and its exit status")
     func errorClasses() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ce", v4: 1, v6: 0)
         defer { s.shutdown() }
         let v2c = Self.v2c(s), v3 = Self.v3(s)
@@ -267,7 +267,7 @@ struct CLITests {
 
     @Test("watch prints rates per interval; help, examples and shell completion")
     func watchHelpAndCompletion() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cx", v4: 2, v6: 0)
         defer { s.shutdown() }
         let r = try Self.cli(["watch"], Self.v2c(s) + ["--json", "--interval", "0.5", "--count", "2"])

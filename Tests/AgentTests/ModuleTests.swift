@@ -87,7 +87,7 @@ struct ModuleTests {
 
     @Test("A walk through the module equals the walk through mptcp-agentx of the same namespace")
     func walkEqualsAgentX() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         // Both front ends start before the traffic, so both see the same events.
         let s = try AgentLab(tag: "mw", traffic: false)
         defer { s.shutdown() }
@@ -121,7 +121,7 @@ struct ModuleTests {
 
     @Test("SETs: applied with CAP_NET_ADMIN; noAccess after snmpd -u, whose reads work unprivileged")
     func privileges() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "mp")
         defer { lab.shutdown() }
         func limits() throws -> String { try lab.exec(lab.client, ["ip", "mptcp", "limits", "show"]) }
@@ -172,7 +172,7 @@ struct ModuleTests {
 
     @Test("snmpd started as Debian-snmp with CAP_NET_ADMIN (the systemd drop-in): SETs and events work")
     func capabilityDropIn() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "md")
         defer { lab.shutdown() }
         // What config/snmpd-mptcp-module.conf asks systemd for.
@@ -196,7 +196,7 @@ struct ModuleTests {
 
     @Test("20 SIGHUP reloads leak no memory, threads or descriptors; SIGTERM exits cleanly")
     func reloads() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "mr")
         defer { lab.shutdown() }
         let m = try ModuleSNMPD(tag: "mr", namespace: lab.client)
@@ -228,7 +228,7 @@ struct ModuleTests {
 
     @Test("Kernel dumps failing inside the module: snmpd keeps answering, the tables come back")
     func failingDumps() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let dir = Paths.temporaryDirectory("mf")
         defer { Paths.removeTree(dir) }
         let fault = dir + "/netlink-fault.so", flag = dir + "/failing"
@@ -263,7 +263,7 @@ struct ModuleTests {
 
     @Test("The DISMAN-EVENT monitor lines of snmpd.conf.example fire through the module")
     func monitors() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let example = try FileIO.readText(Paths.packageRoot + "/config/snmpd.conf.example")
         // The shipped lines, uncommented; sampled every 2 s instead of every minute.
         let lines = example.split(separator: "\n")

@@ -37,7 +37,7 @@ struct NotificationTests {
 
     @Test("Each kind after the kernel action that causes it, with the values ss and ip mptcp show")
     func everyKind() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "nk")
         defer { trapd.shutdown() }
         let s = try AgentLab(tag: "nk", traffic: false,
@@ -140,7 +140,7 @@ struct NotificationTests {
 
     @Test("An SNMPv3 inform is acknowledged end to end")
     func informV3() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let u = PrivateSNMPD.v3User
         let trapd = try PrivateSNMPTrapd(tag: "ni", v3User: u)
         defer { trapd.shutdown() }
@@ -160,7 +160,7 @@ struct NotificationTests {
 
     @Test("A storm: disabled kinds are not sent, the rate limit holds, the rest is counted exactly, one summary")
     func storm() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "ns")
         defer { trapd.shutdown() }
         let rate = 20
@@ -207,7 +207,7 @@ struct NotificationTests {
 
     @Test("snmpd killed and restarted while events happen: dropped and counted, then sent again")
     func masterRestart() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "nr")
         defer { trapd.shutdown() }
         let s = try AgentLab(tag: "nr", traffic: false,

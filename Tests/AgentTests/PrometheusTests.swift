@@ -122,7 +122,7 @@ struct PrometheusTests {
 
     @Test("snmp_exporter scrapes the agent: values equal the kernel's, labels are readable, types are right")
     func exporterScrapes() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "pe")
         defer { s.shutdown() }
         let exporter = try SNMPExporter()
@@ -178,7 +178,7 @@ struct PrometheusTests {
 
     @Test("A real prometheus scrapes the exporter every second; every dashboard query and alert rule evaluates")
     func prometheusEndToEnd() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "pp", v4: 8, v6: 4)
         defer { s.shutdown() }
         let exporter = try SNMPExporter()
