@@ -24,7 +24,7 @@ struct AgentLifecycleTests {
 
     @Test("20 full walks while 100+ connections per second open and close")
     func walksDuringChurn() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ac", v4: 5, v6: 2)
         defer { s.shutdown() }
         let churn = try s.lab.start(s.lab.client, [Paths.executable("mptcp-traffic"), "churn", "--to", "10.201.1.2:5000",
@@ -52,7 +52,7 @@ struct AgentLifecycleTests {
 
     @Test("snmpd killed and restarted: the subagent serves again within the ping interval")
     func survivesMasterRestart() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "rs")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "rs")
@@ -72,7 +72,7 @@ struct AgentLifecycleTests {
 
     @Test("Started before snmpd: keeps retrying, warns once, attaches within the ping interval")
     func startsBeforeMaster() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "bm")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "bm")
@@ -91,7 +91,7 @@ struct AgentLifecycleTests {
 
     @Test("SIGTERM closes the AgentX session and exits within 1 s; SIGHUP reloads the configuration")
     func signals() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "sg")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "sg")
@@ -139,7 +139,9 @@ struct AgentLifecycleTests {
             (["-f", "--notification-rate", "0"], "--notification-rate: '0' is not a number of notifications per second in 1...10000"),
         ]
         for (args, message) in cases {
-            let r = try Command.run([agentx] + args, timeout: 10)
+            // Never the host's configuration file: an empty one where the case names none.
+            let configuration = args.contains("-C") ? [] : ["-C", TestRun.emptyAgentConfiguration]
+            let r = try Command.run([agentx] + configuration + args, timeout: 10)
             #expect(r.status != 0, "\(args)")
             #expect((r.stderr + r.stdout).contains(message), "\(args): \(r.stderr)")
         }

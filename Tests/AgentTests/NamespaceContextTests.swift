@@ -52,7 +52,8 @@ final class ContextAgent {
                       "access grp\(i) \(context) v2c noauth exact everything none none"]
         }
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: lines.joined(separator: "\n"))
-        agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-x", "unix:" + snmpd.socketPath, "--log-level", "info"]
+        agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-C", TestRun.emptyAgentConfiguration,
+                            "-x", "unix:" + snmpd.socketPath, "--log-level", "info"]
                            + arguments, name: "mptcp-agentx-contexts")
         try agent.waitForOutput("AgentX subagent connected", timeout: 20)
     }
@@ -110,16 +111,17 @@ final class ContextAgent {
 @Suite("Network namespaces as SNMP contexts", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
 struct NamespaceContextTests {
     typealias G = MPTCPMIB.General
-    static var tag: String { "\(getpid() % 100000)" }
+    /// A namespace of this test: `TestRun.owner` (swept after a crash, apart from other runs) and `what`.
+    static func namespace(_ what: String) -> String { TestRun.owner + what }
 
     @Test("Three namespaces: each context equals its namespace, SETs stay in theirs, communities map to contexts")
     func threeNamespaces() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "nx")
         defer { lab.shutdown() }
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let a = "nxa" + Self.tag, b = "nxb" + Self.tag
+        let a = Self.namespace("nxa"), b = Self.namespace("nxb")
         try spaces.add(a)
         try spaces.add(b)
         try Command.check(["ip", "-n", a, "mptcp", "limits", "set", "subflows", "3", "add_addr_accepted", "1"])
@@ -182,10 +184,10 @@ struct NamespaceContextTests {
 
     @Test("Namespaces created and deleted while walks run: contexts follow, others unaffected, no descriptor leak")
     func namespacesComeAndGo() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let steady = "nxs" + Self.tag
+        let steady = Self.namespace("nxs")
         try spaces.add(steady)
         try Command.check(["ip", "-n", steady, "mptcp", "limits", "set", "subflows", "4"])
         let s = try ContextAgent(tag: "nd", arguments: ["--namespaces", "all"])
@@ -204,7 +206,7 @@ struct NamespaceContextTests {
         // The walks give the two polled contexts their background refresher (a thread and
         // its sockets) after one cache TTL; a first cycle settles what is allocated once.
         usleep(3_000_000)
-        let probe = "nxc" + Self.tag
+        let probe = Self.namespace("nxc")
         try spaces.add(probe)
         try s.waitForState(probe, 1)
         try spaces.delete(probe)
@@ -212,7 +214,7 @@ struct NamespaceContextTests {
         let before = try s.resources()
         let started = MonotonicClock.now
         for i in 0..<100 {
-            let name = "nxc\(Self.tag)-\(i)"
+            let name = Self.namespace("nxc-\(i)")
             try spaces.add(name)
             try s.waitForState(name, 1, timeout: 5)
             try spaces.delete(name)
@@ -236,10 +238,10 @@ struct NamespaceContextTests {
 
     @Test("A namespace named by its file (/proc/PID/ns/net) is served until its last process exits")
     func namespaceByPath() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let name = "nxp" + Self.tag
+        let name = Self.namespace("nxp")
         try spaces.add(name)
         try Command.check(["ip", "-n", name, "mptcp", "limits", "set", "subflows", "7"])
         // A "container": a process in the namespace, which then loses its name.
@@ -258,10 +260,10 @@ struct NamespaceContextTests {
 
     @Test("50 idle namespaces cost no CPU and no thread")
     func idleNamespaces() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let names = (0..<50).map { "nxi\(Self.tag)-\($0)" }
+        let names = (0..<50).map { Self.namespace("nxi-\($0)") }
         for name in names { try spaces.add(name) }
         let s = try ContextAgent(tag: "ni", arguments: ["--namespaces", "all", "--ping-interval", "0"])
         defer { s.shutdown() }

@@ -134,7 +134,7 @@ struct PackageTests {
 
     @Test("Build, lintian, install, use without the toolchain, remove, purge")
     func lifecycle() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         try #require(!Self.installed(), "mptcp-mib is installed on this machine: the test would remove it")
         let dir = Paths.temporaryDirectory("pkg")
         defer { Paths.removeTree(dir) }
@@ -181,14 +181,15 @@ struct PackageTests {
         try lab.connect(v4: 3, v6: 0)
         let asUser = ["setpriv", "--reuid=mptcp-agentx", "--regid=mptcp-agentx", "--init-groups", "--inh-caps=+net_admin",
                       "--ambient-caps=+net_admin", "--bounding-set=-all,+net_admin"]
-        let check = try Command.run(["ip", "netns", "exec", lab.client] + asUser + ["/usr/sbin/mptcp-agentx", "--check"])
+        let check = try Command.run(["ip", "netns", "exec", lab.client] + asUser + ["/usr/sbin/mptcp-agentx", "-C", TestRun.emptyAgentConfiguration, "--check"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("connections 3"), "\(check.stdout)")
         let snmpd = try PrivateSNMPD(tag: "pk")
         defer { snmpd.shutdown() }
         // The subagent's user reaches the AgentX socket, as agentXPerms lets it in production.
         try Command.check(["chown", "mptcp-agentx", snmpd.directory, snmpd.socketPath])
-        let agent = try Daemon(["ip", "netns", "exec", lab.client] + asUser + ["/usr/sbin/mptcp-agentx", "-f", "-x", "unix:" + snmpd.socketPath],
+        let agent = try Daemon(["ip", "netns", "exec", lab.client] + asUser + ["/usr/sbin/mptcp-agentx", "-f", "-C", TestRun.emptyAgentConfiguration,
+                                                                              "-x", "unix:" + snmpd.socketPath],
                                name: "installed-agentx")
         defer { agent.stop() }
         try agent.waitForOutput("AgentX subagent connected", timeout: 20)

@@ -259,8 +259,10 @@ public final class AgentProcess: @unchecked Sendable {
     /// `wrapper` runs before the agent inside the namespace (e.g. setpriv dropping capabilities).
     public init(namespace: String, snmpd: PrivateSNMPD, arguments: [String] = [], wrapper: [String] = [],
                 waitForMaster: Bool = true) throws {
-        daemon = try Daemon(["ip", "netns", "exec", namespace] + wrapper + [Paths.executable("mptcp-agentx"), "-f",
-                             "-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
+        // An explicit configuration file: the test's (-C in `arguments`) or an empty one, never the host's.
+        let configuration = arguments.contains("-C") || arguments.contains("--config") ? [] : ["-C", TestRun.emptyAgentConfiguration]
+        daemon = try Daemon(["ip", "netns", "exec", namespace] + wrapper + [Paths.executable("mptcp-agentx"), "-f"] + configuration
+                            + ["-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
                             name: "mptcp-agentx")
         if waitForMaster { try daemon.waitForOutput("AgentX subagent connected", timeout: 20) }
     }
