@@ -15,11 +15,14 @@ struct AgentLifecycleTests {
     /// Polls a GET of mptcpEnabled until it answers; returns the seconds it took.
     static func secondsUntilServed(_ tools: SNMPTools, timeout: Double) throws -> Double {
         let start = MonotonicClock.now
-        while MonotonicClock.now - start < timeout {
-            if let vb = try? tools.get([probe]).first, vb.type == "INTEGER" { return MonotonicClock.now - start }
-            usleep(100_000)
+        do {
+            try waitUntil("mptcpEnabled.0 to answer", timeout: timeout, interval: 0.1) {
+                (try? tools.get([probe]).first)?.type == "INTEGER"
+            }
+        } catch is WaitTimeout {
+            return .infinity
         }
-        return .infinity
+        return MonotonicClock.now - start
     }
 
     @Test("20 full walks while 100+ connections per second open and close")
@@ -62,7 +65,8 @@ struct AgentLifecycleTests {
         #expect(try Self.secondsUntilServed(tools, timeout: 5) < 1)
         for crash in [true, false] {
             snmpd.stop(crash: crash)
-            usleep(500_000)
+            // Part of the scenario: the master stays away for half a second, then comes back.
+            elapse(0.5)
             try snmpd.start()
             let seconds = try Self.secondsUntilServed(tools, timeout: 15)
             #expect(seconds <= 5.5, "served again after \(seconds) s (crash: \(crash))")
@@ -80,7 +84,9 @@ struct AgentLifecycleTests {
         snmpd.stop()
         let agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: ["--ping-interval", "2"],
                                      waitForMaster: false)
-        usleep(5_500_000)  // three connection attempts
+        // The subject is time: over 2.75 ping intervals (three connection attempts) the agent
+        // keeps running and warns once.
+        elapse(5.5)
         #expect(agent.daemon.isRunning)
         let warnings = agent.log.split(separator: "\n").filter { $0.contains("Failed to connect to the agentx master") }
         #expect(warnings.count == 1, "\(agent.log)")

@@ -85,14 +85,10 @@ final class ContextAgent {
 
     /// Waits until `name`'s state is `want` (nil: no row).
     func waitForState(_ name: String, _ want: UInt64?, timeout: Double = 10) throws {
-        let deadline = MonotonicClock.now + timeout
-        while try state(name) != want {
-            guard MonotonicClock.now < deadline else {
-                let log = agent.errors.split(separator: "\n").suffix(12).joined(separator: "\n")
-                throw CommandError(description: "context \(name): state \(String(describing: try? state(name))), expected \(String(describing: want)); the agent's last lines:\n\(log)")
-            }
-            usleep(50_000)
-        }
+        try waitUntil("context \(name) to have state \(String(describing: want))", timeout: timeout, detail: {
+            let log = agent.errors.split(separator: "\n").suffix(12).joined(separator: "\n")
+            return "state \(String(describing: try? state(name))); the agent's last lines:\n\(log)"
+        }) { try state(name) == want }
     }
 
     func limit(_ tools: SNMPTools) throws -> String? {
@@ -193,6 +189,7 @@ struct NamespaceContextTests {
         let s = try ContextAgent(tag: "nd", arguments: ["--namespaces", "all"])
         defer { s.shutdown() }
         try s.waitForState(steady, 1)
+        let threads = try s.resources().threads
         // Walks of the steady context and of the default one, back to back, all along.
         // Retries as an NMS has them (net-snmp's default is 5).
         let v3 = (["-v3"] + PrivateSNMPD.v3Options + ["-t", "3", "-r", "2"]).joined(separator: " ")
@@ -205,7 +202,9 @@ struct NamespaceContextTests {
         defer { walker.stop() }
         // The walks give the two polled contexts their background refresher (a thread and
         // its sockets) after one cache TTL; a first cycle settles what is allocated once.
-        usleep(3_000_000)
+        try waitUntil("two walks of each context and the refreshers' threads", timeout: 30) {
+            try walker.output.split(separator: "\n").filter { $0 == "OK" }.count >= 4 && s.resources().threads >= threads + 2
+        }
         let probe = Self.namespace("nxc")
         try spaces.add(probe)
         try s.waitForState(probe, 1)
@@ -247,7 +246,11 @@ struct NamespaceContextTests {
         // A "container": a process in the namespace, which then loses its name.
         let holder = try Daemon(["ip", "netns", "exec", name, "sleep", "600"], name: "netns-holder")
         defer { holder.stop() }
-        usleep(200_000)
+        // Until the holder is inside: its namespace is the named one.
+        let inode = try Command.check(["stat", "-L", "-c", "%i", "/run/netns/" + name]).split(separator: "\n")[0]
+        try waitUntil("the holder to enter \(name)", timeout: 10) {
+            (try? Command.check(["readlink", "/proc/\(holder.pid)/ns/net"]))?.contains("net:[\(inode)]") == true
+        }
         try spaces.delete(name)
         let s = try ContextAgent(tag: "np", arguments: ["--namespace", "box=/proc/\(holder.pid)/ns/net"])
         defer { s.shutdown() }
@@ -268,13 +271,20 @@ struct NamespaceContextTests {
         let s = try ContextAgent(tag: "ni", arguments: ["--namespaces", "all", "--ping-interval", "0"])
         defer { s.shutdown() }
         for name in names { try s.waitForState(name, 1) }
-        usleep(1_000_000)
         func ticks() throws -> Int {
             let f = try FileIO.readText("/proc/\(s.agent.pid)/stat").split(separator: ")").last!.split(separator: " ")
             return Int(f[11])! + Int(f[12])!  // utime, stime (fields 14 and 15 of stat)
         }
+        // Until the registrations are over: no CPU used over half a second.
+        var previous = try ticks()
+        try waitUntil("the agent to settle after registering 50 contexts", timeout: 20, interval: 0.5) {
+            let now = try ticks()
+            defer { previous = now }
+            return now == previous
+        }
         let t0 = try ticks()
-        usleep(10_000_000)
+        // The subject is time: 10 s in which 50 idle namespaces must cost (almost) no CPU.
+        elapse(10)
         let t1 = try ticks()
         #expect(t1 - t0 <= 1, "\(t1 - t0) ticks in 10 s")
         // Main thread only: a context gets its refresher thread when it is first polled.

@@ -42,11 +42,7 @@ struct PathSummaryIntegrationTests {
 
     /// Waits until `condition` holds (the kernel closes subflows asynchronously).
     static func eventually(_ what: String, timeout: Double = 10, _ condition: () throws -> Bool) throws {
-        let deadline = MonotonicClock.now + timeout
-        while try !condition() {
-            guard MonotonicClock.now < deadline else { throw CommandError(description: "timed out waiting for \(what)") }
-            usleep(100_000)
-        }
+        try waitUntil(what, timeout: timeout, interval: 0.1, condition)
     }
 
     @Test("Subflows killed with ss -K and closed by the peer's RM_ADDR move the counts by exactly that many")

@@ -184,31 +184,25 @@ public final class Lab: @unchecked Sendable {
                 .filter { !$0.hasPrefix("lastsnd:") && !$0.hasPrefix("lastrcv:") && !$0.hasPrefix("lastack:") }
                 .joined(separator: " ")
         }
-        let deadline = MonotonicClock.now + timeout
         var last = try state(), since = MonotonicClock.now
-        while MonotonicClock.now < deadline {
-            usleep(250_000)
+        try waitUntil("lab \(prefix): the sockets to stay unchanged for \(stable) s", timeout: timeout, interval: 0.25) {
             let now = try state()
             if now != last {
                 last = now
                 since = MonotonicClock.now
-            } else if MonotonicClock.now - since >= stable {
-                return
+                return false
             }
+            return MonotonicClock.now - since >= stable
         }
-        throw CommandError(description: "lab \(prefix): the sockets did not settle within \(timeout) s")
     }
 
     /// Waits until the client has `expected` MPTCP subflows (joins complete asynchronously).
     public func waitForSubflows(expected: Int, timeout: Double = 60) throws {
-        let deadline = MonotonicClock.now + timeout
         var seen = 0
-        while MonotonicClock.now < deadline {
+        try waitUntil("lab \(prefix): \(expected) subflows", timeout: timeout, interval: 0.1, detail: { "\(seen) seen" }) {
             seen = try SSParser.subflows(exec(client, ["ss", "-tni"])).count
-            if seen >= expected { return }
-            usleep(100_000)
+            return seen >= expected
         }
-        throw CommandError(description: "lab \(prefix): \(seen) subflows after \(timeout) s, expected \(expected)")
     }
 
     public func shutdown() {

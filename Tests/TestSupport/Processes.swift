@@ -115,7 +115,7 @@ enum Spawn {
             }
             if r < 0 { return -1 }
             if MonotonicClock.now > deadline { return nil }
-            usleep(5000)
+            usleep(5000)  // waitpid's poll interval (WNOHANG: a deadline needs polling)
         }
     }
 }
@@ -222,15 +222,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Waits until the standard output or error contains `text`.
     public func waitForOutput(_ text: String, timeout: Double = 30) throws {
-        let deadline = MonotonicClock.now + timeout
-        while !output.contains(text) && !errors.contains(text) {
+        try waitUntil("\(name) to print '\(text)'", timeout: timeout, interval: 0.02, detail: { self.errors }) {
+            if output.contains(text) || errors.contains(text) { return true }
             guard isRunning else {
                 throw CommandError(description: "\(name) exited before printing '\(text)': \(errors)\(output)")
             }
-            guard MonotonicClock.now < deadline else {
-                throw CommandError(description: "\(name) did not print '\(text)' within \(timeout) s: \(errors)")
-            }
-            usleep(20000)
+            return false
         }
     }
 

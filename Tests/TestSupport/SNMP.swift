@@ -91,12 +91,11 @@ public final class PrivateSNMPD: @unchecked Sendable {
                               "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"] + arguments,
                            name: "snmpd", environment: environment.merging(["MIBS": ""]) { a, _ in a })
         daemon = d
-        let deadline = MonotonicClock.now + 10
-        while access(socketPath, F_OK) != 0 {
-            guard d.isRunning, MonotonicClock.now < deadline else {
-                throw CommandError(description: "snmpd did not start: \(readWholeFile(logPath))\(d.errors)")
-            }
-            usleep(20000)
+        let socketPath = self.socketPath, logPath = self.logPath
+        try waitUntil("snmpd to open its AgentX socket", timeout: 10, interval: 0.02,
+                      detail: { readWholeFile(logPath) + d.errors }) {
+            guard d.isRunning else { throw CommandError(description: "snmpd exited: \(readWholeFile(logPath))\(d.errors)") }
+            return access(socketPath, F_OK) == 0
         }
     }
 
