@@ -167,7 +167,7 @@ struct PackageTests {
         // Every Depends is already installed (scripts/install-deps installs them): dpkg -i alone
         // installs the package, no registry needed.
         let depends = try Command.check(["dpkg-deb", "-f", deb, "Depends"]).split(separator: ",")
-            .map { $0.split(separator: "|").map { String($0.split(separator: "(")[0].split(separator: " ").joined()) } }
+            .map { $0.split(separator: "|").map { String($0.split(separator: "(")[0].split(whereSeparator: \.isWhitespace).joined()) } }
         for alternatives in depends {
             let present = try alternatives.contains { name in
                 try Command.run(["dpkg-query", "-W", "-f=${Status}", name]).stdout.contains("install ok installed")
