@@ -16,16 +16,19 @@ struct AgentLifecycleTests {
     /// Polls a GET of mptcpEnabled until it answers; returns the seconds it took.
     static func secondsUntilServed(_ tools: SNMPTools, timeout: Double) throws -> Double {
         let start = MonotonicClock.now
-        while MonotonicClock.now - start < timeout {
-            if let vb = try? tools.get([probe]).first, vb.type == "INTEGER" { return MonotonicClock.now - start }
-            usleep(100_000)
+        do {
+            try waitUntil("mptcpEnabled.0 to answer", timeout: timeout, interval: 0.1) {
+                (try? tools.get([probe]).first)?.type == "INTEGER"
+            }
+        } catch is WaitTimeout {
+            return .infinity
         }
-        return .infinity
+        return MonotonicClock.now - start
     }
 
     @Test("20 full walks while 100+ connections per second open and close")
     func walksDuringChurn() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ac", v4: 5, v6: 2)
         defer { s.shutdown() }
         let churn = try s.lab.start(s.lab.client, [Paths.executable("mptcp-traffic"), "churn", "--to", "10.201.1.2:5000",
@@ -53,7 +56,7 @@ struct AgentLifecycleTests {
 
     @Test("snmpd killed and restarted: the subagent serves again within the ping interval")
     func survivesMasterRestart() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "rs")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "rs")
@@ -63,7 +66,8 @@ struct AgentLifecycleTests {
         #expect(try Self.secondsUntilServed(tools, timeout: 5) < 1)
         for crash in [true, false] {
             snmpd.stop(crash: crash)
-            usleep(500_000)
+            // Part of the scenario: the master stays away for half a second, then comes back.
+            elapse(0.5)
             try snmpd.start()
             let seconds = try Self.secondsUntilServed(tools, timeout: 15)
             #expect(seconds <= 5.5, "served again after \(seconds) s (crash: \(crash))")
@@ -73,7 +77,7 @@ struct AgentLifecycleTests {
 
     @Test("Started before snmpd: keeps retrying, warns once, attaches within the ping interval")
     func startsBeforeMaster() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "bm")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "bm")
@@ -81,7 +85,9 @@ struct AgentLifecycleTests {
         snmpd.stop()
         let agent = try AgentProcess(namespace: lab.client, snmpd: snmpd, arguments: ["--ping-interval", "2"],
                                      waitForMaster: false)
-        usleep(5_500_000)  // three connection attempts
+        // The subject is time: over 2.75 ping intervals (three connection attempts) the agent
+        // keeps running and warns once.
+        elapse(5.5)
         #expect(agent.daemon.isRunning)
         let warnings = agent.log.split(separator: "\n").filter { $0.contains("Failed to connect to the agentx master") }
         #expect(warnings.count == 1, "\(agent.log)")
@@ -92,7 +98,7 @@ struct AgentLifecycleTests {
 
     @Test("SIGTERM closes the AgentX session and exits within 1 s; SIGHUP reloads the configuration")
     func signals() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "sg")
         defer { lab.shutdown() }
         let snmpd = try PrivateSNMPD(tag: "sg")
@@ -140,7 +146,9 @@ struct AgentLifecycleTests {
             (["-f", "--notification-rate", "0"], "--notification-rate: '0' is not a number of notifications per second in 1...10000"),
         ]
         for (args, message) in cases {
-            let r = try Command.run([agentx] + args, timeout: 10)
+            // Never the host's configuration file: an empty one where the case names none.
+            let configuration = args.contains("-C") ? [] : ["-C", TestRun.emptyAgentConfiguration]
+            let r = try Command.run([agentx] + configuration + args, timeout: 10)
             #expect(r.status != 0, "\(args)")
             #expect((r.stderr + r.stdout).contains(message), "\(args): \(r.stderr)")
         }

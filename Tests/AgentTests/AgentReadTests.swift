@@ -10,7 +10,7 @@ import Testing
 struct AgentReadTests {
     @Test("snmpwalk and snmpbulkwalk return exactly the kernel's state")
     func walksEqualGroundTruth() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ar")
         defer { s.shutdown() }
         let before = try KernelTruth.read(s.lab, s.lab.client)
@@ -40,7 +40,7 @@ struct AgentEdgeCaseTests {
 
     @Test("GET and GETNEXT on table, entry, column, partial and malformed indexes; SNMPv1")
     func edgeCases() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ae", v4: 3, v6: 2)
         defer { s.shutdown() }
         let t = s.tools

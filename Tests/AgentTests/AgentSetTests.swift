@@ -14,7 +14,7 @@ struct AgentSetTests {
 
     @Test("Every writable scalar: a valid SET changes the kernel and reads back")
     func writableScalars() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ss", traffic: false)
         defer { s.shutdown() }
         // (object, snmpset type and value, sysctl file, its expected text, value read back)
@@ -51,7 +51,7 @@ struct AgentSetTests {
 
     @Test("Endpoint rows: createAndGo, createAndWait + columns + active, flags in place, destroy")
     func endpointRows() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "se", traffic: false)
         defer { s.shutdown() }
         let c2 = try s.ifindex("\(s.lab.prefix)c2")
@@ -96,7 +96,7 @@ struct AgentSetTests {
 
     @Test("Bad requests: the exact SNMP error, and the kernel unchanged")
     func badRequests() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "sb", traffic: false)
         defer { s.shutdown() }
         // Endpoints 1 (10.201.3.1, the lab's) and 2..8 filled up for the resource test below.
@@ -191,7 +191,7 @@ struct AgentSetTests {
 
     @Test("mptcpEndpointSpinLock: TestAndIncr guards endpoint creation between managers")
     func spinLock() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "sl", traffic: false)
         defer { s.shutdown() }
         let lock = Self.scalar(G.endpointSpinLock)
@@ -211,7 +211,7 @@ struct AgentSetTests {
 
     @Test("A PDU either applies completely or leaves the kernel as it was")
     func atomicity() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "sa", traffic: false)
         defer { s.shutdown() }
         let before = try s.kernelState()
@@ -245,7 +245,7 @@ struct AgentSetTests {
 
     @Test("Without CAP_NET_ADMIN every SET is refused and reads keep working")
     func withoutNetAdmin() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "sc", traffic: false, agentWrapper: ["setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin"])
         defer { s.shutdown() }
         let before = try s.kernelState()

@@ -32,7 +32,7 @@ struct CLITests {
 
     @Test("walk returns exactly the OIDs and values of snmpwalk -On")
     func walkMatchesSnmpwalk() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cw", v4: 4, v6: 2)
         defer { s.shutdown() }
         let mine = try Self.cli(["walk"], Self.v2c(s) + ["--json"])
@@ -61,20 +61,26 @@ struct CLITests {
         let last = try Self.cli(["listeners"], v1 + ["--json"])
         #expect(last.status == 0, "\(last.stderr)")
         #expect(try Self.rows(last).count == 2)
-        // --numeric prints OIDs as numbers, the values still decoded.
+        // --numeric prints OIDs as numbers, the values still decoded: exactly the instances of
+        // snmpwalk, in its order, each established (5).
+        let states = theirs.filter { $0.oid.hasPrefix(MPTCPMIB.ConnectionTable.state.oid) }
+        #expect(states.count == 7, "\(states)")  // 4 + 2 + the fallback
+        #expect(states.allSatisfy { $0.value == "5" }, "\(states)")
         let numeric = try Self.cli(["walk"], Self.v2c(s) + ["--numeric"], ["mptcpConnectionState"])
-        #expect(numeric.stdout.split(separator: "\n").allSatisfy {
-            $0.hasPrefix("." + MPTCPMIB.ConnectionTable.state.oid.dotted + ".") && $0.hasSuffix(" = established")
-        })
-        // The text form names every instance by the MIB.
+        #expect(numeric.status == 0, "\(numeric.stderr)")
+        #expect(numeric.stdout.split(separator: "\n").map(String.init) == states.map { ".\($0.oid.dotted) = established" },
+                "\(numeric.stdout)")
+        // The text form names every instance by the MIB: the token in hex, the same instances.
         let text = try Self.cli(["walk"], Self.v2c(s), ["mptcpConnectionState"])
-        #expect(text.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("mptcpConnectionState.0x") && $0.hasSuffix(" = established") })
-        #expect(text.stdout.split(separator: "\n").count == 7)  // 4 + 2 + the fallback
+        let textLines = text.stdout.split(separator: "\n")
+        #expect(textLines.allSatisfy { $0.hasPrefix("mptcpConnectionState.0x") && $0.hasSuffix(" = established") }, "\(text.stdout)")
+        #expect(textLines.map { UInt32($0.dropFirst("mptcpConnectionState.0x".count).prefix { $0 != " " }, radix: 16) }
+                == states.map { $0.oid.last }, "\(text.stdout)")
     }
 
     @Test("Table views equal the kernel: connections, subflows, endpoints, listeners, counters, limits")
     func tableViewsEqualKernel() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ct", v4: 4, v6: 2)
         defer { s.shutdown() }
         let truth = try KernelTruth.read(s.lab, s.lab.client)
@@ -134,7 +140,28 @@ struct CLITests {
         #expect(paths.allSatisfy { $0["addressType"] as? String == "ipv4" || $0["addressType"] as? String == "ipv6" })
         let pathText = try Self.cli(["paths"], Self.v2c(s))
         #expect(pathText.stdout.hasPrefix("ADDRESS") && pathText.stdout.split(separator: "\n").count == paths.count + 1)
+        // Peer addresses: exactly the rows that ss (subflows) and the server's signal endpoints
+        // (announcements) imply, as ExpectedMIB derives them from the MIB's text.
         let remote = try Self.rows(try Self.cli(["remote-addresses"], o))
+        typealias R = MPTCPMIB.RemoteAddressTable
+        let peer = IPMPTCPParser.endpoints(try s.lab.exec(s.lab.server, ["ip", "mptcp", "endpoint", "show"]))
+        let implied = ExpectedMIB(truth: truth, countersAfter: truth.counters, announcedBy: peer, bytesPerConnection: 1000).exact
+        var expectedRemote: [String] = []
+        for (oid, value) in implied where oid.count == R.address.oid.count + 2 && oid.hasPrefix(R.address.oid) {
+            let index = Array(oid.suffix(2))
+            guard case .octets(let address) = value, case .unsigned(let port)? = implied[R.port.oid + index],
+                  case .octets(let bits)? = implied[R.source.oid + index], case .unsigned(let n)? = implied[R.subflows.oid + index] else {
+                Issue.record("ExpectedMIB has an incomplete remote address row \(index)")
+                continue
+            }
+            let source = (bits.first.map { ($0 & 0x80 != 0 ? ["subflow"] : []) + ($0 & 0x40 != 0 ? ["announced"] : []) }) ?? []
+            expectedRemote.append("\(String(index[0], radix: 16)) \(index[1]) \(address) \(port) \(source) \(n)")
+        }
+        let gotRemote = remote.map { r in
+            "\(r["token"] as? String ?? "?") \(r["id"] as? Int ?? -1) \((r["address"] as? String).flatMap(IPAddress.init)?.bytes ?? [])"
+                + " \(r["port"] as? Int ?? -1) \(r["source"] as? [String] ?? []) \(r["subflows"] as? Int ?? -1)"
+        }
+        #expect(gotRemote.sorted() == expectedRemote.sorted(), "\(remote)")
         #expect(remote.contains { ($0["source"] as? [String]) == ["announced"] })
 
         // SNMPv3 authPriv gives the same view as v2c.
@@ -148,7 +175,7 @@ struct CLITests {
 
     @Test("set, limits set and the endpoint verbs change the kernel")
     func writes() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cs", v4: 1, v6: 0)
         defer { s.shutdown() }
         let v3 = Self.v3(s)
@@ -205,7 +232,7 @@ struct CLITests {
 
     @Test("Options left out come from net-snmp's snmp.conf (defVersion, defCommunity); snmpget's option forms")
     func snmpConfDefaults() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cd", traffic: false)
         defer { s.shutdown() }
         // Values attached (-v2c -cpublic -lauthPriv ...) and options after the agent, as snmpget takes them.
@@ -232,7 +259,7 @@ struct CLITests {
 
     @Test("Every error class: one line naming the object and the reason, and its exit status")
     func errorClasses() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "ce", v4: 1, v6: 0)
         defer { s.shutdown() }
         let v2c = Self.v2c(s), v3 = Self.v3(s)
@@ -268,21 +295,55 @@ struct CLITests {
 
     @Test("watch prints rates per interval; help, examples and shell completion")
     func watchHelpAndCompletion() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "cx", v4: 2, v6: 0)
         defer { s.shutdown() }
+        // The lab is quiet (AgentLab waits for it): between two reads of the kernel that show
+        // no byte moved, every rate is 0 and every counter delta is within nstat's change.
+        let before = try KernelTruth.read(s.lab, s.lab.client)
         let r = try Self.cli(["watch"], Self.v2c(s) + ["--json", "--interval", "0.5", "--count", "2"])
+        let after = try KernelTruth.read(s.lab, s.lab.client)
         #expect(r.status == 0, "\(r.stderr)")
+        func bytes(_ t: KernelTruth) -> [String] {
+            t.subflows.map { "\($0.localAddress):\($0.localPort) \($0.info["bytes_sent"] ?? "-") \($0.info["bytes_received"] ?? "-")" }.sorted()
+        }
+        #expect(bytes(before) == bytes(after), "the lab was not quiet")
         let objects = r.stdout.split(separator: "\n").map(String.init)
         #expect(objects.count == 2)
-        let second = try #require(try JSONSerialization.jsonObject(with: Data(objects[1].utf8)) as? [String: Any])
+        let readings = try objects.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let first = try #require(readings.first), second = try #require(readings.last)
+        // The first reading has no previous one: no rates, no deltas.
+        #expect((first["intervalSeconds"] as? Double) == 0)
+        #expect(try #require(first["connections"] as? [[String: Any]]).allSatisfy { $0["sentPerSecond"] is NSNull })
+        #expect((first["counterDeltas"] as? [String: Any])?.isEmpty == true)
+        let interval = try #require(second["intervalSeconds"] as? Double)
+        #expect(interval >= 0.5 && interval < 5, "\(interval)")
         let connections = try #require(second["connections"] as? [[String: Any]])
-        #expect(connections.count == 3 && connections.allSatisfy { $0["sentPerSecond"] is NSNumber })
-        #expect(second["counterDeltas"] is [String: Any])
+        #expect(Set(connections.compactMap { $0["token"] as? String }) == Set(before.connections.compactMap { $0.info["token"] }))
+        let subflows = try #require(second["subflows"] as? [[String: Any]])
+        #expect(subflows.count == before.subflows.count)
+        for row in connections + subflows {
+            for rate in ["sentPerSecond", "receivedPerSecond", "retransmitsPerSecond"] {
+                #expect((row[rate] as? Double) == 0, "\(rate) of \(row)")
+            }
+        }
+        let deltas = try #require(second["counterDeltas"] as? [String: Int])
+        for (name, delta) in deltas {
+            let low = try #require(before.counters[name], "\(name) is not a counter nstat knows")
+            let high = try #require(after.counters[name])
+            #expect(delta > 0 && UInt64(delta) <= high - low, "\(name): delta \(delta), nstat \(low)...\(high)")
+        }
+        // Paths: the subflows ss counts per local address, none opened or failed meanwhile.
         let paths = try #require(second["paths"] as? [[String: Any]])
-        #expect(!paths.isEmpty && paths.allSatisfy { $0["openedPerSecond"] is NSNumber && $0["subflows"] is NSNumber })
+        var perAddress: [String: Int] = [:]
+        for sf in before.subflows { perAddress[IPAddress(sf.localAddress)!.unmapped.description, default: 0] += 1 }
+        for ep in before.endpoints where perAddress[ep.address] == nil { perAddress[ep.address] = 0 }
+        #expect(Dictionary(uniqueKeysWithValues: paths.map { ($0["address"] as? String ?? "?", $0["subflows"] as? Int ?? -1) }) == perAddress)
+        #expect(paths.allSatisfy { ($0["openedPerSecond"] as? Double) == 0 && ($0["failedPerSecond"] as? Double) == 0 }, "\(paths)")
         let text = try Self.cli(["watch"], Self.v2c(s) + ["--interval", "0.2", "--count", "1"])
-        #expect(text.stdout.contains("3 connections") && text.stdout.contains("SENT/s") && text.stdout.contains("FAILED/s"))
+        #expect(text.stdout.contains("mptcp-mib watch \(s.snmpd.target), every 0.2 s: \(before.connections.count) connections, "
+                                     + "\(before.subflows.count) subflows"), "\(text.stdout)")
+        #expect(text.stdout.contains("SENT/s") && text.stdout.contains("FAILED/s"))
 
         let help = try Command.run([Self.binary, "--help"])
         #expect(help.stdout.contains("Examples") && help.stdout.contains("Exit status"))

@@ -23,7 +23,9 @@ final class ModuleSNMPD {
         t.namespace = snmpd.namespace
         return t
     }
-    var log: String { (try? FileIO.readText(snmpd.logPath)) ?? "" }
+    /// snmpd's log; a log that cannot be read fails the test (a check that it lacks a line
+    /// must not pass because it was not read).
+    var log: String { get throws { try FileIO.readText(snmpd.logPath) } }
     var pid: pid_t { snmpd.pid! }
 
     /// `moduleConfiguration`: mptcp-agentx.conf lines for the module (a short cache TTL so
@@ -48,16 +50,24 @@ final class ModuleSNMPD {
 
     /// Waits until the module has been loaded `loads` times and answers with a snapshot.
     func waitUntilServed(loads: Int, timeout: Double = 20) throws {
-        let deadline = MonotonicClock.now + timeout
         let probe = MPTCPMIB.General.currentConnections.oid.dotted + ".0"
-        while MonotonicClock.now < deadline {
-            if log.components(separatedBy: Self.serving).count - 1 >= loads,
-               let vb = try? tools.get([probe]).first, vb.type == "Gauge32" {
-                return
-            }
-            usleep(100_000)
+        try waitUntil("the module to serve (load \(loads))", timeout: timeout, interval: 0.1, detail: { (try? self.log) ?? "" }) {
+            try log.components(separatedBy: Self.serving).count - 1 >= loads
+                && (try? tools.get([probe]).first)?.type == "Gauge32"
         }
-        throw CommandError(description: "the module did not serve (load \(loads)) within \(timeout) s: \(log)")
+    }
+
+    /// Waits until a walk shows `count` instances of `column` (the module's cache has a
+    /// snapshot of the state the test made); returns that walk.
+    @discardableResult
+    func waitForWalk(_ column: MIBObject, count: Int, timeout: Double = 10) throws -> [PrintedVarBind] {
+        var last = 0
+        return try waitFor("a walk with \(count) instances of \(column.name)", timeout: timeout, interval: 0.1,
+                           detail: { "last walk had \(last)" }) {
+            let walk = try tools.bulkWalk()
+            last = walk.filter { $0.oid.hasPrefix(column.oid) }.count
+            return last == count ? walk : nil
+        }
     }
 
     /// VmRSS (KiB), threads and open file descriptors of snmpd.
@@ -88,7 +98,7 @@ struct ModuleTests {
 
     @Test("A walk through the module equals the walk through mptcp-agentx of the same namespace")
     func walkEqualsAgentX() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         // Both front ends start before the traffic, so both see the same events.
         let s = try AgentLab(tag: "mw", traffic: false)
         defer { s.shutdown() }
@@ -96,7 +106,12 @@ struct ModuleTests {
         defer { module.shutdown() }
         try s.lab.startServers()
         try s.lab.connect(v4: 12, v6: 6, fallback: 2)
-        usleep(1_500_000)  // both caches (TTL 0.5 s and 1 s) show the quiet state
+        // Both caches (TTL 0.5 s and 1 s) show the quiet state: every subflow ss counts.
+        let subflows = SSParser.subflows(try s.lab.exec(s.lab.client, ["ss", "-tni"])).count
+        let current = G.currentSubflows.oid.dotted + ".0"
+        try waitUntil("both front ends to count the \(subflows) subflows", timeout: 10) {
+            try module.tools.get([current]).first?.number == UInt64(subflows) && s.tools.get([current]).first?.number == UInt64(subflows)
+        }
 
         let viaModule = try module.tools.bulkWalk()
         let viaAgentX = try s.tools.bulkWalk()
@@ -122,7 +137,7 @@ struct ModuleTests {
 
     @Test("SETs: applied with CAP_NET_ADMIN; noAccess after snmpd -u, whose reads work unprivileged")
     func privileges() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "mp")
         defer { lab.shutdown() }
         func limits() throws -> String { try lab.exec(lab.client, ["ip", "mptcp", "limits", "show"]) }
@@ -143,21 +158,21 @@ struct ModuleTests {
         let m = try ModuleSNMPD(tag: "mu", namespace: lab.client, arguments: ["-u", "Debian-snmp", "-g", "Debian-snmp"],
                                 owner: "Debian-snmp")
         defer { m.shutdown() }
-        #expect(m.log.contains("no path-manager events"), "the module does not subscribe to what it would lose on reload")
+        #expect(try m.log.contains("no path-manager events"), "the module does not subscribe to what it would lose on reload")
         let before = try limits()
         #expect(try m.v3.set([(limit, "u", "2")]) == .error(status: "noAccess", failed: G.limitSubflows.oid + [0]))
         #expect(try limits() == before, "a refused SET leaves the kernel as it was")
-        #expect(m.log.contains("SET mptcpLimitSubflows.0 refused: noAccess: cannot write MPTCP: the process lacks CAP_NET_ADMIN"))
+        #expect(try m.log.contains("SET mptcpLimitSubflows.0 refused: noAccess: cannot write MPTCP: the process lacks CAP_NET_ADMIN"))
 
         // After a reload the module opens every socket as Debian-snmp: each read still works.
         kill(m.pid, SIGHUP)
         try m.waitUntilServed(loads: 2)
-        usleep(1_000_000)
         let user = try Command.check(["id", "-u", "Debian-snmp"]).split(separator: "\n")[0]
         let uids = try FileIO.readText("/proc/\(m.pid)/status").split(separator: "\n").first { $0.hasPrefix("Uid:") }?
             .split(separator: "\t").dropFirst()
         #expect(uids.map(Array.init) == Array(repeating: user, count: 4), "snmpd runs as Debian-snmp")
-        let walk = try m.tools.bulkWalk()
+        // The reloaded module's first snapshot with the lab's 6 connections.
+        let walk = try m.waitForWalk(MPTCPMIB.ConnectionTable.localPort, count: 6)
         func count(_ column: MIBObject) -> Int { walk.filter { $0.oid.hasPrefix(column.oid) }.count }
         let ss = SSParser.sockets(try lab.exec(lab.client, ["ss", "-Mni"])).count
         let subflows = SSParser.subflows(try lab.exec(lab.client, ["ss", "-tni"])).count
@@ -173,7 +188,7 @@ struct ModuleTests {
 
     @Test("snmpd started as Debian-snmp with CAP_NET_ADMIN (the systemd drop-in): SETs and events work")
     func capabilityDropIn() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "md")
         defer { lab.shutdown() }
         // What config/snmpd-mptcp-module.conf asks systemd for.
@@ -183,21 +198,21 @@ struct ModuleTests {
                                 wrapper: ["setpriv", "--reuid=Debian-snmp", "--regid=Debian-snmp", "--init-groups",
                                           "--inh-caps=+net_admin", "--ambient-caps=+net_admin"], owner: "Debian-snmp")
         defer { m.shutdown() }
-        #expect(!m.log.contains("no path-manager events"), "\(m.log)")
+        #expect(try !m.log.contains("no path-manager events"), "\((try? m.log) ?? "")")
         try lab.startServers()
         try lab.connect(v4: 3, v6: 0)
-        usleep(1_000_000)
         let limit = G.limitSubflows.oid.dotted + ".0"
         #expect(try m.v3.set([(limit, "u", "6")]) == .set(SNMPTools.parse(".\(limit) = Gauge32: 6")))
         #expect(try lab.exec(lab.client, ["ip", "mptcp", "limits", "show"]).contains("subflows 6"))
         // Subflows counted from the event group: 3 connections x 3 subflows were opened.
-        let opened = try m.tools.walk(MPTCPMIB.PathTable.opened.oid.dotted).compactMap(\.number).reduce(0, +)
-        #expect(opened == 9)
+        func opened() throws -> UInt64 { try m.tools.walk(MPTCPMIB.PathTable.opened.oid.dotted).compactMap(\.number).reduce(0, +) }
+        try waitUntil("the module's cache to count the opened subflows", timeout: 10) { try opened() >= 9 }
+        #expect(try opened() == 9)
     }
 
     @Test("20 SIGHUP reloads leak no memory, threads or descriptors; SIGTERM exits cleanly")
     func reloads() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "mr")
         defer { lab.shutdown() }
         let m = try ModuleSNMPD(tag: "mr", namespace: lab.client)
@@ -208,9 +223,8 @@ struct ModuleTests {
         for i in 1...21 {
             kill(m.pid, SIGHUP)
             try m.waitUntilServed(loads: i + 1)
-            usleep(300_000)
-            let walk = try m.tools.bulkWalk()
-            #expect(walk.filter { $0.oid.hasPrefix(MPTCPMIB.SubflowTable.state.oid) }.count == 90, "reload \(i)")
+            // Reload i serves the 90 subflows again.
+            try m.waitForWalk(MPTCPMIB.SubflowTable.state, count: 90)
             samples.append(try m.resources())
         }
         let first = samples[0], last = samples[samples.count - 1]
@@ -218,7 +232,7 @@ struct ModuleTests {
         #expect(last.rssKiB - first.rssKiB <= 2048, "RSS \(samples.map(\.rssKiB)) KiB")
         #expect(Set(samples.map(\.threads)) == [first.threads], "threads \(samples.map(\.threads))")
         #expect(Set(samples.map(\.fds)) == [first.fds], "descriptors \(samples.map(\.fds))")
-        #expect(!m.log.contains("MPTCP-MIB is not served"))
+        #expect(try !m.log.contains("MPTCP-MIB is not served"))
 
         let started = MonotonicClock.now
         let status = m.snmpd.signal(SIGTERM, waitUpTo: 5)
@@ -229,7 +243,7 @@ struct ModuleTests {
 
     @Test("Kernel dumps failing inside the module: snmpd keeps answering, the tables come back")
     func failingDumps() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let dir = Paths.temporaryDirectory("mf")
         defer { Paths.removeTree(dir) }
         let fault = dir + "/netlink-fault.so", flag = dir + "/failing"
@@ -246,25 +260,26 @@ struct ModuleTests {
         #expect(try m.tools.walk(connections).count == 5)
 
         try FileIO.write(flag, "", createMode: 0o644)
-        usleep(1_500_000)
+        try waitUntil("the failed dump to empty the table", timeout: 10) {
+            try m.tools.walk(connections).filter { $0.type == "Gauge32" }.isEmpty
+        }
         let sysUpTime = "1.3.6.1.2.1.1.3.0"
         for _ in 0..<20 {
             #expect(try m.tools.get([sysUpTime]).first?.number != nil, "snmpd's own MIBs answer")
             #expect(try m.tools.get([G.enabled.oid.dotted + ".0"]).first?.value == "1", "what does not need the dump answers")
-            usleep(50_000)
+            elapse(0.05)  // the subject: snmpd keeps answering over a second of failing dumps
         }
         #expect(try m.tools.walk(connections).filter { $0.type == "Gauge32" }.isEmpty, "the failed table answers empty")
-        #expect(m.log.contains("kernel read failed"))
+        #expect(try m.log.contains("kernel read failed"))
 
         unlink(flag)
-        usleep(1_500_000)
-        #expect(try m.tools.walk(connections).count == 5)
+        try waitUntil("the table to come back", timeout: 10) { try m.tools.walk(connections).count == 5 }
         #expect(kill(m.pid, 0) == 0)
     }
 
     @Test("The DISMAN-EVENT monitor lines of snmpd.conf.example fire through the module")
     func monitors() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let example = try FileIO.readText(Paths.packageRoot + "/config/snmpd.conf.example")
         // The shipped lines, uncommented; sampled every 2 s instead of every minute.
         let lines = example.split(separator: "\n")
@@ -279,9 +294,11 @@ struct ModuleTests {
         let m = try ModuleSNMPD(tag: "mm", namespace: lab.client,
                                 extraConfiguration: (["trap2sink \(trapd.target) public"] + lines).joined(separator: "\n"))
         defer { m.shutdown() }
-        #expect(!m.log.contains("rror"), "\(m.log)")
+        #expect(try !m.log.contains("rror"), "\((try? m.log) ?? "")")
         try lab.startServers()
-        usleep(2_500_000)  // the monitors have a first sample
+        // The subject is a sampler with no observable state: one sampling period (2 s) and a
+        // margin pass, so that the monitors have a first sample before the fallbacks.
+        elapse(2.5)
         // 40 connections to the plain TCP server fall back within one or two samples.
         try lab.connect(v4: 0, v6: 0, fallback: 40)
         let mteTriggerFired: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 0, 1]
@@ -289,7 +306,9 @@ struct ModuleTests {
         let fired = try trapd.wait(timeout: 15, for: "mteTriggerFired for mptcpFallbacksRising") {
             $0.contains { $0.trapOID == mteTriggerFired && $0.value(mteHotTrigger)?.octets == Array("mptcpFallbacksRising".utf8) }
         }
-        usleep(3_000_000)  // more samples: the monitors of counters that did not move stay quiet
+        // The subject is time: over 1.5 more sampling periods the monitors of counters that
+        // did not move stay quiet.
+        elapse(3)
         let triggers = trapd.received().filter { $0.trapOID == mteTriggerFired }
             .compactMap { $0.value(mteHotTrigger)?.octets.map { String(decoding: $0, as: UTF8.self) } }
         #expect(Set(triggers) == ["mptcpFallbacksRising"], "\(fired)")

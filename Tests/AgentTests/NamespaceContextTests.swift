@@ -53,7 +53,8 @@ final class ContextAgent {
                       "access grp\(i) \(context) v2c noauth exact everything none none"]
         }
         snmpd = try PrivateSNMPD(tag: tag, extraConfiguration: lines.joined(separator: "\n"))
-        agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-x", "unix:" + snmpd.socketPath, "--log-level", "info"]
+        agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-C", TestRun.emptyAgentConfiguration,
+                            "-x", "unix:" + snmpd.socketPath, "--log-level", "info"]
                            + arguments, name: "mptcp-agentx-contexts")
         try agent.waitForOutput("AgentX subagent connected", timeout: 20)
     }
@@ -85,14 +86,10 @@ final class ContextAgent {
 
     /// Waits until `name`'s state is `want` (nil: no row).
     func waitForState(_ name: String, _ want: UInt64?, timeout: Double = 10) throws {
-        let deadline = MonotonicClock.now + timeout
-        while try state(name) != want {
-            guard MonotonicClock.now < deadline else {
-                let log = agent.errors.split(separator: "\n").suffix(12).joined(separator: "\n")
-                throw CommandError(description: "context \(name): state \(String(describing: try? state(name))), expected \(String(describing: want)); the agent's last lines:\n\(log)")
-            }
-            usleep(50_000)
-        }
+        try waitUntil("context \(name) to have state \(String(describing: want))", timeout: timeout, detail: {
+            let log = agent.errors.split(separator: "\n").suffix(12).joined(separator: "\n")
+            return "state \(String(describing: try? state(name))); the agent's last lines:\n\(log)"
+        }) { try state(name) == want }
     }
 
     func limit(_ tools: SNMPTools) throws -> String? {
@@ -111,16 +108,17 @@ final class ContextAgent {
 @Suite("Network namespaces as SNMP contexts", .serialized, .enabled(if: IntegrationEnvironment.shouldRun))
 struct NamespaceContextTests {
     typealias G = MPTCPMIB.General
-    static var tag: String { "\(getpid() % 100000)" }
+    /// A namespace of this test: `TestRun.owner` (swept after a crash, apart from other runs) and `what`.
+    static func namespace(_ what: String) -> String { TestRun.owner + what }
 
     @Test("Three namespaces: each context equals its namespace, SETs stay in theirs, communities map to contexts")
     func threeNamespaces() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "nx")
         defer { lab.shutdown() }
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let a = "nxa" + Self.tag, b = "nxb" + Self.tag
+        let a = Self.namespace("nxa"), b = Self.namespace("nxb")
         try spaces.add(a)
         try spaces.add(b)
         try Command.check(["ip", "-n", a, "mptcp", "limits", "set", "subflows", "3", "add_addr_accepted", "1"])
@@ -183,15 +181,16 @@ struct NamespaceContextTests {
 
     @Test("Namespaces created and deleted while walks run: contexts follow, others unaffected, no descriptor leak")
     func namespacesComeAndGo() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let steady = "nxs" + Self.tag
+        let steady = Self.namespace("nxs")
         try spaces.add(steady)
         try Command.check(["ip", "-n", steady, "mptcp", "limits", "set", "subflows", "4"])
         let s = try ContextAgent(tag: "nd", arguments: ["--namespaces", "all"])
         defer { s.shutdown() }
         try s.waitForState(steady, 1)
+        let threads = try s.resources().threads
         // Walks of the steady context and of the default one, back to back, all along.
         // Retries as an NMS has them (net-snmp's default is 5).
         let v3 = (["-v3"] + PrivateSNMPD.v3Options + ["-t", "3", "-r", "2"]).joined(separator: " ")
@@ -204,8 +203,10 @@ struct NamespaceContextTests {
         defer { walker.stop() }
         // The walks give the two polled contexts their background refresher (a thread and
         // its sockets) after one cache TTL; a first cycle settles what is allocated once.
-        usleep(3_000_000)
-        let probe = "nxc" + Self.tag
+        try waitUntil("two walks of each context and the refreshers' threads", timeout: 30) {
+            try walker.output.split(separator: "\n").filter { $0 == "OK" }.count >= 4 && s.resources().threads >= threads + 2
+        }
+        let probe = Self.namespace("nxc")
         try spaces.add(probe)
         try s.waitForState(probe, 1)
         try spaces.delete(probe)
@@ -213,7 +214,7 @@ struct NamespaceContextTests {
         let before = try s.resources()
         let started = MonotonicClock.now
         for i in 0..<100 {
-            let name = "nxc\(Self.tag)-\(i)"
+            let name = Self.namespace("nxc-\(i)")
             try spaces.add(name)
             try s.waitForState(name, 1, timeout: 5)
             try spaces.delete(name)
@@ -237,16 +238,20 @@ struct NamespaceContextTests {
 
     @Test("A namespace named by its file (/proc/PID/ns/net) is served until its last process exits")
     func namespaceByPath() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let name = "nxp" + Self.tag
+        let name = Self.namespace("nxp")
         try spaces.add(name)
         try Command.check(["ip", "-n", name, "mptcp", "limits", "set", "subflows", "7"])
         // A "container": a process in the namespace, which then loses its name.
         let holder = try Daemon(["ip", "netns", "exec", name, "sleep", "600"], name: "netns-holder")
         defer { holder.stop() }
-        usleep(200_000)
+        // Until the holder is inside: its namespace is the named one.
+        let inode = try Command.check(["stat", "-L", "-c", "%i", "/run/netns/" + name]).split(separator: "\n")[0]
+        try waitUntil("the holder to enter \(name)", timeout: 10) {
+            (try? Command.check(["readlink", "/proc/\(holder.pid)/ns/net"]))?.contains("net:[\(inode)]") == true
+        }
         try spaces.delete(name)
         let s = try ContextAgent(tag: "np", arguments: ["--namespace", "box=/proc/\(holder.pid)/ns/net"])
         defer { s.shutdown() }
@@ -259,21 +264,28 @@ struct NamespaceContextTests {
 
     @Test("50 idle namespaces cost no CPU and no thread")
     func idleNamespaces() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let spaces = Namespaces()
         defer { spaces.shutdown() }
-        let names = (0..<50).map { "nxi\(Self.tag)-\($0)" }
+        let names = (0..<50).map { Self.namespace("nxi-\($0)") }
         for name in names { try spaces.add(name) }
         let s = try ContextAgent(tag: "ni", arguments: ["--namespaces", "all", "--ping-interval", "0"])
         defer { s.shutdown() }
         for name in names { try s.waitForState(name, 1) }
-        usleep(1_000_000)
         func ticks() throws -> Int {
             let f = try FileIO.readText("/proc/\(s.agent.pid)/stat").split(separator: ")").last!.split(separator: " ")
             return Int(f[11])! + Int(f[12])!  // utime, stime (fields 14 and 15 of stat)
         }
+        // Until the registrations are over: no CPU used over half a second.
+        var previous = try ticks()
+        try waitUntil("the agent to settle after registering 50 contexts", timeout: 20, interval: 0.5) {
+            let now = try ticks()
+            defer { previous = now }
+            return now == previous
+        }
         let t0 = try ticks()
-        usleep(10_000_000)
+        // The subject is time: 10 s in which 50 idle namespaces must cost (almost) no CPU.
+        elapse(10)
         let t1 = try ticks()
         #expect(t1 - t0 <= 1, "\(t1 - t0) ticks in 10 s")
         // Main thread only: a context gets its refresher thread when it is first polled.

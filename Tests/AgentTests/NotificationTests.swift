@@ -38,7 +38,7 @@ struct NotificationTests {
 
     @Test("Each kind after the kernel action that causes it, with the values ss and ip mptcp show")
     func everyKind() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "nk")
         defer { trapd.shutdown() }
         let s = try AgentLab(tag: "nk", traffic: false,
@@ -141,7 +141,7 @@ struct NotificationTests {
 
     @Test("An SNMPv3 inform is acknowledged end to end")
     func informV3() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let u = PrivateSNMPD.v3User
         let trapd = try PrivateSNMPTrapd(tag: "ni", v3User: u)
         defer { trapd.shutdown() }
@@ -152,8 +152,9 @@ struct NotificationTests {
         try s.lab.start(s.lab.client, [Self.traffic, "connect", "--to", "10.201.1.2:5000", "--count", "1"], name: "one")
             .waitForOutput("connected 1 failed 0")
         try trapd.wait(for: "the inform") { !Self.mptcp($0).isEmpty }
-        // snmpd retries an inform every second until it is acknowledged: one copy, no retry.
-        sleep(4)
+        // snmpd retries an unacknowledged inform after a second: the subject is time, 2.5
+        // retry intervals in which no second copy may come.
+        elapse(2.5)
         let received = Self.mptcp(trapd.received())
         #expect(received.count == 1 && received.first?.trapOID == N.connectionEstablished.oid, "\(received)")
         #expect(try s.tools.get([NC.sent.oid.dotted + ".0"]).first?.value == "1")
@@ -161,7 +162,7 @@ struct NotificationTests {
 
     @Test("A storm: disabled kinds are not sent, the rate limit holds, the rest is counted exactly, one summary")
     func storm() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "ns")
         defer { trapd.shutdown() }
         let rate = 20
@@ -173,21 +174,48 @@ struct NotificationTests {
         try s.lab.startServers()
         // The kernel's own account of what happened: ip mptcp monitor beside the agent.
         let monitor = try s.lab.start(s.lab.client, ["ip", "mptcp", "monitor"], name: "monitor")
-        usleep(300_000)
+        // Subscribed once it reports a probe: a listener opened and closed in the client's
+        // namespace (LISTENER_CREATED/CLOSED, which the counts below do not include).
+        var probes = 0
+        try waitUntil("ip mptcp monitor to report a probe listener", timeout: 10, interval: 0.2) {
+            if !monitor.output.isEmpty { return true }
+            probes += 1
+            let probe = try s.lab.start(s.lab.client, [Self.traffic, "serve", "--listen", "127.0.0.1:\(7100 + probes)"],
+                                        name: "probe\(probes)")
+            try probe.waitForOutput("listening")
+            probe.stop()
+            return false
+        }
         let churn = try s.lab.start(s.lab.client, [Self.traffic, "churn", "--to", "10.201.1.2:5000", "--rate", "300",
                                                    "--hold-ms", "100", "--duration", "3"], name: "churn")
         try churn.waitForOutput("churned", timeout: 30)
-        let all = try trapd.wait(timeout: 15, for: "the throttling summary") { !Self.of($0, N.notificationsThrottled).isEmpty }
-        sleep(2)  // nothing more may come
+        try trapd.wait(timeout: 15, for: "the throttling summary") { !Self.of($0, N.notificationsThrottled).isEmpty }
+        func events() -> Int {
+            let labels = monitor.output.split(separator: "\n").compactMap { line -> Substring? in
+                guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
+                return line[line.index(after: open)..<close].drop { $0 == " " }
+            }
+            return labels.filter { $0 == "ESTABLISHED" || $0 == "CLOSED" }.count
+        }
+        func control() throws -> [PrintedVarBind] {
+            try s.tools.get([NC.sent.oid.dotted + ".0", NC.suppressed.oid.dotted + ".0", NC.dropped.oid.dotted + ".0"])
+        }
+        // Until the agent has accounted for every event the kernel reported and all it sent
+        // has arrived (the exact counts below are then final, not a matter of time).
+        try waitUntil("the agent to account for every event and snmptrapd to receive all it sent", timeout: 15,
+                      detail: { "events \(events()), control \((try? control()) ?? []), received \(Self.mptcp(trapd.received()).count)" }) {
+            let c = try control()
+            guard let sent = c[0].number, let suppressed = c[1].number, sent > 0 else { return false }
+            return sent - 1 + suppressed == UInt64(events()) && UInt64(Self.mptcp(trapd.received()).count) == sent
+        }
+        let all = trapd.received()
+        // The subject is time: after that, nothing more comes (one more second).
+        elapse(1)
         let received = Self.mptcp(trapd.received())
         #expect(received.count == Self.mptcp(all).count)
-        let labels = monitor.output.split(separator: "\n").compactMap { line -> Substring? in
-            guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
-            return line[line.index(after: open)..<close].drop { $0 == " " }
-        }
-        let events = labels.filter { $0 == "ESTABLISHED" || $0 == "CLOSED" }.count
+        let events = events()
         #expect(events > 1000, "the storm was too small: \(events) events")
-        let control = try s.tools.get([NC.sent.oid.dotted + ".0", NC.suppressed.oid.dotted + ".0", NC.dropped.oid.dotted + ".0"])
+        let control = try control()
         let sent = try #require(control[0].number), suppressed = try #require(control[1].number)
         let connectionTraps = received.filter { $0.trapOID == N.connectionEstablished.oid || $0.trapOID == N.connectionClosed.oid }
         let summaries = Self.of(received, N.notificationsThrottled)
@@ -208,7 +236,7 @@ struct NotificationTests {
 
     @Test("snmpd killed and restarted while events happen: dropped and counted, then sent again")
     func masterRestart() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let trapd = try PrivateSNMPTrapd(tag: "nr")
         defer { trapd.shutdown() }
         let s = try AgentLab(tag: "nr", traffic: false,
@@ -222,7 +250,8 @@ struct NotificationTests {
         try trapd.wait(for: "notifications of the churn") { Self.mptcp($0).count >= 10 }
         let rss = try ProcessResources.of(s.agent.daemon.pid).rssKiB
         s.snmpd.stop(crash: true)
-        sleep(3)
+        // The subject: snmpd stays down for 3 s while events happen (50 connections a second).
+        elapse(3)
         let before = Self.mptcp(trapd.received()).count
         try s.snmpd.start()
         try trapd.wait(timeout: 15, for: "notifications after the restart") { Self.mptcp($0).count >= before + 20 }

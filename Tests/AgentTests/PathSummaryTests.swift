@@ -43,19 +43,15 @@ struct PathSummaryIntegrationTests {
 
     /// Waits until `condition` holds (the kernel closes subflows asynchronously).
     static func eventually(_ what: String, timeout: Double = 10, _ condition: () throws -> Bool) throws {
-        let deadline = MonotonicClock.now + timeout
-        while try !condition() {
-            guard MonotonicClock.now < deadline else { throw CommandError(description: "timed out waiting for \(what)") }
-            usleep(100_000)
-        }
+        try waitUntil(what, timeout: timeout, interval: 0.1, condition)
     }
 
     @Test("Subflows killed with ss -K and closed by the peer's RM_ADDR move the counts by exactly that many")
     func eventCountsFollowTheKernel() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         // The agent runs before any connection, so it sees every subflow open; cache-ttl 0:
         // each request reads the kernel, so a read after a change sees it.
-        let s = try AgentLab(tag: "pe", v4: 6, v6: 0, agentArguments: ["--cache-ttl", "0"])
+        let s = try AgentLab(tag: "pa", v4: 6, v6: 0, agentArguments: ["--cache-ttl", "0"])
         defer { s.shutdown() }
         let initial = IPAddress("10.201.1.1")!, joined = IPAddress("10.201.2.1")!, backup = IPAddress("10.201.3.1")!
         let start = try Self.counts(s.tools)
@@ -105,7 +101,7 @@ struct PathSummaryIntegrationTests {
 
     @Test("Listener rows as TCP-MIB: 0.0.0.0, the dual-stack wildcard and a v6-only ::")
     func listenerWildcards() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "pl", traffic: false, agentArguments: ["--cache-ttl", "0"])
         defer { s.shutdown() }
         let traffic = Paths.executable("mptcp-traffic")
@@ -122,12 +118,13 @@ struct PathSummaryIntegrationTests {
 
     @Test("A walk of the summaries is as long at 10,000 connections as at 10")
     func summariesDoNotGrowWithConnections() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         var lengths: [Int] = []
         for n in [10, 10_000] {
             let snmpd = try PrivateSNMPD(tag: "ps\(n)")
             defer { snmpd.shutdown() }
-            let agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-x", "unix:" + snmpd.socketPath,
+            let agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-C", TestRun.emptyAgentConfiguration,
+                                    "-x", "unix:" + snmpd.socketPath,
                                     "--synthetic", "\(n)"], name: "agent-\(n)")
             defer { agent.stop() }
             try agent.waitForOutput("AgentX subagent connected", timeout: 20)

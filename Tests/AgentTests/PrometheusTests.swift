@@ -59,12 +59,10 @@ final class SNMPExporter {
         port = try PrivateSNMPD.freeTCPPort()
         daemon = try Daemon(["prometheus-snmp-exporter", "--config.file=" + Self.config,
                              "--web.listen-address=127.0.0.1:\(port)"], name: "snmp-exporter")
-        let deadline = MonotonicClock.now + 20
-        while (try? http("http://127.0.0.1:\(port)/metrics")) == nil {
-            guard daemon.isRunning, MonotonicClock.now < deadline else {
-                throw CommandError(description: "snmp_exporter did not start: \(daemon.errors)")
-            }
-            usleep(100_000)
+        let daemon = self.daemon, port = self.port
+        try waitUntil("snmp_exporter to answer on 127.0.0.1:\(port)", timeout: 20, interval: 0.1, detail: { daemon.errors }) {
+            guard daemon.isRunning else { throw CommandError(description: "snmp_exporter exited: \(daemon.errors)") }
+            return (try? http("http://127.0.0.1:\(port)/metrics")) != nil
         }
     }
 
@@ -123,12 +121,12 @@ struct PrometheusTests {
 
     @Test("snmp_exporter scrapes the agent: values equal the kernel's, labels are readable, types are right")
     func exporterScrapes() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
-        let s = try AgentLab(tag: "pe")
+        try requireIntegration()
+        // Without a cache, each scrape reads the kernel between the two reads of the truth.
+        let s = try AgentLab(tag: "pe", agentArguments: ["--cache-ttl", "0"])
         defer { s.shutdown() }
         let exporter = try SNMPExporter()
         defer { exporter.stop() }
-        usleep(1_200_000)  // the agent's cache holds the settled state
         let before = try KernelTruth.read(s.lab, s.lab.client)
         let text = try exporter.scrape(s.snmpd.target, module: "mptcp")
         let after = try KernelTruth.read(s.lab, s.lab.client)
@@ -179,7 +177,7 @@ struct PrometheusTests {
 
     @Test("A real prometheus scrapes the exporter every second; every dashboard query and alert rule evaluates")
     func prometheusEndToEnd() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let s = try AgentLab(tag: "pp", v4: 8, v6: 4)
         defer { s.shutdown() }
         let exporter = try SNMPExporter()
@@ -226,21 +224,24 @@ struct PrometheusTests {
         func query(_ q: String) throws -> String { try http("\(api)/query", query: ["query": q]) }
         // Until the connections are in and rates have a few samples.
         let connections = try SSParser.sockets(s.lab.exec(s.lab.client, ["ss", "-Mni"])).count
-        let deadline = MonotonicClock.now + 60
         var answer = ""
-        while MonotonicClock.now < deadline {
+        try waitUntil("prometheus to hold the \(connections) connections", timeout: 60, interval: 0.5, detail: { answer }) {
             answer = (try? query("mptcpCurrentConnections")) ?? ""
-            if answer.contains("\"\(connections)\"") { break }
-            usleep(500_000)
+            return answer.contains("\"\(connections)\"")
         }
         #expect(answer.contains("\"instance\":\"\(s.snmpd.target)\"") && answer.contains("\"\(connections)\""), "\(answer)")
-        usleep(6_000_000)
 
         let queries = try FileIO.readText(Self.directory + "/grafana/queries.txt").split(separator: "\n")
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            .map { String($0).replacing("$instance", with: s.snmpd.target).replacing("$path", with: ".*") }
         #expect(queries.count >= 30)
-        for q in queries {
-            let filled = String(q).replacing("$instance", with: s.snmpd.target).replacing("$path", with: ".*")
+        // Until rates have enough samples that every query has data.
+        var empty: [String] = []
+        try waitUntil("every dashboard query to have data", timeout: 60, interval: 0.5, detail: { "\(empty)" }) {
+            empty = try queries.filter { try query($0).contains("\"result\":[]") }
+            return empty.isEmpty
+        }
+        for filled in queries {
             let result = try query(filled)
             #expect(result.contains("\"status\":\"success\""), "\(filled): \(result)")
             #expect(!result.contains("\"result\":[]"), "no data: \(filled)")

@@ -6,6 +6,7 @@ import SMI
 import MPTCPModel
 import Platform
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -143,18 +144,4 @@ struct ViewCacheTests {
         // The refresher's thread has ended: its reader is freed, only the foreground's is left.
         #expect(gate.readers == 1)
     }
-}
-
-/// Polls `condition` until it holds; after `timeout` seconds throws an error that says what
-/// was awaited.
-private func waitUntil(_ what: String, timeout: Double, _ condition: () -> Bool) throws {
-    let deadline = MonotonicClock.now + timeout
-    while !condition() {
-        guard MonotonicClock.now < deadline else { throw WaitTimeout(description: "waited \(timeout) s for \(what)") }
-        usleep(1000)
-    }
-}
-
-private struct WaitTimeout: Error, CustomStringConvertible {
-    let description: String
 }

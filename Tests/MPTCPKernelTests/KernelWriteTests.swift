@@ -13,7 +13,7 @@ import Glibc
 struct KernelWriteTests {
     @Test("Endpoint add, flags and delete, and limits, read back by ip mptcp")
     func endpointAndLimitRoundTrip() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "wr")
         defer { lab.shutdown() }
         let ns = lab.server
@@ -50,7 +50,7 @@ struct KernelWriteTests {
 
     @Test("Kernel refusals carry the errno and the extack text")
     func refusalsCarryExtack() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "wx")
         defer { lab.shutdown() }
         let before = try lab.exec(lab.server, ["ip", "mptcp", "endpoint", "show"])
@@ -79,7 +79,7 @@ struct KernelWriteTests {
 
     @Test("Without CAP_NET_ADMIN: reads work, writes and events fail as permissionDenied")
     func withoutNetAdmin() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "wp")
         defer { lab.shutdown() }
         let (snapshot, write, subscribe) = try inNetworkNamespace(lab.client, dropping: [.netAdmin]) {
@@ -99,7 +99,7 @@ struct KernelWriteTests {
 
     @Test("No MPTCP, unknown family and MPTCP disabled are typed errors")
     func unavailableAndDisabled() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         #expect(throws: KernelError.mptcpUnavailable("no /nonexistent/mptcp")) {
             try SnapshotReader(sysctlDirectory: "/nonexistent/mptcp")
         }
@@ -120,7 +120,7 @@ struct KernelWriteTests {
 
     @Test("Events: connection, announcement and subflow events of real connections")
     func events() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "we")
         defer { lab.shutdown() }
         try lab.startServers()

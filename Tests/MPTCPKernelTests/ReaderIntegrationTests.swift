@@ -8,7 +8,7 @@ import Testing
 struct ReaderIntegrationTests {
     @Test("Snapshot of client and server equals ss, ip mptcp, nstat and sysctl")
     func snapshotEqualsGroundTruth() throws {
-        try #require(IntegrationEnvironment.missing == nil, "\(IntegrationEnvironment.missing ?? "")")
+        try requireIntegration()
         let lab = try Lab(tag: "rd")
         defer { lab.shutdown() }
         try lab.startServers()

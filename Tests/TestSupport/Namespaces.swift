@@ -1,4 +1,5 @@
 import Platform
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,14 +15,16 @@ public enum IntegrationEnvironment {
             && (try? Command.run(["ip", "-V"]).status) == 0
     }()
 
-    /// Use as `.enabled(if: IntegrationEnvironment.shouldRun)`: outside CI a machine
-    /// without the prerequisites skips; in CI the tests run and fail on what is missing.
+    /// Use as `.enabled(if: IntegrationEnvironment.shouldRun)`, with `try requireIntegration()`
+    /// as each test's first line: outside CI a machine without the prerequisites skips; in CI
+    /// the tests run and fail, naming what is missing.
     public static let shouldRun: Bool = available || isCI
 
     /// Why a run in CI cannot work, for the failure message; nil when all is there.
     public static var missing: String? {
         if geteuid() != 0 { return "integration tests need root (network namespaces, snmpd)" }
         if access("/proc/sys/net/mptcp/enabled", F_OK) != 0 { return "the kernel has no MPTCP" }
+        if (try? Command.run(["ip", "-V"]).status) != 0 { return "iproute2's ip is not installed" }
         return nil
     }
 }
@@ -117,9 +120,20 @@ public final class Lab: @unchecked Sendable {
     private var daemons: [Daemon] = []
     private var isUp = false
 
-    /// `tag` keeps labs of different test suites apart; the pid keeps parallel runs apart.
+    /// The tags of the labs this process has made: each lab has its own, so that what a lab
+    /// left (its namespaces, its interfaces) never meets another lab of the run.
+    private static let tags = Mutex(Set<String>())
+
+    /// `tag` (letters, at most 4, unique in the run) keeps the labs of a run apart;
+    /// `TestRun.owner` (mmt and the pid) keeps runs apart and lets the sweep find leftovers.
     public init(tag: String) throws {
-        prefix = "\(tag)\(getpid() % 100000)"
+        prefix = TestRun.owner + tag
+        guard !tag.isEmpty, tag.allSatisfy({ $0.isLetter }), prefix.count <= 12 else {
+            throw CommandError(description: "lab tag '\(tag)': letters only, and '\(prefix)' must fit 12 characters")
+        }
+        guard Self.tags.withLock({ $0.insert(tag).inserted }) else {
+            throw CommandError(description: "lab tag '\(tag)' is used by another lab of this run")
+        }
         try Command.check([Paths.script("mptcp-lab"), "up", prefix])
         isUp = true
     }
@@ -170,31 +184,25 @@ public final class Lab: @unchecked Sendable {
                 .filter { !$0.hasPrefix("lastsnd:") && !$0.hasPrefix("lastrcv:") && !$0.hasPrefix("lastack:") }
                 .joined(separator: " ")
         }
-        let deadline = MonotonicClock.now + timeout
         var last = try state(), since = MonotonicClock.now
-        while MonotonicClock.now < deadline {
-            usleep(250_000)
+        try waitUntil("lab \(prefix): the sockets to stay unchanged for \(stable) s", timeout: timeout, interval: 0.25) {
             let now = try state()
             if now != last {
                 last = now
                 since = MonotonicClock.now
-            } else if MonotonicClock.now - since >= stable {
-                return
+                return false
             }
+            return MonotonicClock.now - since >= stable
         }
-        throw CommandError(description: "lab \(prefix): the sockets did not settle within \(timeout) s")
     }
 
     /// Waits until the client has `expected` MPTCP subflows (joins complete asynchronously).
     public func waitForSubflows(expected: Int, timeout: Double = 60) throws {
-        let deadline = MonotonicClock.now + timeout
         var seen = 0
-        while MonotonicClock.now < deadline {
+        try waitUntil("lab \(prefix): \(expected) subflows", timeout: timeout, interval: 0.1, detail: { "\(seen) seen" }) {
             seen = try SSParser.subflows(exec(client, ["ss", "-tni"])).count
-            if seen >= expected { return }
-            usleep(100_000)
+            return seen >= expected
         }
-        throw CommandError(description: "lab \(prefix): \(seen) subflows after \(timeout) s, expected \(expected)")
     }
 
     public func shutdown() {

@@ -69,14 +69,9 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
     @discardableResult
     public func wait(timeout: Double = 10, for what: String,
                      _ condition: ([ReceivedNotification]) -> Bool) throws -> [ReceivedNotification] {
-        let deadline = MonotonicClock.now + timeout
-        while true {
+        try waitFor("snmptrapd to receive \(what)", timeout: timeout, detail: { "received: \(self.received())" }) {
             let all = received()
-            if condition(all) { return all }
-            guard MonotonicClock.now < deadline else {
-                throw CommandError(description: "snmptrapd: no \(what) within \(timeout) s; received: \(all)")
-            }
-            usleep(50_000)
+            return condition(all) ? all : nil
         }
     }
 

@@ -4,6 +4,28 @@ import Platform
 import Glibc
 #endif
 
+/// What the suite leaves on the machine while it runs — network namespaces, temporary
+/// directories and files, processes — carries `owner`: the prefix `mmt` and the pid of the
+/// test process. `scripts/sweep-test-leftovers` removes what a run whose process is gone left
+/// behind (a crashed test, a killed run) and leaves the things of a run that still goes on.
+public enum TestRun {
+    public static let prefix = "mmt"
+    /// `mmt` and this process's pid, e.g. `mmt4711`; what follows it never starts with a digit.
+    public static let owner = "\(prefix)\(getpid())"
+    /// Every process the suite starts has this variable, set to `owner`, in its environment
+    /// (also what `ip netns exec`, setpriv and snmpd start): the sweep finds them by it.
+    public static let environmentVariable = "MMT_TEST_RUN"
+    /// The configuration file of every mptcp-agentx a test starts: explicitly empty, so that
+    /// no agent of the suite reads the host's /etc/mptcp-agentx.conf.
+    public static let emptyAgentConfiguration = "/dev/null"
+
+    /// Sets `environmentVariable` in this process, so that every child inherits it.
+    static let marked: Bool = {
+        setenv(environmentVariable, owner, 1)
+        return true
+    }()
+}
+
 /// Where the package and its built executables are.
 public enum Paths {
     /// The package root, found from this file's location.
@@ -25,9 +47,10 @@ public enum Paths {
     public static func executable(_ name: String) -> String { binDirectory + "/" + name }
     public static func script(_ name: String) -> String { packageRoot + "/scripts/" + name }
 
-    /// A fresh private directory under /tmp, removed by `removeTree`.
+    /// A fresh private directory under /tmp, removed by `removeTree` (and, after a crash, by
+    /// `scripts/sweep-test-leftovers`: its name starts with `TestRun.owner`).
     public static func temporaryDirectory(_ tag: String) -> String {
-        var template = Array("/tmp/mptcp-mib-\(tag)-XXXXXX".utf8CString)
+        var template = Array("/tmp/\(TestRun.owner)-\(tag)-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     }
 
@@ -69,6 +92,7 @@ enum Spawn {
         for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attr, &defaults)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        _ = TestRun.marked
         var pid: pid_t = 0
         var cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
@@ -91,7 +115,7 @@ enum Spawn {
             }
             if r < 0 { return -1 }
             if MonotonicClock.now > deadline { return nil }
-            usleep(5000)
+            usleep(5000)  // waitpid's poll interval (WNOHANG: a deadline needs polling)
         }
     }
 }
@@ -116,11 +140,11 @@ public enum Command {
     public static func run(_ argv: [String], timeout: Double = 120, stdin: String? = nil,
                            environment: [String: String] = [:]) throws -> CommandResult {
         let dir = "/tmp"
-        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let out = "\(dir)/.mptcp-mib-cmd-\(tag).out", err = "\(dir)/.mptcp-mib-cmd-\(tag).err"
+        let base = "\(dir)/\(TestRun.owner)-cmd-\(UInt32.random(in: 0...UInt32.max))"
+        let out = base + ".out", err = base + ".err"
         var input = "/dev/null"
         if let stdin {
-            input = "\(dir)/.mptcp-mib-cmd-\(tag).in"
+            input = base + ".in"
             try FileIO.write(input, stdin, createMode: 0o600)
         }
         defer { unlink(out); unlink(err); if stdin != nil { unlink(input) } }
@@ -178,7 +202,7 @@ public final class Daemon: @unchecked Sendable {
 
     public init(_ argv: [String], name: String, logDirectory: String = "/tmp", environment: [String: String] = [:]) throws {
         self.name = name
-        logPath = "\(logDirectory)/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+        logPath = "\(logDirectory)/\(TestRun.owner)-\(name)-\(UInt32.random(in: 0...UInt32.max)).log"
         pid = try Spawn.start(environment.isEmpty ? argv : ["env"] + environment.map { "\($0)=\($1)" } + argv,
                               stdoutPath: logPath, stderrPath: logPath + ".err")
     }
@@ -198,15 +222,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Waits until the standard output or error contains `text`.
     public func waitForOutput(_ text: String, timeout: Double = 30) throws {
-        let deadline = MonotonicClock.now + timeout
-        while !output.contains(text) && !errors.contains(text) {
+        try waitUntil("\(name) to print '\(text)'", timeout: timeout, interval: 0.02, detail: { self.errors }) {
+            if output.contains(text) || errors.contains(text) { return true }
             guard isRunning else {
                 throw CommandError(description: "\(name) exited before printing '\(text)': \(errors)\(output)")
             }
-            guard MonotonicClock.now < deadline else {
-                throw CommandError(description: "\(name) did not print '\(text)' within \(timeout) s: \(errors)")
-            }
-            usleep(20000)
+            return false
         }
     }
 

@@ -91,12 +91,11 @@ public final class PrivateSNMPD: @unchecked Sendable {
                               "--persistentDir=\(directory)/persist", "-p", directory + "/snmpd.pid"] + arguments,
                            name: "snmpd", environment: environment.merging(["MIBS": ""]) { a, _ in a })
         daemon = d
-        let deadline = MonotonicClock.now + 10
-        while access(socketPath, F_OK) != 0 {
-            guard d.isRunning, MonotonicClock.now < deadline else {
-                throw CommandError(description: "snmpd did not start: \(readWholeFile(logPath))\(d.errors)")
-            }
-            usleep(20000)
+        let socketPath = self.socketPath, logPath = self.logPath
+        try waitUntil("snmpd to open its AgentX socket", timeout: 10, interval: 0.02,
+                      detail: { readWholeFile(logPath) + d.errors }) {
+            guard d.isRunning else { throw CommandError(description: "snmpd exited: \(readWholeFile(logPath))\(d.errors)") }
+            return access(socketPath, F_OK) == 0
         }
     }
 
@@ -259,8 +258,10 @@ public final class AgentProcess: @unchecked Sendable {
     /// `wrapper` runs before the agent inside the namespace (e.g. setpriv dropping capabilities).
     public init(namespace: String, snmpd: PrivateSNMPD, arguments: [String] = [], wrapper: [String] = [],
                 waitForMaster: Bool = true) throws {
-        daemon = try Daemon(["ip", "netns", "exec", namespace] + wrapper + [Paths.executable("mptcp-agentx"), "-f",
-                             "-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
+        // An explicit configuration file: the test's (-C in `arguments`) or an empty one, never the host's.
+        let configuration = arguments.contains("-C") || arguments.contains("--config") ? [] : ["-C", TestRun.emptyAgentConfiguration]
+        daemon = try Daemon(["ip", "netns", "exec", namespace] + wrapper + [Paths.executable("mptcp-agentx"), "-f"] + configuration
+                            + ["-x", "unix:" + snmpd.socketPath, "--log-level", "debug"] + arguments,
                             name: "mptcp-agentx")
         if waitForMaster { try daemon.waitForOutput("AgentX subagent connected", timeout: 20) }
     }
