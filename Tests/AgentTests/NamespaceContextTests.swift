@@ -211,6 +211,14 @@ struct NamespaceContextTests {
         try s.waitForState(probe, 1)
         try spaces.delete(probe)
         try s.waitForState(probe, nil)
+        // Refreshers start one cache TTL after their context is first polled: the baseline
+        // is taken once descriptors and threads have stayed the same for two seconds.
+        var settled = try s.resources(), since = MonotonicClock.now
+        try waitUntil("the agent's descriptors and threads to settle", timeout: 30, interval: 0.25) {
+            let now = try s.resources()
+            if now.fds != settled.fds || now.threads != settled.threads { settled = now; since = MonotonicClock.now }
+            return MonotonicClock.now - since >= 2
+        }
         let before = try s.resources()
         let started = MonotonicClock.now
         for i in 0..<100 {
