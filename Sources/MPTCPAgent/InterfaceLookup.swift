@@ -15,9 +15,7 @@ final class InterfaceLookup {
         let now = MonotonicClock.now
         if byAddress[address] == nil && now - readAt >= 1 {
             readAt = now
-            if let all = try? source.all() {
-                byAddress = Dictionary(all.map { ($0.address.unmapped, $0.ifIndex) }, uniquingKeysWith: { a, _ in a })
-            }
+            if let interfaces = try? source.interfaces() { byAddress = interfaces }
         }
         return byAddress[address]
     }
