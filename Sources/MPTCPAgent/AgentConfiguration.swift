@@ -41,7 +41,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         case none
         /// Every namespace named under /run/netns, as they come and go.
         case all
-        /// These names under /run/netns.
+        /// These names under /run/netns; an entry with `*`, `?` or `[` is a shell pattern
+        /// (fnmatch) that serves every matching name as it comes and goes.
         case named([String])
     }
 
@@ -80,7 +81,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         .number("notification-rate", \.notificationRate, valueName: "n", what: "a number of notifications per second",
                 range: notificationRates, summary: "At most this many notifications per second"),
         .custom("namespaces", valueNames: ["names"],
-                summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names separated by commas",
+                summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names and shell patterns (cpe-*) separated by commas",
                 defaultText: "none") { c, words throws(ConfigurationKey.Refusal) in
             switch words[0] {
             case "none": c.namespaces = .none
@@ -129,6 +130,9 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     /// An SNMP context name has 1 to 32 characters (SnmpAdminString); a name under
     /// /run/netns has no slash.
+    /// Whether a `namespaces` entry is a shell pattern rather than a name.
+    static func isNamespacePattern(_ entry: String) -> Bool { entry.contains { "*?[".contains($0) } }
+
     static func checkContextName(_ name: String) throws(ConfigurationKey.Refusal) {
         guard (1...32).contains(name.utf8.count), !name.contains("/"), name != "none", name != "all" else {
             throw .init("'\(name)' is not a context name (1 to 32 characters, no '/')")

@@ -103,7 +103,13 @@ public final class ContextRegistry {
         case .all:
             for name in Self.namedNamespaces() { out[name] = Self.namedDirectory + "/" + name }
         case .named(let names):
-            for name in names { out[name] = Self.namedDirectory + "/" + name }
+            let patterns = names.filter(AgentConfiguration.isNamespacePattern)
+            for name in names where !AgentConfiguration.isNamespacePattern(name) { out[name] = Self.namedDirectory + "/" + name }
+            if !patterns.isEmpty {
+                for name in Self.namedNamespaces() where patterns.contains(where: { fnmatch($0, name, 0) == 0 }) {
+                    out[name] = Self.namedDirectory + "/" + name
+                }
+            }
         }
         for (name, path) in configuration.namespacePaths { out[name] = path }
         return out

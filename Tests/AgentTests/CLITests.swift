@@ -263,7 +263,9 @@ struct CLITests {
         let s = try AgentLab(tag: "ce", v4: 1, v6: 0)
         defer { s.shutdown() }
         let v2c = Self.v2c(s), v3 = Self.v3(s)
-        let dead = try PrivateSNMPD.freeUDPPort()
+        let silent = try SilentUDPPort()
+        defer { withExtendedLifetime(silent) {} }
+        let dead = silent.port
         let cases: [(String, [String], [String], [String], Int32, String)] = [
             ("timeout", ["get"], ["-v", "2c", "-c", "public", "-t", "0.3", "-r", "0", "127.0.0.1:\(dead)"], ["mptcpEnabled"], 3,
              "mptcp-mib: timeout: no response from 127.0.0.1:\(dead)"),

@@ -187,7 +187,8 @@ struct NamespaceContextTests {
         let steady = Self.namespace("nxs")
         try spaces.add(steady)
         try Command.check(["ip", "-n", steady, "mptcp", "limits", "set", "subflows", "4"])
-        let s = try ContextAgent(tag: "nd", arguments: ["--namespaces", "all"])
+        // This test's names only: another run's namespaces would move the descriptor count.
+        let s = try ContextAgent(tag: "nd", arguments: ["--namespaces", Self.namespace("nx*")])
         defer { s.shutdown() }
         try s.waitForState(steady, 1)
         let threads = try s.resources().threads
@@ -244,6 +245,32 @@ struct NamespaceContextTests {
         #expect(s.raced <= 5, "\(s.raced) of 200 registration changes met a request")
     }
 
+    @Test("namespaces: a pattern serves the names it matches as they come, a name is served as it is, all serves every name")
+    func namespacePatterns() throws {
+        try requireIntegration()
+        let spaces = Namespaces()
+        defer { spaces.shutdown() }
+        let matched = Self.namespace("nxa-1"), named = Self.namespace("nxb"), other = Self.namespace("nxz")
+        try spaces.add(matched)
+        try spaces.add(named)
+        let some = try ContextAgent(tag: "ng", arguments: ["--namespaces", "\(Self.namespace("nxa-*")),\(named)"])
+        defer { some.shutdown() }
+        try some.waitForState(matched, 1)
+        try some.waitForState(named, 1)
+        // Added in this order: once the later match is served, the earlier non-match was seen.
+        try spaces.add(other)
+        let later = Self.namespace("nxa-2")
+        try spaces.add(later)
+        try some.waitForState(later, 1)
+        #expect(try some.state(other) == nil)
+        try spaces.delete(matched)
+        try some.waitForState(matched, nil)
+        some.shutdown()
+        let all = try ContextAgent(tag: "nl", arguments: ["--namespaces", "all"])
+        defer { all.shutdown() }
+        for name in [named, other, later] { try all.waitForState(name, 1) }
+    }
+
     @Test("A namespace named by its file (/proc/PID/ns/net) is served until its last process exits")
     func namespaceByPath() throws {
         try requireIntegration()
@@ -277,7 +304,7 @@ struct NamespaceContextTests {
         defer { spaces.shutdown() }
         let names = (0..<50).map { Self.namespace("nxi-\($0)") }
         for name in names { try spaces.add(name) }
-        let s = try ContextAgent(tag: "ni", arguments: ["--namespaces", "all", "--ping-interval", "0"])
+        let s = try ContextAgent(tag: "ni", arguments: ["--namespaces", Self.namespace("nxi-*"), "--ping-interval", "0"])
         defer { s.shutdown() }
         for name in names { try s.waitForState(name, 1) }
         func ticks() throws -> Int {

@@ -49,16 +49,16 @@ enum PromText {
     }
 }
 
-/// prometheus-snmp-exporter with contrib/prometheus/snmp.yml on a free local port.
+/// prometheus-snmp-exporter with contrib/prometheus/snmp.yml on a local port the kernel picks.
 final class SNMPExporter {
     let port: UInt16
     let daemon: Daemon
     static var config: String { Paths.packageRoot + "/contrib/prometheus/snmp.yml" }
 
     init() throws {
-        port = try PrivateSNMPD.freeTCPPort()
         daemon = try Daemon(["prometheus-snmp-exporter", "--config.file=" + Self.config,
-                             "--web.listen-address=127.0.0.1:\(port)"], name: "snmp-exporter")
+                             "--web.listen-address=127.0.0.1:0"], name: "snmp-exporter")
+        port = try daemon.boundPort(.tcp)
         let daemon = self.daemon, port = self.port
         try waitUntil("snmp_exporter to answer on 127.0.0.1:\(port)", timeout: 20, interval: 0.1, detail: { daemon.errors }) {
             guard daemon.isRunning else { throw CommandError(description: "snmp_exporter exited: \(daemon.errors)") }
@@ -184,7 +184,6 @@ struct PrometheusTests {
         defer { exporter.stop() }
         let dir = Paths.temporaryDirectory("prom")
         defer { Paths.removeTree(dir) }
-        let port = try PrivateSNMPD.freeTCPPort()
         func job(_ name: String, _ module: String) -> String {
             """
               - job_name: \(name)
@@ -218,8 +217,9 @@ struct PrometheusTests {
         let check = try Command.run(["promtool", "check", "config", dir + "/prometheus.yml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         let prometheus = try Daemon(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                                     "--web.listen-address=127.0.0.1:\(port)"], name: "prometheus")
+                                     "--web.listen-address=127.0.0.1:0"], name: "prometheus")
         defer { prometheus.stop() }
+        let port = try prometheus.boundPort(.tcp)
         let api = "http://127.0.0.1:\(port)/api/v1"
         func query(_ q: String) throws -> String { try http("\(api)/query", query: ["query": q]) }
         // Until the connections are in and rates have a few samples.

@@ -17,7 +17,7 @@ public struct ReceivedNotification: Sendable, CustomStringConvertible {
     public var description: String { varbinds.map(\.description).joined(separator: "; ") }
 }
 
-/// A private snmptrapd on 127.0.0.1 at a free port, printing what it receives (numeric
+/// A private snmptrapd on 127.0.0.1 at a port the kernel picks, printing what it receives (numeric
 /// OIDs, hex octets, raw timeticks) to a log this class parses. `v3User`: accept SNMPv3
 /// (informs) from that user only; otherwise any community is accepted.
 public final class PrivateSNMPTrapd: @unchecked Sendable {
@@ -30,16 +30,16 @@ public final class PrivateSNMPTrapd: @unchecked Sendable {
     /// `namespace`: listen on that network namespace's 127.0.0.1 (for an snmpd running there).
     public init(tag: String, v3User: (name: String, auth: String, priv: String)? = nil, namespace: String? = nil) throws {
         directory = Paths.temporaryDirectory(tag)
-        port = try PrivateSNMPD.freeUDPPort()
         var config = "disableAuthorization yes\n"
         if let u = v3User {
             config = PrivateSNMPD.v3UserLine + "\nauthUser log \(u.name) authPriv\n"
         }
         try FileIO.write(directory + "/snmptrapd.conf", config, createMode: 0o600)
         daemon = try Daemon(inNamespace(namespace) + ["snmptrapd", "-f", "-Lo", "-On", "-Ox", "-Ot", "-C", "-c", directory + "/snmptrapd.conf",
-                             "--persistentDir=\(directory)/persist", "udp:127.0.0.1:\(port)"],
+                             "--persistentDir=\(directory)/persist", "udp:127.0.0.1:0"],
                             name: "snmptrapd", environment: ["MIBS": ""])
         try daemon.waitForOutput("NET-SNMP version", timeout: 10)
+        port = try daemon.boundPort(.udp)
     }
 
     /// Everything received so far, in order. A notification is the line after its header,

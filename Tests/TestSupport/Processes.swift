@@ -240,6 +240,42 @@ public final class Daemon: @unchecked Sendable {
         return exitStatus
     }
 
+    /// The local port of the socket this process bound (a daemon told to listen on port 0, so
+    /// that the kernel picks a free one: no port is probed and released before the daemon
+    /// binds it). Read from /proc: the process's socket inodes matched against its network
+    /// namespace's UDP or TCP table; waits until the socket exists.
+    public func boundPort(_ transport: Transport, timeout: Double = 20) throws -> UInt16 {
+        try waitFor("\(name) to bind a \(transport) port", timeout: timeout, interval: 0.02, detail: { self.errors }) {
+            guard isRunning else { throw CommandError(description: "\(name) exited: \(errors)\(output)") }
+            return Self.boundPorts(of: pid, transport).first
+        }
+    }
+
+    public enum Transport: String, Sendable { case udp, tcp }
+
+    static func boundPorts(of pid: pid_t, _ transport: Transport) -> [UInt16] {
+        let fdDirectory = "/proc/\(pid)/fd"
+        guard let dir = opendir(fdDirectory) else { return [] }
+        defer { closedir(dir) }
+        var inodes = Set<Substring>()
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            var target = [CChar](repeating: 0, count: 64)
+            let n = readlink(fdDirectory + "/" + name, &target, target.count - 1)
+            guard n > 0 else { continue }
+            let link = String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if link.hasPrefix("socket:[") { inodes.insert(link.dropFirst(8).dropLast()) }
+        }
+        let table = readWholeFile("/proc/\(pid)/net/\(transport.rawValue)")
+        return table.split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: " ")
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode; TCP: listening (0A) only.
+            guard f.count > 9, inodes.contains(f[9]), transport == .udp || f[3] == "0A",
+                  let port = f[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
+            return port
+        }
+    }
+
     /// SIGTERM, then SIGKILL after 3 s.
     public func stop() {
         guard isRunning else { return }

@@ -4,11 +4,13 @@ import Platform
 import Glibc
 #endif
 
-/// A private snmpd: UDP on 127.0.0.1 at a free high port, the AgentX master socket in a
+/// A private snmpd: UDP on 127.0.0.1 at a port the kernel picks, the AgentX master socket in a
 /// temporary directory, persistent state there too. Stopped and removed by `shutdown()`.
 public final class PrivateSNMPD: @unchecked Sendable {
     public let directory: String
-    public let port: UInt16
+    /// Chosen by the kernel at the first start (snmpd binds port 0); a restart binds it again,
+    /// as a restarted snmpd keeps its configured port.
+    public private(set) var port: UInt16 = 0
     public let extraConfiguration: String
     /// The network namespace snmpd runs in (nil: the test's), its extra arguments and environment.
     public let namespace: String?
@@ -40,7 +42,6 @@ public final class PrivateSNMPD: @unchecked Sendable {
         directory = Paths.temporaryDirectory(tag)
         self.wrapper = wrapper
         self.owner = owner
-        port = try Self.freeUDPPort()
         self.extraConfiguration = extraConfiguration
         self.namespace = namespace
         self.arguments = arguments
@@ -56,24 +57,6 @@ public final class PrivateSNMPD: @unchecked Sendable {
         var t = SNMPTools(target: target)
         t.namespace = namespace
         return t
-    }
-
-    public static func freeUDPPort() throws -> UInt16 { try freePort(Int32(SOCK_DGRAM.rawValue)) }
-    public static func freeTCPPort() throws -> UInt16 { try freePort(Int32(SOCK_STREAM.rawValue)) }
-
-    /// A port of 127.0.0.1 nobody uses now (the kernel picks it for a socket bound to 0).
-    static func freePort(_ type: Int32) throws -> UInt16 {
-        let fd = socket(AF_INET, type, 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw CommandError(description: "no free port") }
-        return UInt16(bigEndian: addr.sin_port)
     }
 
     public func start() throws {
@@ -97,6 +80,7 @@ public final class PrivateSNMPD: @unchecked Sendable {
             guard d.isRunning else { throw CommandError(description: "snmpd exited: \(readWholeFile(logPath))\(d.errors)") }
             return access(socketPath, F_OK) == 0
         }
+        if port == 0 { port = try d.boundPort(.udp) }
     }
 
     /// Sends `signal` to snmpd and waits up to `timeout` s for its exit status (as
@@ -277,4 +261,30 @@ extension String {
         while s.last == " " { s.removeLast() }
         return String(s)
     }
+}
+
+/// A UDP port of 127.0.0.1 held by a socket that never reads: requests sent there get no
+/// answer (a dead agent), and no other process can take the port while the test uses it.
+public final class SilentUDPPort: @unchecked Sendable {
+    public let port: UInt16
+    private let fd: Int32
+
+    public init() throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = self.fd
+        let ok = fd >= 0 && withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else {
+            if fd >= 0 { close(fd) }
+            throw CommandError(description: "cannot bind a UDP socket on 127.0.0.1: errno \(errno)")
+        }
+        port = UInt16(bigEndian: addr.sin_port)
+    }
+
+    deinit { close(fd) }
 }
