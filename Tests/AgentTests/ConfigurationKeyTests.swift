@@ -2,6 +2,7 @@
 import MPTCPMIB
 import MPTCPMIBView
 import MPTCPModel
+import Platform
 import SMI
 import TestSupport
 import Testing
@@ -40,6 +41,34 @@ struct ConfigurationKeyTests {
             #expect(try Self.parse("\(key.name) \(text)").get() == AgentConfiguration(), "\(key.name) \(text)")
         }
         #expect(Keys.keys.filter { $0.defaultText == nil }.map(\.name) == ["master", "namespace"])
+    }
+
+    @Test("README's mptcp-agentx table has a row for every key: its option, its name and its default")
+    func readmeTable() throws {
+        let readme = try FileIO.readText(Paths.packageRoot + "/README.md")
+        // | option | configuration key | default | meaning |, backquotes removed, spaces single.
+        func cell(_ text: Substring) -> String {
+            let words: [Substring] = text.filter { $0 != "`" }.split(separator: " ")
+            return words.joined(separator: " ")
+        }
+        let lines: [Substring] = readme.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        let rows: [[String]] = lines.map { line in line.split(separator: "|", omittingEmptySubsequences: false).map(cell) }
+        for key in Keys.keys {
+            guard let row = rows.first(where: { $0.count == 6 && $0[2].split(separator: " ").first == Substring(key.name) }) else {
+                Issue.record("README's mptcp-agentx table has no row for \(key.name)")
+                continue
+            }
+            let option = key.shortOption.map { "-\($0)" } ?? "--\(key.name)"
+            #expect(row[1].hasPrefix(option + " "), "\(key.name): option \(row[1])")
+            if let text = key.defaultText { #expect(row[3].hasPrefix(text), "\(key.name): default \(row[3]) vs \(text)") }
+        }
+    }
+
+    @Test("namespaces: names and shell patterns separated by commas")
+    func namespacePatterns() throws {
+        #expect(try Self.parse("namespaces blue,cpe-*,edge-[0-9]").get().namespaces == .named(["blue", "cpe-*", "edge-[0-9]"]))
+        #expect(AgentConfiguration.isNamespacePattern("cpe-*") && AgentConfiguration.isNamespacePattern("edge-[0-9]")
+                && AgentConfiguration.isNamespacePattern("a?") && !AgentConfiguration.isNamespacePattern("blue"))
     }
 
     @Test("Every key refuses what is out of its range, with a message naming the line, the key and the value")

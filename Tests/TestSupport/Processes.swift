@@ -269,9 +269,12 @@ public final class Daemon: @unchecked Sendable {
         let table = readWholeFile("/proc/\(pid)/net/\(transport.rawValue)")
         return table.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: " ")
-            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode; TCP: listening (0A) only.
-            guard f.count > 9, inodes.contains(f[9]), transport == .udp || f[3] == "0A",
-                  let port = f[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode. A server's socket: on
+            // 127.0.0.1 (the daemons here are told to listen there), with no peer (snmpd's
+            // trap sessions are sockets too), TCP listening (0A).
+            guard f.count > 9, inodes.contains(f[9]), f[2] == "00000000:0000", transport == .udp || f[3] == "0A" else { return nil }
+            let local = f[1].split(separator: ":")
+            guard local.count == 2, local[0] == "0100007F", let port = UInt16(local[1], radix: 16) else { return nil }
             return port
         }
     }
