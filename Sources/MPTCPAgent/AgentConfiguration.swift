@@ -128,11 +128,11 @@ public struct AgentConfiguration: Sendable, Equatable {
         }
     }
 
-    /// An SNMP context name has 1 to 32 characters (SnmpAdminString); a name under
-    /// /run/netns has no slash.
     /// Whether a `namespaces` entry is a shell pattern rather than a name.
     static func isNamespacePattern(_ entry: String) -> Bool { entry.contains { "*?[".contains($0) } }
 
+    /// An SNMP context name has 1 to 32 characters (SnmpAdminString); a name under
+    /// /run/netns has no slash.
     static func checkContextName(_ name: String) throws(ConfigurationKey.Refusal) {
         guard (1...32).contains(name.utf8.count), !name.contains("/"), name != "none", name != "all" else {
             throw .init("'\(name)' is not a context name (1 to 32 characters, no '/')")
