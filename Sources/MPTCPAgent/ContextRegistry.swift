@@ -102,29 +102,19 @@ public final class ContextRegistry {
         case .none: break
         case .all:
             for name in Self.namedNamespaces() { out[name] = Self.namedDirectory + "/" + name }
-        case .named(let names):
-            let patterns = names.filter(AgentConfiguration.isNamespacePattern)
-            for name in names where !AgentConfiguration.isNamespacePattern(name) { out[name] = Self.namedDirectory + "/" + name }
+        case .named(let entries):
+            let patterns = entries.filter(AgentConfiguration.isNamespacePattern)
+            var names = entries.filter { !AgentConfiguration.isNamespacePattern($0) }
             if !patterns.isEmpty {
-                for name in Self.namedNamespaces() where patterns.contains(where: { fnmatch($0, name, 0) == 0 }) {
-                    out[name] = Self.namedDirectory + "/" + name
-                }
+                names += Self.namedNamespaces().filter { name in patterns.contains { fnmatch($0, name, 0) == 0 } }
             }
+            for name in names { out[name] = Self.namedDirectory + "/" + name }
         }
         for (name, path) in configuration.namespacePaths { out[name] = path }
         return out
     }
 
-    static func namedNamespaces() -> [String] {
-        guard let dir = opendir(namedDirectory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func namedNamespaces() -> [String] { (try? FileIO.entries(of: namedDirectory)) ?? [] }
 
     /// Brings the served contexts in line with what is wanted and exists.
     private func rescan() {

@@ -36,15 +36,13 @@ public enum ProcFS {
 
     /// Every readable file of the MPTCP sysctl directory, trimmed.
     public static func settings(directory: String = sysctlDirectory) throws -> Settings {
-        guard let dir = opendir(directory) else {
-            if errno == ENOENT { throw KernelError.mptcpUnavailable("no \(directory)") }
-            throw KernelError.system(operation: "read \(directory)", errno: errno)
+        let names: [String]
+        do { names = try FileIO.entries(of: directory) } catch {
+            if error.errno == ENOENT { throw KernelError.mptcpUnavailable("no \(directory)") }
+            throw KernelError.system(operation: "read \(directory)", errno: error.errno)
         }
-        defer { closedir(dir) }
         var values: [String: String] = [:]
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard !name.hasPrefix(".") else { continue }
+        for name in names where !name.hasPrefix(".") {
             if let text = try? readFile(directory + "/" + name) {
                 values[name] = text.trimmingTrailingWhitespace()
             }

@@ -36,6 +36,18 @@ public enum FileIO {
         }
     }
 
+    /// The names in `directory`, without `.` and `..` (readdir order).
+    public static func entries(of directory: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(directory) else { throw SystemError("open \(directory)", errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// The whole content of `path` as UTF-8 text.
     public static func readText(_ path: String) throws(SystemError) -> String {
         String(decoding: try read(path), as: UTF8.self)

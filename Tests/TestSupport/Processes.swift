@@ -185,7 +185,7 @@ public struct ProcessResources: Sendable {
             }
             return value
         }
-        let fds = try Command.check(["ls", "/proc/\(pid)/fd"]).split(separator: "\n").count
+        let fds = try FileIO.entries(of: "/proc/\(pid)/fd").count
         return ProcessResources(rssKiB: try field("VmRSS"), threads: try field("Threads"), fds: fds)
     }
 }
@@ -255,11 +255,8 @@ public final class Daemon: @unchecked Sendable {
 
     static func boundPorts(of pid: pid_t, _ transport: Transport) -> [UInt16] {
         let fdDirectory = "/proc/\(pid)/fd"
-        guard let dir = opendir(fdDirectory) else { return [] }
-        defer { closedir(dir) }
         var inodes = Set<Substring>()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in (try? FileIO.entries(of: fdDirectory)) ?? [] {
             var target = [CChar](repeating: 0, count: 64)
             let n = readlink(fdDirectory + "/" + name, &target, target.count - 1)
             guard n > 0 else { continue }
