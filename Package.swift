@@ -63,7 +63,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "mptcp-bench", dependencies: [
-            "NetSNMP", "Platform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MPTCPMIBView", "MPTCPModel", "NetSNMP", "Platform", "SMI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "bench/Sources/mptcp-bench"),
 
         .target(name: "TestSupport", dependencies: ["Platform"], path: "Tests/TestSupport"),

@@ -21,19 +21,28 @@ public protocol Region: AnyObject, Sendable {
 }
 
 /// One table's instances: rows sorted by their index OID, read column-major as GETNEXT
-/// walks. Each row is held once; the index OIDs of all rows share one buffer.
-final class TableRegion<Row: Sendable>: Region {
+/// walks. Each row is held once; the index OIDs of all rows share one buffer. Not generic:
+/// a walk runs this class's code for every table, and only `cell` (built where the row
+/// type is known, so specialized) touches a row. Generic code behind `any Region` is not
+/// specialized and cost a walk 6× per varbind (retains of each column on every step).
+final class TableRegion: Region {
     let table: MIBTable
     let entry: OID
-    let columns: [Column<Row>]
-    private let rows: [Row]
+    let count: Int
+    /// The readable columns' sub-identifiers, ascending.
+    private let subIDs: [UInt32]
     private let keys: [UInt32]  // the rows' index OIDs, concatenated in row order
     private let starts: [Int]  // row i's index is keys[starts[i]..<starts[i + 1]]
+    /// The value of column `subIDs[c]` in row `r`; nil where the row lacks it.
+    private let cell: @Sendable (_ c: Int, _ r: Int) -> SNMPValue?
+    /// The rows, as `[Row]` of the table's declaration: for lookups by index.
+    let rows: any Sendable
 
-    init(_ declaration: TableDeclaration<Row>, rows input: [Row]) {
+    init<Row: Sendable>(_ declaration: TableDeclaration<Row>, rows input: [Row]) {
         table = declaration.table
         entry = declaration.table.entryOID
-        columns = declaration.columns.sorted { $0.object.subID < $1.object.subID }
+        let columns = declaration.columns.sorted { $0.object.subID < $1.object.subID }
+        subIDs = columns.map(\.object.subID)
         let index = declaration.index
         var flat: [UInt32] = []
         var bounds = [0]
@@ -57,26 +66,28 @@ final class TableRegion<Row: Sendable>: Region {
             keys += key(i)
             starts.append(keys.count)
         }
-        self.rows = rows
+        count = rows.count
         self.keys = keys
         self.starts = starts
+        self.rows = rows
+        let values = columns.map(\.value)
+        cell = { [rows] c, r in values[c](rows[r]) }
     }
 
     var start: OID { table.oid }
-    var count: Int { rows.count }
 
     private func key(_ i: Int) -> ArraySlice<UInt32> { keys[starts[i]..<starts[i + 1]] }
 
-    /// The row whose index is `instance`.
-    func row(_ instance: ArraySlice<UInt32>) -> Row? {
-        let i = firstOID(after: instance, count: rows.count, key: key) - 1
-        return i >= 0 && key(i).elementsEqual(instance) ? rows[i] : nil
+    /// The position of the row whose index is `instance`.
+    func position(of instance: ArraySlice<UInt32>) -> Int? {
+        let i = firstOID(after: instance, count: count, key: key) - 1
+        return i >= 0 && key(i).elementsEqual(instance) ? i : nil
     }
 
     func get(_ object: MIBObject, instance: ArraySlice<UInt32>) -> Lookup {
         guard object.oid.count == entry.count + 1, object.oid.hasPrefix(entry),
-              let c = columns.first(where: { $0.object.subID == object.subID }) else { return .noSuchObject }
-        guard let row = row(instance), let v = c.value(row) else { return .noSuchInstance }
+              let c = subIDs.firstIndex(of: object.subID) else { return .noSuchObject }
+        guard let r = position(of: instance), let v = cell(c, r) else { return .noSuchInstance }
         return .value(v)
     }
 
@@ -86,7 +97,7 @@ final class TableRegion<Row: Sendable>: Region {
         var oid = OID()
         oid.reserveCapacity(entry.count + 1 + index.count)
         oid.append(contentsOf: entry)
-        oid.append(columns[column].object.subID)
+        oid.append(subIDs[column])
         oid.append(contentsOf: index)
         return oid
     }
@@ -98,18 +109,17 @@ final class TableRegion<Row: Sendable>: Region {
         if oid.hasPrefix(entry) {
             if oid.count > entry.count {
                 let sub = oid[entry.count]
-                column = columns.firstIndex { $0.object.subID >= sub } ?? columns.count
-                if column < columns.count && columns[column].object.subID == sub {
-                    row = firstOID(after: oid[(entry.count + 1)...], count: rows.count, key: key)
+                column = subIDs.firstIndex { $0 >= sub } ?? subIDs.count
+                if column < subIDs.count && subIDs[column] == sub {
+                    row = firstOID(after: oid[(entry.count + 1)...], count: count, key: key)
                 }
             }
         } else if !oidLess(oid, entry) {
             return nil  // past this table
         }
-        while column < columns.count {
-            let value = columns[column].value
-            while row < rows.count {
-                if let v = value(rows[row]) { return (instance(column: column, row: row), v) }
+        while column < subIDs.count {
+            while row < count {
+                if let v = cell(column, row) { return (instance(column: column, row: row), v) }
                 row += 1
             }
             column += 1
@@ -201,42 +211,35 @@ public final class MIBView: Sendable {
         return nil
     }
 
-    /// The served region of a declared table.
-    private func rows<Row>(_ declaration: TableDeclaration<Row>) -> TableRegion<Row> {
-        regions[region(of: declaration.table.oid)] as! TableRegion<Row>
+    /// The row of a declared table whose index is `instance`.
+    private func row<Row>(_ declaration: TableDeclaration<Row>, _ instance: ArraySlice<UInt32>) -> Row? {
+        let table = regions[region(of: declaration.table.oid)] as! TableRegion
+        return table.position(of: instance).map { (table.rows as! [Row])[$0] }
     }
 
     /// A connection of this view, by token.
     public func connection(token: UInt32) -> Connection? {
-        rows(MPTCPMIB.ConnectionTable.served).row([token])?.connection
+        row(MPTCPMIB.ConnectionTable.served, [token])?.connection
     }
 
     /// A peer address of a connection, by the peer's address id.
     public func remoteAddress(token: UInt32, id: UInt8) -> RemoteAddress? {
-        rows(MPTCPMIB.RemoteAddressTable.served).row([token, UInt32(id)])
+        row(MPTCPMIB.RemoteAddressTable.served, [token, UInt32(id)])
     }
 
     /// The path summary of a local address.
     public func path(_ address: IPAddress) -> PathSummary? {
         var index: OID = []
         IndexEncoding.append(address, to: &index)
-        return rows(MPTCPMIB.PathTable.served).row(index[...])?.path
+        return row(MPTCPMIB.PathTable.served, index[...])?.path
     }
 
     /// Instances in each table, for logs and benchmarks.
     public var rowCounts: [MIBTable: Int] {
         var counts: [MIBTable: Int] = [:]
         for region in regions {
-            if let table = region as? any CountedRegion { counts[table.table] = table.count }
+            if let table = region as? TableRegion { counts[table.table] = table.count }
         }
         return counts
     }
 }
-
-/// A table's region, whatever its rows.
-protocol CountedRegion: Region {
-    var table: MIBTable { get }
-    var count: Int { get }
-}
-
-extension TableRegion: CountedRegion {}

@@ -25,6 +25,10 @@ public struct TableDeclaration<Row: Sendable>: Sendable {
     /// The rows of one view: taken out of the snapshot (so that a consumed snapshot is
     /// freed table by table), with what the agent adds.
     public let rows: @Sendable (inout Snapshot, AgentFacts) -> [Row]
+    /// Builds the table's part of a view. A closure made here, where `Row` is known: the
+    /// compiler specializes it (and the region's cell reader) for the row type, which a
+    /// generic method called through `any ServedTable` would not be.
+    private let build: @Sendable (TableDeclaration, inout Snapshot, AgentFacts) -> TableRegion
 
     public init(_ table: MIBTable, index: @escaping @Sendable (Row, inout [UInt32]) -> Void,
                 rows: @escaping @Sendable (inout Snapshot, AgentFacts) -> [Row], columns: [Column<Row>]) {
@@ -32,6 +36,7 @@ public struct TableDeclaration<Row: Sendable>: Sendable {
         self.index = index
         self.rows = rows
         self.columns = columns
+        build = { declaration, snapshot, facts in TableRegion(declaration, rows: rows(&snapshot, facts)) }
     }
 }
 
@@ -44,6 +49,6 @@ public protocol ServedTable: Sendable {
 
 extension TableDeclaration: ServedTable {
     public func region(_ snapshot: inout Snapshot, _ facts: AgentFacts) -> any Region {
-        TableRegion(self, rows: rows(&snapshot, facts))
+        build(self, &snapshot, facts)
     }
 }
