@@ -20,7 +20,7 @@ public final class AgentState: Sendable {
         var contexts: [ServedContext] = []
     }
 
-    private let uptime = Mutex(Uptime(monotonic: MonotonicClock.now, ticks: 0))
+    private let uptime = Mutex(Uptime(ticks: 0))
     private let events: Mutex<EventHistory>
     private let counterWatch = Mutex(CounterWatch())
     private let published: Mutex<Published>
@@ -36,7 +36,7 @@ public final class AgentState: Sendable {
     /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
     /// Call from the agent thread, which knows it, on each request.
     func anchorUptime(ticks: UInt32) {
-        uptime.withLock { $0 = Uptime(monotonic: MonotonicClock.now, ticks: ticks) }
+        uptime.withLock { $0 = Uptime(ticks: ticks) }
     }
 
     /// sysUpTime (hundredths) at a monotonic instant, from the last anchor.
@@ -96,7 +96,8 @@ public final class AgentState: Sendable {
         }
         let shown = published.withLock { $0 }
         var facts = AgentFacts()
-        facts.uptime = uptime.withLock { $0 }
+        let uptime = uptime.withLock { $0 }
+        facts.timeStamp = uptime.timeStamp(at:)
         facts.pendingEndpoints = shown.pendingEndpoints
         facts.endpointSpinLock = shown.spinLock
         facts.statsDiscontinuity = discontinuity

@@ -2,32 +2,13 @@ import MPTCPModel
 import MPTCPMIB
 import SMI
 
-/// Converts instants of the monotonic clock into TimeStamps: values of the sysUpTime of
-/// the agent that answers, anchored by one reading of both clocks.
-public struct Uptime: Sendable, Hashable {
-    /// A monotonic instant (seconds) and sysUpTime (hundredths) read at the same moment.
-    public var monotonic: Double
-    public var ticks: UInt32
-
-    public init(monotonic: Double, ticks: UInt32) {
-        self.monotonic = monotonic
-        self.ticks = ticks
-    }
-
-    /// sysUpTime at `instant`; 0 for an instant before sysUpTime last started over, as
-    /// RFC 2579 says a TimeStamp of such an event is.
-    public func timeStamp(at instant: Double) -> UInt32 {
-        let ago = ((monotonic - instant) * 100).rounded()
-        guard ago > 0 else { return ticks }
-        return ago >= Double(ticks) ? 0 : ticks - UInt32(ago)
-    }
-}
-
 /// What the agent adds to a kernel snapshot: its own state, not the kernel's. Starts as
 /// a view with no agent behind it has it (tests, `mptcp-agentx --check`); the agent sets
 /// what it knows.
 public struct AgentFacts: Sendable {
-    public var uptime = Uptime(monotonic: 0, ticks: 0)
+    /// The TimeStamp (sysUpTime, hundredths) of a monotonic instant, by the clock of the
+    /// agent that answers; 0 for everything without one.
+    public var timeStamp: @Sendable (_ monotonic: Double) -> UInt32 = { _ in 0 }
     /// Endpoint rows created with createAndWait that live in the agent.
     public var pendingEndpoints: [EndpointRow] = []
     public var endpointSpinLock: Int32 = 0

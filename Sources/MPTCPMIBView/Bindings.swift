@@ -26,7 +26,7 @@ enum Bindings {
         case G.currentListeners: return .gauge(s.listeners.count)
         case G.endpointNextID: return s.endpoints == nil ? nil : .unsigned(endpointNextID)
         case G.statsDiscontinuityTime:
-            return facts.statsDiscontinuity.map { .timeticks(facts.uptime.timeStamp(at: $0)) }
+            return facts.statsDiscontinuity.map { .timeticks(facts.timeStamp($0)) }
         case G.connectionsOneSubflow: return .gauge(s.host.oneSubflow)
         case G.connectionsTwoSubflows: return .gauge(s.host.twoSubflows)
         case G.connectionsMoreSubflows: return .gauge(s.host.moreSubflows)
@@ -47,7 +47,7 @@ enum Bindings {
         case N.sent: return .counter64(n.sent)
         case N.suppressed: return .counter64(n.suppressed)
         case N.dropped: return .counter64(n.dropped)
-        case N.discontinuityTime: return .timeticks(facts.uptime.timeStamp(at: n.since))
+        case N.discontinuityTime: return .timeticks(facts.timeStamp(n.since))
         default: return nil
         }
     }

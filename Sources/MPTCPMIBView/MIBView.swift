@@ -219,7 +219,7 @@ public final class MIBView: Sendable {
 
     /// A connection of this view, by token.
     public func connection(token: UInt32) -> Connection? {
-        row(MPTCPMIB.ConnectionTable.served, [token])?.connection
+        row(MPTCPMIB.ConnectionTable.served, [token])?.value
     }
 
     /// A peer address of a connection, by the peer's address id.
@@ -231,7 +231,7 @@ public final class MIBView: Sendable {
     public func path(_ address: IPAddress) -> PathSummary? {
         var index: OID = []
         IndexEncoding.append(address, to: &index)
-        return row(MPTCPMIB.PathTable.served, index[...])?.path
+        return row(MPTCPMIB.PathTable.served, index[...])?.value
     }
 
     /// Instances in each table, for logs and benchmarks.

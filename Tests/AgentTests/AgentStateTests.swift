@@ -3,6 +3,7 @@ import MPTCPKernel
 import MPTCPMIB
 import MPTCPMIBView
 import MPTCPModel
+import Platform
 import Testing
 
 @Suite("The agent's state beside a kernel snapshot")
@@ -31,6 +32,12 @@ struct AgentStateTests {
         #expect(state.announced(token: c.token, id: 5) == peer && state.announced(token: gone, id: 1) == nil)
     }
 
+    @Test func timeStampsFollowTheAnchor() {
+        let uptime = Uptime(ticks: 5000, at: 100)  // sysUpTime 50 s at monotonic 100 s
+        #expect(uptime.timeStamp(at: 100) == 5000 && uptime.timeStamp(at: 90.5) == 4050 && uptime.timeStamp(at: 49) == 0)
+        #expect(uptime.timeStamp(at: 101) == 5000)  // not in the future
+    }
+
     /// Published rows reach the next facts; contexts report whether they changed.
     @Test func publishedStateReachesTheFacts() {
         let state = AgentState(followingEvents: false, notifications: .withoutAgent)
@@ -40,7 +47,7 @@ struct AgentStateTests {
         state.hold(pendingEndpoints: [], spinLock: 3)
         state.anchorUptime(ticks: 500)
         let (_, facts) = state.read(SyntheticSource(snapshot: Snapshot()), startedAt: 0)
-        #expect(facts.contexts == [context] && facts.endpointSpinLock == 3 && facts.uptime.ticks == 500)
+        #expect(facts.contexts == [context] && facts.endpointSpinLock == 3 && facts.timeStamp(MonotonicClock.now) == 500)
         #expect(facts.firstSeen.isEmpty && facts.statsDiscontinuity == nil)
     }
 }

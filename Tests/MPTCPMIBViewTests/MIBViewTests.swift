@@ -169,12 +169,6 @@ struct MIBViewTests {
 struct PathViewTests {
     static func ip(_ s: String) -> IPAddress { IPAddress(s)! }
 
-    @Test func timeStampsFollowTheAnchor() {
-        let uptime = Uptime(monotonic: 100, ticks: 5000)  // sysUpTime 50 s at monotonic 100 s
-        #expect(uptime.timeStamp(at: 100) == 5000 && uptime.timeStamp(at: 90.5) == 4050 && uptime.timeStamp(at: 49) == 0)
-        #expect(uptime.timeStamp(at: 101) == 5000)  // not in the future
-    }
-
     @Test func pathRowsGaugesAndAgentFacts() throws {
         var s1 = Subflow(token: 9, local: SocketAddress(address: Self.ip("10.0.0.1"), port: 1),
                          remote: SocketAddress(address: Self.ip("10.9.0.1"), port: 80), state: .established)
@@ -196,7 +190,7 @@ struct PathViewTests {
                                 interfaces: [Self.ip("10.0.0.1"): 7])
         snapshot.merge(EventKnowledge(pathEvents: [Self.ip("10.0.0.1"): events]), liveTokens: [c.token])
         var facts = AgentFacts()
-        facts.uptime = Uptime(monotonic: 100, ticks: 5000)
+        facts.timeStamp = { UInt32(max(0, 5000 - (100 - $0) * 100)) }  // sysUpTime 50 s at monotonic 100 s
         facts.endpointSpinLock = 17
         facts.statsDiscontinuity = 99
         facts.firstSeen = [9: 97.5]
