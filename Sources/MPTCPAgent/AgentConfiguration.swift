@@ -31,6 +31,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var notifications: Set<MPTCPMIB.Notifications.Kind> = MPTCPMIB.Notifications.Kind.defaults
     /// At most this many notifications per second (mptcpNotificationRateLimit).
     public var notificationRate: UInt32 = 10
+    /// Entries mptcpEventLogTable keeps (mptcpEventLogSize).
+    public var eventLogSize: Int = 1000
     /// Other network namespaces served as contexts of their names.
     public var namespaces: NamespaceSelection = .none
     /// Namespaces without a name under /run/netns, by context name (`namespace NAME PATH`).
@@ -80,6 +82,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         },
         .number("notification-rate", \.notificationRate, valueName: "n", what: "a number of notifications per second",
                 range: notificationRates, summary: "At most this many notifications per second"),
+        .number("event-log-size", \.eventLogSize, valueName: "n", what: "a number of entries", range: eventLogSizes,
+                summary: "Entries the event log (mptcpEventLogTable) keeps, 0 for none"),
         .custom("namespaces", valueNames: ["names"],
                 summary: "Other network namespaces served as SNMP contexts of their names: none, all (every name under /run/netns), or names and shell patterns (cpe-*) separated by commas",
                 defaultText: "none") { c, words throws(ConfigurationKey.Refusal) in
@@ -105,6 +109,12 @@ public struct AgentConfiguration: Sendable, Equatable {
     static let notificationRates: ClosedRange<UInt32> = {
         let range = MPTCPMIB.NotificationControl.rateLimit.syntax.ranges[0]
         return UInt32(range.lowerBound)...UInt32(range.upperBound)
+    }()
+
+    /// mptcpEventLogSize's range, which the key and a SET both enforce.
+    static let eventLogSizes: ClosedRange<Int> = {
+        let range = MPTCPMIB.EventLog.size.syntax.ranges[0]
+        return Int(range.lowerBound)...Int(range.upperBound)
     }()
 
     /// Reads `key value` lines; `#` starts a comment. Unknown keys and bad values are

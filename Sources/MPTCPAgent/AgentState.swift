@@ -24,13 +24,34 @@ public final class AgentState: Sendable {
     private let events: Mutex<EventHistory>
     private let counterWatch = Mutex(CounterWatch())
     private let published: Mutex<Published>
+    private let log: Mutex<EventLog>
+    private let fallbacks = Mutex(FallbackTracker())
+    /// Fallbacks and blackhole detections waiting for the agent thread to notify them
+    /// (only while their notification is enabled; bounded).
+    private let detections = Mutex<[Detection]>([])
+    /// Rung when a detection is queued: the agent thread watches it.
+    let doorbell: Doorbell?
+
+    /// A transition the agent detected, to be notified from the agent thread.
+    enum Detection: Equatable {
+        case fallback(Connection, FallbackCauses)
+        /// The counters when it was seen, and net.mptcp.blackhole_timeout then.
+        case blackhole(Counters, timeout: Int32?)
+    }
+
+    /// Detections kept for the agent thread at most; more are dropped (and still logged).
+    static let detectionQueueLimit = 1000
 
     /// `followingEvents`: whether the path manager's events will be applied (the counts of
     /// mptcpPathTable exist only then; they count from now). `notifications`: the controls
     /// as configured, shown until the notifier publishes its state.
-    public init(followingEvents: Bool, notifications: NotificationState) {
-        events = Mutex(EventHistory(following: followingEvents, start: MonotonicClock.now))
+    /// `eventLogSize`: the entries mptcpEventLogTable keeps to begin with.
+    public init(followingEvents: Bool, notifications: NotificationState, eventLogSize: Int = AgentConfiguration().eventLogSize) {
+        let now = MonotonicClock.now
+        events = Mutex(EventHistory(following: followingEvents, start: now))
         published = Mutex(Published(notifications: notifications))
+        log = Mutex(EventLog(capacity: eventLogSize, start: now))
+        doorbell = try? Doorbell()
     }
 
     /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
@@ -65,10 +86,79 @@ public final class AgentState: Sendable {
         }
     }
 
-    /// Applies a batch of path-manager events received at `now`; `lost`: the kernel dropped some before them.
+    /// Applies a batch of path-manager events received at `now`; `lost`: the kernel dropped
+    /// some before them. Each is logged.
     func apply(_ batch: [PathManagerEvent], lost: Bool, at now: Double) {
         events.withLock { $0.apply(batch, lost: lost, at: now) }
+        log.withLock { log in
+            if lost { log.append(EventLogEntry(time: now, kind: .eventsLost)) }
+            for e in batch { log.append(EventLogEntry(e, at: now)) }
+        }
     }
+
+    /// The fallback watch's reading: the counters, and the connections (`read`) only when
+    /// a fallback counter rose or no connections were read yet. Fallbacks and blackhole
+    /// detections are logged and, when their notification is enabled, queued for the
+    /// agent thread. `timeout`: net.mptcp.blackhole_timeout, read when blackhole detection fired.
+    func detect(counters: Counters, reading read: () throws -> [Connection], timeout: () -> Int32?,
+                at now: Double) rethrows {
+        let (rose, blackhole) = fallbacks.withLock { $0.observe(counters: counters) }
+        var found: [FallbackTracker.Fallback] = []
+        if rose || fallbacks.withLock({ !$0.hasConnections }) {
+            let connections = try read()
+            found = fallbacks.withLock { $0.observe(connections: connections) }
+        }
+        record(found, blackhole: blackhole ? (counters, timeout()) : nil, at: now)
+    }
+
+    /// A snapshot's reading: its counters and connections, read anyway.
+    private func detect(_ snapshot: Snapshot, at now: Double) {
+        guard let counters = snapshot.counters else { return }
+        let (found, blackhole) = fallbacks.withLock { tracker in
+            let blackhole = tracker.observe(counters: counters).blackhole
+            return (tracker.observe(connections: snapshot.connections), blackhole)
+        }
+        record(found, blackhole: blackhole ? (counters, snapshot.settings["blackhole_timeout"].flatMap { Int32($0) }) : nil,
+               at: now)
+    }
+
+    /// Logs and queues what a reading found.
+    private func record(_ found: [FallbackTracker.Fallback], blackhole: (Counters, Int32?)?, at now: Double) {
+        guard blackhole != nil || !found.isEmpty else { return }
+        log.withLock { log in
+            if blackhole != nil { log.append(EventLogEntry(time: now, kind: .blackholeDetected)) }
+            for f in found {
+                var entry = EventLogEntry(time: now, kind: .connectionFallback, token: f.connection.token,
+                                          local: f.connection.local, remote: f.connection.remote)
+                entry.fallbackCauses = f.causes
+                log.append(entry)
+            }
+        }
+        let enabled = published.withLock { $0.notifications.enabled }
+        var queued: [Detection] = []
+        if let (counters, timeout) = blackhole, enabled.contains(.blackholeDetected) {
+            queued.append(.blackhole(counters, timeout: timeout))
+        }
+        if enabled.contains(.connectionFallback) { queued += found.map { .fallback($0.connection, $0.causes) } }
+        guard !queued.isEmpty else { return }
+        detections.withLock { $0 = Array(($0 + queued).prefix(Self.detectionQueueLimit)) }
+        doorbell?.ring()
+    }
+
+    /// The detections queued for the agent thread, oldest first; the queue is emptied.
+    func takeDetections() -> [Detection] {
+        detections.withLock { queue in
+            defer { queue = [] }
+            return queue
+        }
+    }
+
+    /// Changes how many entries the event log keeps (mptcpEventLogSize).
+    func resizeEventLog(_ size: Int) {
+        log.withLock { $0.resize(size) }
+    }
+
+    var eventLogSize: Int { log.withLock { $0.capacity } }
 
     /// What the events told about a connection, for a notification about it.
     func recall(token: UInt32) -> (endpoints: (local: SocketAddress, remote: SocketAddress)?, firstSeen: Double?) {
@@ -89,11 +179,15 @@ public final class AgentState: Sendable {
         var snapshot = reader.read()
         let alive = Set(snapshot.connections.map(\.token))
         snapshot.merge(known, liveTokens: alive)
-        let firstSeen = events.withLock { $0.observed(alive: alive, before: knownTokens, at: started) }
+        let (firstSeen, joinFailures, denies) = events.withLock {
+            ($0.observed(alive: alive, before: knownTokens, at: started), $0.joinFailures, $0.deniesInitialAddress)
+        }
         let discontinuity = counterWatch.withLock {
             $0.observe(snapshot.counters, at: started)
             return $0.discontinuity
         }
+        detect(snapshot, at: started)
+        let fallen = fallbacks.withLock { $0.fallen }
         let shown = published.withLock { $0 }
         var facts = AgentFacts()
         let uptime = uptime.withLock { $0 }
@@ -104,6 +198,13 @@ public final class AgentState: Sendable {
         facts.firstSeen = firstSeen
         facts.notifications = shown.notifications
         facts.contexts = shown.contexts
+        facts.fallbackCauses = fallen.compactMapValues { $0 }
+        facts.joinFailures = joinFailures
+        facts.peerDeniesInitialAddress = denies
+        facts.eventLog = log.withLock { log in
+            EventLogFacts(size: UInt32(log.capacity), lastIndex: log.lastIndex, dropped: log.dropped, since: log.start,
+                          entries: log.entries)
+        }
         return (snapshot, facts)
     }
 }

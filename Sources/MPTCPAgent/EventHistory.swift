@@ -11,6 +11,13 @@ struct EventHistory {
     private var firstSeen: [UInt32: Double] = [:]
     /// The initial subflow's addresses of each connection, from CREATED/ESTABLISHED.
     private var endpoints: [UInt32: (local: SocketAddress, remote: SocketAddress)] = [:]
+    /// The peer address ids each connection's peer withdrew (REMOVED).
+    private var removed: [UInt32: Set<UInt8>] = [:]
+    /// Additional subflows that closed while their peer address was not withdrawn, by
+    /// connection: the local address ids the kernel will not use again for it.
+    private(set) var joinFailures: [UInt32: Set<UInt8>] = [:]
+    /// Connections whose peer forbids joins to its first address.
+    private(set) var deniesInitialAddress: Set<UInt32> = []
 
     /// `following`: whether events will be applied; counting starts at `start`.
     init(following: Bool, start: Double) {
@@ -28,9 +35,21 @@ struct EventHistory {
             case .created, .established:
                 if firstSeen[token] == nil { firstSeen[token] = now }
                 if let local = e.local, let remote = e.remote { endpoints[token] = (local, remote) }
+                if e.denyJoinInitialAddress { deniesInitialAddress.insert(token) }
             case .closed:
                 firstSeen[token] = nil
                 endpoints[token] = nil
+                removed[token] = nil
+                joinFailures[token] = nil
+                deniesInitialAddress.remove(token)
+            case .removed:
+                if let id = e.remoteID { removed[token, default: []].insert(id) }
+            case .subflowClosed:
+                // The initial subflow (ids 0 and 0) is not a join; a withdrawn address is not a failure.
+                let local = e.localID ?? 0, remote = e.remoteID ?? 0
+                if (local != 0 || remote != 0) && !(removed[token]?.contains(remote) ?? false) {
+                    joinFailures[token, default: []].insert(local)
+                }
             default: break
             }
         }
@@ -50,6 +69,10 @@ struct EventHistory {
         paths?.retain(alive: alive, before: before)
         firstSeen = firstSeen.filter { alive.contains($0.key) || !before.contains($0.key) }
         endpoints = endpoints.filter { alive.contains($0.key) || !before.contains($0.key) }
+        func kept(_ token: UInt32) -> Bool { alive.contains(token) || !before.contains(token) }
+        removed = removed.filter { kept($0.key) }
+        joinFailures = joinFailures.filter { kept($0.key) }
+        deniesInitialAddress = deniesInitialAddress.filter(kept)
         for token in alive where firstSeen[token] == nil { firstSeen[token] = now }
         return firstSeen.filter { alive.contains($0.key) }
     }

@@ -25,12 +25,15 @@ public final class MIBService {
     let notifier: Notifier
     let sets: SetEngine
     private let events: EventMonitor?
+    /// Fallbacks and blackhole detections between snapshots, while notified (nil: synthetic).
+    private let fallbackWatch: FallbackWatch?
     /// Which interface holds a local address, for notifications about subflows.
     private let interfaces: InterfaceLookup?
     private let handler: RequestHandler
     private let logger: Logger
     private var registration: UnsafeMutablePointer<netsnmp_handler_registration>?
     private var eventsRegistered = false
+    private var doorbellRegistered = false
 
     static let sysORDescription = "MPTCP-MIB: Multipath TCP (RFC 8684) connections, subflows, paths and the path manager"
 
@@ -49,9 +52,10 @@ public final class MIBService {
             let snapshot = Snapshot.synthetic(connections: n)
             events = nil
             interfaces = nil
-            state = AgentState(followingEvents: false, notifications: controls)
+            state = AgentState(followingEvents: false, notifications: controls, eventLogSize: configuration.eventLogSize)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { SyntheticSource(snapshot: snapshot) },
                                   state: state, logger: logger)
+            fallbackWatch = nil
             logger.notice("synthetic mode: serving \(n) in-memory connections with 3 subflows each, no kernel access")
         } else {
             do { try namespace.perform { try ProcFS.requireEnabled() } } catch { logger.warning("\(error)") }
@@ -68,23 +72,33 @@ public final class MIBService {
                 }
             }
             interfaces = events == nil ? nil : try namespace.perform { try InterfaceLookup() }
-            state = AgentState(followingEvents: events != nil, notifications: controls)
+            state = AgentState(followingEvents: events != nil, notifications: controls, eventLogSize: configuration.eventLogSize)
             cache = try ViewCache(ttl: configuration.cacheTTL, policy: policy, makeReader: { try SnapshotReader() },
                                   state: state, namespace: namespace, logger: logger)
+            fallbackWatch = FallbackWatch(state: state, namespace: namespace, logger: logger)
         }
-        let (state, cache) = (state, cache)
+        let (state, cache, watch) = (state, cache, fallbackWatch)
         notifier = Notifier(controls, context: context, attached: attached, logger: logger,
                             publish: { notifications, controlsChanged in
                                 state.publish(notifications: notifications)
                                 // A change of the controls (a SET) shows at once, counts from the next view.
-                                if controlsChanged { cache.invalidate() }
+                                if controlsChanged {
+                                    cache.invalidate()
+                                    watch?.run(Self.watchesFallbacks(notifications.enabled))
+                                }
                             })
-        sets = SetEngine(cache: cache, notifier: notifier, namespace: namespace, logger: logger,
+        sets = SetEngine(state: state, cache: cache, notifier: notifier, namespace: namespace, logger: logger,
                          writesAllowed: configuration.synthetic == nil)
         handler = RequestHandler(state: state, cache: cache, sets: sets)
     }
 
     deinit { stop() }
+
+    /// Whether fallbacks and blackhole detections are watched for between snapshots: only
+    /// while one of their notifications is enabled.
+    static func watchesFallbacks(_ enabled: Set<MPTCPMIB.Notifications.Kind>) -> Bool {
+        !enabled.isDisjoint(with: [.connectionFallback, .blackholeDetected])
+    }
 
     /// Inside snmpd: starts the background refresher, which takes the first snapshot at once.
     public func startRefreshing() {
@@ -94,6 +108,7 @@ public final class MIBService {
     /// Unregisters and stops every thread; what is left is freed with this object.
     public func stop() {
         unregister()
+        fallbackWatch?.run(false)
         cache.stop()
     }
 
@@ -126,6 +141,11 @@ public final class MIBService {
             eventsRegistered = DescriptorWatch.shared.add(fd) { [unowned self] in drainEvents() }
             if !eventsRegistered { logger.error("cannot watch the path-manager event socket: \(String(cString: strerror(errno)))") }
         }
+        if let doorbell = state.doorbell {
+            doorbellRegistered = DescriptorWatch.shared.add(doorbell.fileDescriptor) { [unowned self] in notifyDetections() }
+            if !doorbellRegistered { logger.error("cannot watch for fallbacks: \(String(cString: strerror(errno)))") }
+        }
+        fallbackWatch?.run(Self.watchesFallbacks(notifier.state.enabled))
     }
 
     /// Undoes `register()`.
@@ -133,6 +153,10 @@ public final class MIBService {
         if eventsRegistered, let events {
             DescriptorWatch.shared.remove(events.fileDescriptor)
             eventsRegistered = false
+        }
+        if doorbellRegistered, let doorbell = state.doorbell {
+            DescriptorWatch.shared.remove(doorbell.fileDescriptor)
+            doorbellRegistered = false
         }
         guard let reg = registration else { return }
         registration = nil
@@ -153,6 +177,8 @@ public final class MIBService {
     public func apply(_ configuration: AgentConfiguration) {
         cache.setTTL(configuration.cacheTTL)
         notifier.configure(enabled: configuration.notifications, rateLimit: configuration.notificationRate)
+        state.resizeEventLog(configuration.eventLogSize)
+        cache.invalidate()
     }
 
     /// Events handled per wake-up: a storm is worked off between requests, not ahead of them.
@@ -181,6 +207,21 @@ public final class MIBService {
             }
         } catch {
             logger.error("\(error)")
+        }
+    }
+
+    /// Sends the notifications of the fallbacks and blackhole detections found since the
+    /// last ring (agent thread).
+    private func notifyDetections() {
+        state.doorbell?.clear()
+        state.anchorUptime(ticks: UInt32(truncatingIfNeeded: netsnmp_get_agent_uptime()))
+        let builder = NotificationBuilder(knowledge: knowledge())
+        for detection in state.takeDetections() {
+            switch detection {
+            case .fallback(let c, let causes): notifier.send(.connectionFallback) { builder.fallback(c, causes: causes) }
+            case .blackhole(let counters, let timeout):
+                notifier.send(.blackholeDetected) { NotificationBuilder.blackhole(counters: counters, timeout: timeout) }
+            }
         }
     }
 

@@ -24,6 +24,7 @@ import Glibc
 final class SetEngine {
     private let logger: Logger
     private let cache: ViewCache
+    private let state: AgentState
     /// Holds mptcpNotificationsEnabled and mptcpNotificationRateLimit.
     private let notifier: Notifier
     /// The path-manager handle of the agent thread (nil without MPTCP's genl family).
@@ -52,7 +53,9 @@ final class SetEngine {
     /// RFC 2579: rows left notReady or notInService are discarded after a while.
     static let pendingLifetime: Double = 300
 
-    init(cache: ViewCache, notifier: Notifier, namespace: NetworkNamespace?, logger: Logger, writesAllowed: Bool) {
+    init(state: AgentState, cache: ViewCache, notifier: Notifier, namespace: NetworkNamespace?, logger: Logger,
+         writesAllowed: Bool) {
+        self.state = state
         self.cache = cache
         self.notifier = notifier
         self.namespace = namespace
@@ -137,13 +140,14 @@ final class SetEngine {
 
     private func reserve2(_ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, _ requests: RequestList) {
         guard var t = transaction else { return }
-        let state: SetState
+        let current: SetState
         do {
             guard let pm else { throw KernelError.mptcpUnavailable("no mptcp_pm generic netlink family") }
             let n = notifier.state
-            state = SetState(settings: try t.settings ?? namespace.perform { try ProcFS.settings() }, limits: try pm.limits(), endpoints: try pm.endpoints(),
-                             endpointSpinLock: spinLock,
-                             notifications: NotificationControls(enabled: n.enabled, rateLimit: n.rateLimit))
+            current = SetState(settings: try t.settings ?? namespace.perform { try ProcFS.settings() }, limits: try pm.limits(), endpoints: try pm.endpoints(),
+                               endpointSpinLock: spinLock,
+                               notifications: NotificationControls(enabled: n.enabled, rateLimit: n.rateLimit),
+                               eventLogSize: state.eventLogSize)
         } catch {
             let first = t.changes.first
             refuse(.resourceUnavailable("cannot read the kernel's state: \(error)"), first?.name ?? "", reqinfo,
@@ -151,7 +155,7 @@ final class SetEngine {
             return
         }
         do {
-            t.plan = try SetPlan.make(t.changes, state: state, pending: pending.mapValues(\.row), interfaceExists: { index in
+            t.plan = try SetPlan.make(t.changes, state: current, pending: pending.mapValues(\.row), interfaceExists: { index in
                 var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE))
                 return if_indextoname(index, &name) != nil
             })
@@ -193,6 +197,7 @@ final class SetEngine {
     private func commit() {
         guard let t = transaction else { return }
         for step in t.applied {
+            if case .eventLogSize(let new, _) = step.operation { state.resizeEventLog(new) }
             logger.notice("SET \(t.changes[step.change].name): \(step.operation.summary)")
         }
         transaction = nil
@@ -225,6 +230,7 @@ final class SetEngine {
         case .pendingRow(let id, let new, _): setPending(id, new)
         case .spinLock(let new, _): setSpinLock(new)
         case .notifications(let new, _): notifier.configure(enabled: new.enabled, rateLimit: new.rateLimit)
+        case .eventLogSize: break  // at COMMIT
         }
     }
 
@@ -243,6 +249,7 @@ final class SetEngine {
         case .pendingRow(let id, _, let old): setPending(id, old)
         case .spinLock(_, let old): setSpinLock(old)
         case .notifications(_, let old): notifier.configure(enabled: old.enabled, rateLimit: old.rateLimit)
+        case .eventLogSize: break  // never applied before COMMIT
         }
     }
 

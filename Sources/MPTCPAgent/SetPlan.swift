@@ -18,6 +18,9 @@ enum SetOperation: Equatable {
     case notifications(new: NotificationControls, old: NotificationControls)
     /// A row created with createAndWait, held by the agent (nil: no such row).
     case pendingRow(id: UInt8, new: EndpointRow?, old: EndpointRow?)
+    /// mptcpEventLogSize, held by the agent: applied at COMMIT, since a smaller log drops
+    /// entries that no undo could bring back.
+    case eventLogSize(new: Int, old: Int)
 
     var summary: String {
         switch self {
@@ -30,6 +33,7 @@ enum SetOperation: Equatable {
         case .pendingRow(let id, let new, _): return "endpoint row \(id) \(new.map { "held, \($0.status)" } ?? "discarded")"
         case .spinLock(let new, let old): return "mptcpEndpointSpinLock \(old) -> \(new)"
         case .notifications(let new, let old): return "notifications \(old) -> \(new)"
+        case .eventLogSize(let new, let old): return "mptcpEventLogSize \(old) -> \(new)"
         }
     }
 }
@@ -43,6 +47,7 @@ struct SetState {
     var endpointSpinLock: Int32 = 0
     var notifications = NotificationControls(enabled: AgentConfiguration().notifications,
                                              rateLimit: AgentConfiguration().notificationRate)
+    var eventLogSize = AgentConfiguration().eventLogSize
 }
 
 /// Which notifications are sent and how many per second.
@@ -87,7 +92,7 @@ struct SetPlan {
         try plan.planEndpoints(changes, state, pending, interfaceExists)
         let order: (SetOperation) -> Int = {
             switch $0 {
-            case .spinLock, .notifications, .sysctl: return 0
+            case .spinLock, .notifications, .sysctl, .eventLogSize: return 0
             case .limits: return 1
             case .deleteEndpoint: return 2
             case .addEndpoint: return 3
@@ -120,6 +125,9 @@ struct SetPlan {
                 guard case .unsigned(let v) = c.value else { continue }
                 notifications.rateLimit = v
                 notificationChange = notificationChange ?? i
+            case MPTCPMIB.EventLog.size:
+                guard case .unsigned(let v) = c.value else { continue }
+                steps.append(Step(operation: .eventLogSize(new: Int(v), old: state.eventLogSize), change: i))
             case G.endpointSpinLock:
                 // TestAndIncr (RFC 2579): the value must be the current one; it then goes up by one.
                 guard c.value == .integer(state.endpointSpinLock) else {

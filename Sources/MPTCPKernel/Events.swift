@@ -22,6 +22,9 @@ public struct PathManagerEvent: Sendable, Hashable {
     public var backup: Bool?
     public var ifIndex: UInt32?
     public var serverSide: Bool
+    /// CREATED/ESTABLISHED: the peer forbids joins to its first address (MP_CAPABLE's
+    /// "C" bit, MPTCP_PM_EV_FLAG_DENY_JOIN_ID0).
+    public var denyJoinInitialAddress = false
     /// SUB_CLOSED: the subflow's socket error (errno), when the kernel reports one.
     public var error: UInt8?
     /// SUB_CLOSED after a reset: the MP_TCPRST reason (RFC 8684 section 3.6) and flags.
@@ -68,6 +71,7 @@ public struct PathManagerEvent: Sendable, Hashable {
         ifIndex = has(MPTCP_NL_EV_ATTR_IF_IDX) ? UInt32(bitPattern: e.ifindex) : nil
         serverSide = (has(MPTCP_NL_EV_ATTR_SERVER_SIDE) && e.server_side != 0)
             || (has(MPTCP_NL_EV_ATTR_FLAGS) && e.flags & 0x2 != 0)
+        denyJoinInitialAddress = has(MPTCP_NL_EV_ATTR_FLAGS) && e.flags & 0x1 != 0
         error = has(MPTCP_NL_EV_ATTR_ERROR) ? e.error : nil
         resetReason = has(MPTCP_NL_EV_ATTR_RESET_REASON) ? e.reset_reason : nil
         resetFlags = has(MPTCP_NL_EV_ATTR_RESET_FLAGS) ? e.reset_flags : nil

@@ -124,6 +124,11 @@ public enum MPTCPMIB {
             "mptcpStatsLinux" + release.split(separator: ".").joined(separator: "v") + "Group"
         }
 
+        /// The object of a kernel counter.
+        public static func object(kernelName name: String) -> MIBObject? {
+            kernelNames.firstIndex(of: name).map { all[$0] }
+        }
+
         /// The kernel counter an object reports, by object name.
         public static func kernelName(of object: MIBObject) -> String? {
             object.name.hasPrefix("mptcpExt") ? String(object.name.dropFirst("mptcpExt".count)) : nil
@@ -182,6 +187,8 @@ public enum MPTCPMIB {
             public let lastAckRecv = c("mptcpConnectionLastAckRecv", 32, .gauge32, units: "milliseconds")
             public let uid = c("mptcpConnectionUid", 33, .unsigned32)
             public let firstSeen = c("mptcpConnectionFirstSeen", 34, .timeStamp)
+            public let limitingFactor = c("mptcpConnectionLimitingFactor", 35, .mptcpLimitingFactor)
+            public let fallbackCauses = c("mptcpConnectionFallbackCauses", 36, .mptcpFallbackCauses)
         }
         public static let columns = Columns()
         public static let table = MIBTable(name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", columns: columns,
@@ -317,9 +324,48 @@ public enum MPTCPMIB {
         public static let table = MIBTable(name: "mptcpContextTable", entryName: "mptcpContextEntry", columns: columns,
                                            indexes: [\.name])
     }
+    // MARK: The event log: its scalars, then its table
+
+    public enum EventLog {
+        public static let oid = objectsOID + [13]
+        static func o(_ name: String, _ n: UInt32, _ s: Syntax, _ a: Access = .readOnly, units: String? = nil) -> MIBObject {
+            MIBObject(name, oid + [n], s, a, units: units)
+        }
+        public static let size = o("mptcpEventLogSize", 1, Syntax.unsigned32.restricted(0...100000), .readWrite, units: "entries")
+        public static let lastIndex = o("mptcpEventLogLastIndex", 2, .unsigned32)
+        public static let dropped = o("mptcpEventLogDropped", 3, .counter64, units: "entries")
+        public static let discontinuityTime = o("mptcpEventLogDiscontinuityTime", 4, .timeStamp)
+        public static let all = [size, lastIndex, dropped, discontinuityTime]
+    }
+
+    public enum EventLogTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = EventLog.oid + [5, 1]
+            public let index = c("mptcpEventLogIndex", 1, Syntax.unsigned32.restricted(1...4294967295), .notAccessible)
+            public let time = c("mptcpEventLogTime", 2, .timeStamp)
+            public let kind = c("mptcpEventLogKind", 3, .mptcpEventKind)
+            public let token = c("mptcpEventLogToken", 4, .mptcpToken)
+            public let localAddressType = c("mptcpEventLogLocalAddressType", 5, .inetAddressType)
+            public let localAddress = c("mptcpEventLogLocalAddress", 6, .inetAddress)
+            public let localPort = c("mptcpEventLogLocalPort", 7, .inetPortNumber)
+            public let remoteAddressType = c("mptcpEventLogRemoteAddressType", 8, .inetAddressType)
+            public let remoteAddress = c("mptcpEventLogRemoteAddress", 9, .inetAddress)
+            public let remotePort = c("mptcpEventLogRemotePort", 10, .inetPortNumber)
+            public let localID = c("mptcpEventLogLocalId", 11, .mptcpAddressId)
+            public let remoteID = c("mptcpEventLogRemoteId", 12, .mptcpAddressId)
+            public let backup = c("mptcpEventLogBackup", 13, .truthValue)
+            public let error = c("mptcpEventLogError", 14, Syntax.unsigned32.restricted(0...255))
+            public let resetReason = c("mptcpEventLogResetReason", 15, .mptcpResetReason)
+            public let fallbackCauses = c("mptcpEventLogFallbackCauses", 16, .mptcpFallbackCauses)
+        }
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpEventLogTable", entryName: "mptcpEventLogEntry", columns: columns,
+                                           indexes: [\.index])
+    }
+
     public static let tables: [MIBTable] = [
         CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
-        RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table,
+        RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table, EventLogTable.table,
     ]
 
     // MARK: Notification controls and the objects only notifications carry
@@ -360,7 +406,7 @@ public enum MPTCPMIB {
         /// The notifications by their bit in mptcpNotificationsEnabled.
         public enum Kind: Int, Sendable, CaseIterable {
             case connectionEstablished, connectionClosed, subflowEstablished, subflowClosed, addressAnnounced,
-                 addressRemoved, subflowPriority, notificationsThrottled
+                 addressRemoved, subflowPriority, notificationsThrottled, connectionFallback, blackholeDetected
 
             /// The label of its bit.
             public var name: String {
@@ -373,6 +419,8 @@ public enum MPTCPMIB {
                 case .addressRemoved: return "addressRemoved"
                 case .subflowPriority: return "subflowPriority"
                 case .notificationsThrottled: return "notificationsThrottled"
+                case .connectionFallback: return "connectionFallback"
+                case .blackholeDetected: return "blackholeDetected"
                 }
             }
 
@@ -386,6 +434,8 @@ public enum MPTCPMIB {
                 case .addressRemoved: return Notifications.addressRemoved
                 case .subflowPriority: return Notifications.subflowPriority
                 case .notificationsThrottled: return Notifications.notificationsThrottled
+                case .connectionFallback: return Notifications.connectionFallback
+                case .blackholeDetected: return Notifications.blackholeDetected
                 }
             }
 
@@ -414,6 +464,10 @@ public enum MPTCPMIB {
         public static let subflowPriority = n("mptcpSubflowPriority", 7, subflow + [N.backup])
         public static let notificationsThrottled = n("mptcpNotificationsThrottled", 8,
                                                      [N.suppressedCount, NotificationControl.suppressed])
+        public static let connectionFallback = n("mptcpConnectionFallback", 9, connection + [C.fallbackCauses])
+        public static let blackholeDetected = n("mptcpBlackholeDetected", 10, [
+            Stats.object(kernelName: "Blackhole")!, Stats.object(kernelName: "MPCapableSYNTXDisabled")!, General.blackholeTimeout,
+        ])
         public static let all = Kind.allCases.map(\.notification)
     }
 
@@ -421,7 +475,8 @@ public enum MPTCPMIB {
 
     /// Every OBJECT-TYPE that has instances or is an index: scalars and columns, in OID order.
     public static let objects: [MIBObject] =
-        (General.all + Stats.all + tables.flatMap(\.columns) + NotificationControl.all + NotificationObjects.all)
+        (General.all + Stats.all + tables.flatMap(\.columns) + NotificationControl.all + NotificationObjects.all
+         + EventLog.all)
         .sorted { oidLess($0.oid, $1.oid) }
 
     private static let byName: [String: MIBObject] = Dictionary(uniqueKeysWithValues: objects.map { ($0.name, $0) })

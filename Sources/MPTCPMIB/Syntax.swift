@@ -46,12 +46,15 @@ public enum SyntaxType: String, Sendable, CaseIterable {
     case mptcpAddressId = "MptcpAddressId"
     case mptcpTcpState = "MptcpTcpState"
     case mptcpResetReason = "MptcpResetReason"
+    case mptcpFallbackCauses = "MptcpFallbackCauses"
+    case mptcpEventKind = "MptcpEventKind"
+    case mptcpLimitingFactor = "MptcpLimitingFactor"
 
     /// How values of the type travel in a varbind.
     public var encoding: Syntax.Encoding {
         switch self {
         case .integer, .integer32, .truthValue, .rowStatus, .storageType, .testAndIncr, .inetAddressType,
-             .interfaceIndexOrZero, .mptcpTcpState, .mptcpResetReason:
+             .interfaceIndexOrZero, .mptcpTcpState, .mptcpResetReason, .mptcpEventKind, .mptcpLimitingFactor:
             return .integer
         case .unsigned32, .gauge32, .inetPortNumber, .mptcpToken, .mptcpAddressId:
             return .unsigned
@@ -59,7 +62,7 @@ public enum SyntaxType: String, Sendable, CaseIterable {
         case .counter64, .counterBasedGauge64: return .counter64
         case .timeTicks, .timeStamp: return .timeticks
         case .displayString, .inetAddress: return .octets
-        case .bits: return .bits
+        case .bits, .mptcpFallbackCauses: return .bits
         }
     }
 }
@@ -156,6 +159,25 @@ public struct Syntax: Sendable, Hashable {
     public static let mptcpResetReason = Syntax(.mptcpResetReason, names: [
         -1: "noReset", 0: "unspecified", 1: "mptcpSpecificError", 2: "lackOfResources", 3: "administrativelyProhibited",
         4: "tooMuchOutstandingData", 5: "unacceptablePerformance", 6: "middleboxInterference",
+    ])
+
+    public static let mptcpFallbackCauses = Syntax(.mptcpFallbackCauses, names: [
+        0: "mpCapableFallbackSynAck", 1: "mpCapableFallbackAck", 2: "mpCapableDataFallback", 3: "synTxDrop",
+        4: "blackholeDisabled", 5: "tokenInitFailed", 6: "md5Signature", 7: "simultaneousConnect", 8: "dssFallback",
+        9: "dssCorruption", 10: "infiniteMapTx", 11: "infiniteMapRx", 12: "mpFailTx", 13: "mpFailRx",
+    ])
+
+    /// Provisional: settled with the kernel's path-manager logic (issue 20).
+    public static let mptcpLimitingFactor = Syntax(.mptcpLimitingFactor, names: [
+        1: "none", 2: "fallback", 3: "subflowLimit", 4: "addAddrAcceptedLimit", 5: "noLocalEndpoint", 6: "noPeerAddress",
+        7: "joinFailed", 8: "userspacePathManager", 9: "closing",
+    ])
+
+    public static let mptcpEventKind = Syntax(.mptcpEventKind, names: [
+        1: "connectionCreated", 2: "connectionEstablished", 3: "connectionClosed", 6: "addressAnnounced",
+        7: "addressRemoved", 10: "subflowEstablished", 11: "subflowClosed", 13: "subflowPriority",
+        15: "listenerCreated", 16: "listenerClosed", 100: "connectionFallback", 101: "blackholeDetected",
+        102: "eventsLost",
     ])
 
     public static func bits(_ names: [Int64: String]) -> Syntax { Syntax(.bits, names: names) }

@@ -26,10 +26,10 @@ public enum ValueText {
             return .unsigned(UInt64(v))
         case .counter64(let v):
             return .unsigned(v)
+        case .octets(let bytes) where syntax.encoding == .bits:
+            return .list(SNMPValue.bitNumbers(bytes).map { syntax.names[Int64($0)] ?? "bit\($0)" })
         case .octets(let bytes):
             switch syntax.type {
-            case .bits:
-                return .list(SNMPValue.bitNumbers(bytes).map { syntax.names[Int64($0)] ?? "bit\($0)" })
             case .inetAddress:
                 if let a = IPAddress(bytes: bytes) { return .text(a.description) }
                 return .text(bytes.isEmpty ? "" : hex(bytes))

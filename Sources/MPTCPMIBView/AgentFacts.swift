@@ -19,6 +19,14 @@ public struct AgentFacts: Sendable {
     public var notifications = NotificationState.withoutAgent
     /// The other namespaces served as contexts (mptcpContextTable, in the default context).
     public var contexts: [ServedContext] = []
+    /// Why connections fell back to TCP, by token, for those the agent saw falling back.
+    public var fallbackCauses: [UInt32: FallbackCauses] = [:]
+    /// Additional subflows that closed while their peer address stayed, by connection: the
+    /// local address ids of the failed joins (from the path manager's events).
+    public var joinFailures: [UInt32: Set<UInt8>] = [:]
+    /// Connections whose peer forbids joins to its first address (from the events).
+    public var peerDeniesInitialAddress: Set<UInt32> = []
+    public var eventLog = EventLogFacts()
 
     public init() {}
 }
@@ -57,5 +65,26 @@ public struct NotificationState: Sendable, Hashable {
         self.enabled = enabled
         self.rateLimit = rateLimit
         self.since = since
+    }
+}
+
+/// The event log as a view shows it (mptcpEventLog).
+public struct EventLogFacts: Sendable {
+    public var size: UInt32 = 0
+    public var lastIndex: UInt32 = 0
+    public var dropped: UInt64 = 0
+    /// When the log started (monotonic seconds).
+    public var since: Double = 0
+    /// Oldest first.
+    public var entries: [EventLogEntry] = []
+
+    public init() {}
+
+    public init(size: UInt32, lastIndex: UInt32, dropped: UInt64, since: Double, entries: [EventLogEntry]) {
+        self.size = size
+        self.lastIndex = lastIndex
+        self.dropped = dropped
+        self.since = since
+        self.entries = entries
     }
 }

@@ -52,6 +52,18 @@ enum Bindings {
         }
     }
 
+    typealias L = MPTCPMIB.EventLog
+    static func eventLog(_ object: MIBObject, _ facts: AgentFacts) -> SNMPValue? {
+        let log = facts.eventLog
+        switch object {
+        case L.size: return .unsigned(log.size)
+        case L.lastIndex: return .unsigned(log.lastIndex)
+        case L.dropped: return .counter64(log.dropped)
+        case L.discontinuityTime: return .timeticks(facts.timeStamp(log.since))
+        default: return nil
+        }
+    }
+
     /// Linux TCP states as MptcpTcpState (TCP-MIB's tcpConnectionState numbering).
     static func tcpState(_ s: TCPState) -> SNMPValue {
         let value: Int32

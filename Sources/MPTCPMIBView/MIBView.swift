@@ -182,6 +182,8 @@ public final class MIBView: Sendable {
             }),
             ScalarRegion(start: MPTCPMIB.NotificationControl.oid, objects: MPTCPMIB.NotificationControl.all,
                          values: MPTCPMIB.NotificationControl.all.map { Bindings.control($0, facts) }),
+            ScalarRegion(start: MPTCPMIB.EventLog.oid, objects: MPTCPMIB.EventLog.all,
+                         values: MPTCPMIB.EventLog.all.map { Bindings.eventLog($0, facts) }),
         ]
         for table in MPTCPMIB.servedTables { regions.append(table.region(&snapshot, facts)) }
         regions.sort { oidLess($0.start, $1.start) }
@@ -219,7 +221,7 @@ public final class MIBView: Sendable {
 
     /// A connection of this view, by token.
     public func connection(token: UInt32) -> Connection? {
-        row(MPTCPMIB.ConnectionTable.served, [token])?.value
+        row(MPTCPMIB.ConnectionTable.served, [token])?.connection
     }
 
     /// A peer address of a connection, by the peer's address id.
@@ -231,7 +233,7 @@ public final class MIBView: Sendable {
     public func path(_ address: IPAddress) -> PathSummary? {
         var index: OID = []
         IndexEncoding.append(address, to: &index)
-        return row(MPTCPMIB.PathTable.served, index[...])?.value
+        return row(MPTCPMIB.PathTable.served, index[...])?.path
     }
 
     /// Instances in each table, for logs and benchmarks.

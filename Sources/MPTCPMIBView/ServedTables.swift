@@ -10,7 +10,7 @@ extension MPTCPMIB {
     /// The tables a view serves, in OID order.
     public static let servedTables: [any ServedTable] = [
         CounterTable.served, ConnectionTable.served, SubflowTable.served, EndpointTable.served,
-        RemoteAddressTable.served, ListenerTable.served, PathTable.served, ContextTable.served,
+        RemoteAddressTable.served, ListenerTable.served, PathTable.served, ContextTable.served, EventLogTable.served,
     ]
 }
 
@@ -25,56 +25,65 @@ extension MPTCPMIB.CounterTable {
         ])
 }
 
-/// A row of the kernel's with a TimeStamp of the agent's: when it first saw a connection,
-/// when a path's event counts started.
-public struct Stamped<Value: Sendable>: Sendable {
-    public let value: Value
-    let timeStamp: UInt32?
+/// A connection with what the agent adds: when it first saw it, why it fell back to TCP
+/// (when it saw that), and what keeps it from more subflows.
+public struct ConnectionRow: Sendable {
+    public let connection: Connection
+    let firstSeen: UInt32?
+    let fallbackCauses: FallbackCauses?
+    let limitingFactor: LimitingFactor
 }
 
 extension MPTCPMIB.ConnectionTable {
     typealias T = Self
-    public static let served = TableDeclaration<Stamped<Connection>>(
-        table, index: { $1.append($0.value.token) },
+    public static let served = TableDeclaration<ConnectionRow>(
+        table, index: { $1.append($0.connection.token) },
         rows: { s, facts in
-            s.take(\.connections).map { c in
-                Stamped(value: c, timeStamp: facts.firstSeen[c.token].map(facts.timeStamp))
+            let host = LimitingFactor.Host(s)
+            return s.take(\.connections).map { c in
+                ConnectionRow(connection: c, firstSeen: facts.firstSeen[c.token].map(facts.timeStamp),
+                              fallbackCauses: facts.fallbackCauses[c.token],
+                              limitingFactor: LimitingFactor(c, host: host, events: LimitingFactor.Events(
+                                failedJoins: facts.joinFailures[c.token] ?? [],
+                                peerDeniesInitialAddress: facts.peerDeniesInitialAddress.contains(c.token))))
             }
         },
         columns: [
-            Column(T.localAddressType) { $0.value.local.address.inetAddressType },
-            Column(T.localAddress) { .octets($0.value.local.address.bytes) },
-            Column(T.localPort) { .unsigned(UInt32($0.value.local.port)) },
-            Column(T.remoteAddressType) { $0.value.remote.address.inetAddressType },
-            Column(T.remoteAddress) { .octets($0.value.remote.address.bytes) },
-            Column(T.remotePort) { .unsigned(UInt32($0.value.remote.port)) },
-            Column(T.state) { Bindings.tcpState($0.value.state) },
-            Column(T.flags) { .bits(flags: $0.value.flags.rawValue, syntax: T.flags.syntax) },
-            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.value.ifIndex)) },
-            Column(T.extraSubflows) { .gauge($0.value.extraSubflows) },
-            Column(T.subflowsTotal) { $0.value.subflowsTotal.map { .gauge($0) } },
-            Column(T.subflowsMax) { .unsigned(UInt32($0.value.limitSubflows)) },
-            Column(T.addAddrSignal) { .gauge($0.value.addAddrSignal) },
-            Column(T.addAddrAccepted) { .gauge($0.value.addAddrAccepted) },
-            Column(T.addAddrAcceptMax) { .unsigned(UInt32($0.value.limitAddAddrAccepted)) },
-            Column(T.signalEndpoints) { .gauge($0.value.signalEndpoints) },
-            Column(T.localAddrUsed) { $0.value.localAddrUsed.map { .gauge($0) } },
-            Column(T.subflowEndpoints) { $0.value.subflowEndpoints.map { .gauge($0) } },
-            Column(T.laminarEndpoints) { $0.value.laminarEndpoints.map { .gauge($0) } },
-            Column(T.checksum) { $0.value.checksumEnabled.map { .truth($0) } },
-            Column(T.retransmits) { $0.value.retransmits.map { .counter32($0) } },
-            Column(T.bytesRetrans) { $0.value.bytesRetransmitted.map { .counter64($0) } },
-            Column(T.bytesSent) { $0.value.bytesSent.map { .counter64($0) } },
-            Column(T.bytesReceived) { $0.value.bytesReceived.map { .counter64($0) } },
-            Column(T.bytesAcked) { $0.value.bytesAcked.map { .counter64($0) } },
-            Column(T.writeSeq) { .counter64($0.value.writeSeq) },
-            Column(T.sndUna) { .counter64($0.value.sndUna) },
-            Column(T.rcvNxt) { .counter64($0.value.rcvNxt) },
-            Column(T.lastDataSent) { $0.value.lastDataSent.map { .gauge($0) } },
-            Column(T.lastDataRecv) { $0.value.lastDataReceived.map { .gauge($0) } },
-            Column(T.lastAckRecv) { $0.value.lastAckReceived.map { .gauge($0) } },
-            Column(T.uid) { .unsigned($0.value.uid) },
-            Column(T.firstSeen) { $0.timeStamp.map { .timeticks($0) } },
+            Column(T.localAddressType) { $0.connection.local.address.inetAddressType },
+            Column(T.localAddress) { .octets($0.connection.local.address.bytes) },
+            Column(T.localPort) { .unsigned(UInt32($0.connection.local.port)) },
+            Column(T.remoteAddressType) { $0.connection.remote.address.inetAddressType },
+            Column(T.remoteAddress) { .octets($0.connection.remote.address.bytes) },
+            Column(T.remotePort) { .unsigned(UInt32($0.connection.remote.port)) },
+            Column(T.state) { Bindings.tcpState($0.connection.state) },
+            Column(T.flags) { .bits(flags: $0.connection.flags.rawValue, syntax: T.flags.syntax) },
+            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.connection.ifIndex)) },
+            Column(T.extraSubflows) { .gauge($0.connection.extraSubflows) },
+            Column(T.subflowsTotal) { $0.connection.subflowsTotal.map { .gauge($0) } },
+            Column(T.subflowsMax) { .unsigned(UInt32($0.connection.limitSubflows)) },
+            Column(T.addAddrSignal) { .gauge($0.connection.addAddrSignal) },
+            Column(T.addAddrAccepted) { .gauge($0.connection.addAddrAccepted) },
+            Column(T.addAddrAcceptMax) { .unsigned(UInt32($0.connection.limitAddAddrAccepted)) },
+            Column(T.signalEndpoints) { .gauge($0.connection.signalEndpoints) },
+            Column(T.localAddrUsed) { $0.connection.localAddrUsed.map { .gauge($0) } },
+            Column(T.subflowEndpoints) { $0.connection.subflowEndpoints.map { .gauge($0) } },
+            Column(T.laminarEndpoints) { $0.connection.laminarEndpoints.map { .gauge($0) } },
+            Column(T.checksum) { $0.connection.checksumEnabled.map { .truth($0) } },
+            Column(T.retransmits) { $0.connection.retransmits.map { .counter32($0) } },
+            Column(T.bytesRetrans) { $0.connection.bytesRetransmitted.map { .counter64($0) } },
+            Column(T.bytesSent) { $0.connection.bytesSent.map { .counter64($0) } },
+            Column(T.bytesReceived) { $0.connection.bytesReceived.map { .counter64($0) } },
+            Column(T.bytesAcked) { $0.connection.bytesAcked.map { .counter64($0) } },
+            Column(T.writeSeq) { .counter64($0.connection.writeSeq) },
+            Column(T.sndUna) { .counter64($0.connection.sndUna) },
+            Column(T.rcvNxt) { .counter64($0.connection.rcvNxt) },
+            Column(T.lastDataSent) { $0.connection.lastDataSent.map { .gauge($0) } },
+            Column(T.lastDataRecv) { $0.connection.lastDataReceived.map { .gauge($0) } },
+            Column(T.lastAckRecv) { $0.connection.lastAckReceived.map { .gauge($0) } },
+            Column(T.uid) { .unsigned($0.connection.uid) },
+            Column(T.firstSeen) { $0.firstSeen.map { .timeticks($0) } },
+            Column(T.limitingFactor) { .integer($0.limitingFactor.rawValue) },
+            Column(T.fallbackCauses) { $0.fallbackCauses.map { .bits(flags: $0.rawValue, syntax: T.fallbackCauses.syntax) } },
         ])
 }
 
@@ -153,32 +162,38 @@ extension MPTCPMIB.ListenerTable {
         ])
 }
 
+/// A path summary with the TimeStamp its event counts started from.
+public struct PathRow: Sendable {
+    public let path: PathSummary
+    let discontinuity: UInt32?
+}
+
 extension MPTCPMIB.PathTable {
     typealias T = Self
     /// Each path with the TimeStamp its event counts started from.
-    public static let served = TableDeclaration<Stamped<PathSummary>>(
-        table, index: { IndexEncoding.append($0.value.address, to: &$1) },
+    public static let served = TableDeclaration<PathRow>(
+        table, index: { IndexEncoding.append($0.path.address, to: &$1) },
         rows: { s, facts in
-            s.take(\.paths).map { p in Stamped(value: p, timeStamp: p.events.map { facts.timeStamp($0.since) }) }
+            s.take(\.paths).map { p in PathRow(path: p, discontinuity: p.events.map { facts.timeStamp($0.since) }) }
         },
         columns: [
-            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.value.ifIndex)) },
-            Column(T.endpointID) { .unsigned(UInt32($0.value.endpoint?.id ?? 0)) },
-            Column(T.endpointFlags) { .bits(flags: $0.value.endpoint?.flags.rawValue ?? 0, syntax: T.endpointFlags.syntax) },
-            Column(T.subflows) { .gauge($0.value.subflows) },
-            Column(T.established) { .gauge($0.value.established) },
-            Column(T.backup) { .gauge($0.value.backup) },
-            Column(T.active) { .gauge($0.value.active) },
-            Column(T.connections) { .gauge($0.value.connections) },
-            Column(T.bytesSent) { .counter64($0.value.bytesSent) },
-            Column(T.bytesReceived) { .counter64($0.value.bytesReceived) },
-            Column(T.retransmits) { .counter64($0.value.retransmits) },
-            Column(T.rttMean) { $0.value.rttMean.map { .gauge($0) } },
-            Column(T.rttMax) { $0.value.rttMax.map { .gauge($0) } },
-            Column(T.opened) { $0.value.events.map { .counter64($0.opened) } },
-            Column(T.closed) { $0.value.events.map { .counter64($0.closed) } },
-            Column(T.failed) { $0.value.events.map { .counter64($0.failed) } },
-            Column(T.discontinuityTime) { $0.timeStamp.map { .timeticks($0) } },
+            Column(T.ifIndex) { .integer(Int32(bitPattern: $0.path.ifIndex)) },
+            Column(T.endpointID) { .unsigned(UInt32($0.path.endpoint?.id ?? 0)) },
+            Column(T.endpointFlags) { .bits(flags: $0.path.endpoint?.flags.rawValue ?? 0, syntax: T.endpointFlags.syntax) },
+            Column(T.subflows) { .gauge($0.path.subflows) },
+            Column(T.established) { .gauge($0.path.established) },
+            Column(T.backup) { .gauge($0.path.backup) },
+            Column(T.active) { .gauge($0.path.active) },
+            Column(T.connections) { .gauge($0.path.connections) },
+            Column(T.bytesSent) { .counter64($0.path.bytesSent) },
+            Column(T.bytesReceived) { .counter64($0.path.bytesReceived) },
+            Column(T.retransmits) { .counter64($0.path.retransmits) },
+            Column(T.rttMean) { $0.path.rttMean.map { .gauge($0) } },
+            Column(T.rttMax) { $0.path.rttMax.map { .gauge($0) } },
+            Column(T.opened) { $0.path.events.map { .counter64($0.opened) } },
+            Column(T.closed) { $0.path.events.map { .counter64($0.closed) } },
+            Column(T.failed) { $0.path.events.map { .counter64($0.failed) } },
+            Column(T.discontinuityTime) { $0.discontinuity.map { .timeticks($0) } },
         ])
 }
 
@@ -191,5 +206,37 @@ extension MPTCPMIB.ContextTable {
             Column(T.namespace) { .octets(Array($0.path.utf8.prefix(255))) },
             Column(T.state) { .integer($0.error == nil ? 1 : 2) },
             Column(T.error) { .octets(Array(($0.error ?? "").utf8.prefix(255))) },
+        ])
+}
+
+/// An event log entry with its TimeStamp.
+public struct EventLogRow: Sendable {
+    public let entry: EventLogEntry
+    let time: UInt32
+}
+
+extension MPTCPMIB.EventLogTable {
+    typealias T = Self
+    public static let served = TableDeclaration<EventLogRow>(
+        table, index: { $1.append($0.entry.index) },
+        rows: { _, facts in facts.eventLog.entries.map { EventLogRow(entry: $0, time: facts.timeStamp($0.time)) } },
+        columns: [
+            Column(T.time) { .timeticks($0.time) },
+            Column(T.kind) { .integer($0.entry.kind.rawValue) },
+            Column(T.token) { $0.entry.token.map { .unsigned($0) } },
+            Column(T.localAddressType) { $0.entry.local?.address.inetAddressType },
+            Column(T.localAddress) { $0.entry.local.map { .octets($0.address.bytes) } },
+            Column(T.localPort) { $0.entry.local.map { .unsigned(UInt32($0.port)) } },
+            Column(T.remoteAddressType) { $0.entry.remote?.address.inetAddressType },
+            Column(T.remoteAddress) { $0.entry.remote.map { .octets($0.address.bytes) } },
+            Column(T.remotePort) { $0.entry.remote.map { .unsigned(UInt32($0.port)) } },
+            Column(T.localID) { $0.entry.localID.map { .unsigned(UInt32($0)) } },
+            Column(T.remoteID) { $0.entry.remoteID.map { .unsigned(UInt32($0)) } },
+            Column(T.backup) { $0.entry.backup.map { .truth($0) } },
+            Column(T.error) { $0.entry.error.map { .unsigned(UInt32($0)) } },
+            Column(T.resetReason) { $0.entry.resetReason.map { .integer(Int32(clamping: $0)) } },
+            Column(T.fallbackCauses) {
+                $0.entry.fallbackCauses.map { .bits(flags: $0.rawValue, syntax: T.fallbackCauses.syntax) }
+            },
         ])
 }

@@ -66,3 +66,40 @@ public final class Worker {
         pthread_join(t, nil)
     }
 }
+
+/// Wakes a thread that polls a descriptor (net-snmp's loop) from any other thread: a
+/// non-blocking pipe that `ring` writes a byte to and `clear` empties. (eventfd would do,
+/// but Glibc's Swift module does not export it.)
+public final class Doorbell: @unchecked Sendable {
+    /// The end to poll for readability.
+    public let fileDescriptor: Int32
+    private let writeEnd: Int32
+
+    public init() throws(SystemError) {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw SystemError("pipe", errno: errno) }
+        for fd in ends {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        fileDescriptor = ends[0]
+        writeEnd = ends[1]
+    }
+
+    deinit {
+        close(fileDescriptor)
+        close(writeEnd)
+    }
+
+    public func ring() {
+        var byte: UInt8 = 1
+        // Only EAGAIN can fail it (the pipe is full): the bell is ringing anyway.
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Empties the pipe, so that it is readable again only after the next ring.
+    public func clear() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(fileDescriptor, &buffer, buffer.count) > 0 {}
+    }
+}

@@ -39,6 +39,7 @@ struct MPTCPAgentX: ParsableCommand {
     @Option(key: "log-target") var logTarget: KeyValue?
     @Option(key: "notifications") var notifications: KeyValue?
     @Option(key: "notification-rate") var notificationRate: KeyValue?
+    @Option(key: "event-log-size") var eventLogSize: KeyValue?
     @Option(key: "namespaces") var namespaces: KeyValue?
     @Option(key: "namespace") var namespaceEntries: [KeyValue] = []
 

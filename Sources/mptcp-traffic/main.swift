@@ -201,14 +201,26 @@ struct Connect: ParsableCommand {
     @Option(help: "Connections being opened at once.") var window = 256
     @Flag(help: "Plain TCP instead of MPTCP.") var tcp = false
     @Flag(help: "Exit after all connections are up instead of holding them.") var noHold = false
+    @Option(help: "While holding, send BYTES again on each connection every N milliseconds (0: only once).") var everyMs = 0
+    @Flag(help: "Shut down the sending side of each connection once BYTES are sent (it half-closes).") var shutdownWrite = false
+
+    func validate() throws {
+        if shutdownWrite && everyMs > 0 { throw ValidationError("--shutdown-write: nothing can be sent after it, so not with --every-ms") }
+    }
 
     func run() throws {
         raiseFileLimit()
+        // A connection the peer reset fails its next write with EPIPE, not the process.
+        signal(SIGPIPE, SIG_IGN)
         let poller = Poller()
         var pending = 0, established = 0, failed = 0, opened = 0
         let payload = [UInt8](repeating: 0x6d, count: bytes)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var done: Set<Int32> = []
+        var open: Set<Int32> = []  // established, not closed
+        func send(_ fd: Int32) {
+            if !payload.isEmpty { _ = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+        }
         while established + failed < count {
             while pending < window && opened < count {
                 let (fd, result) = try server.connect(tcp: tcp, nonBlocking: true)
@@ -234,19 +246,27 @@ struct Connect: ParsableCommand {
                     return
                 }
                 established += 1
-                if !payload.isEmpty { _ = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+                open.insert(fd)
+                send(fd)
+                if shutdownWrite { shutdown(fd, Int32(SHUT_WR)) }
                 poller.modify(fd, events: Int16(POLLIN))
             }
         }
         say("connected \(established) failed \(failed)")
         if noHold { return }
+        var due = MonotonicClock.now + Double(everyMs) / 1000
         while true {
-            poller.wait(timeoutMs: -1) { fd in
+            poller.wait(timeoutMs: everyMs > 0 ? Int32(max(0, (due - MonotonicClock.now) * 1000)) : -1) { fd in
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n == 0 {  // server went away
                     poller.remove(fd)
+                    open.remove(fd)
                     close(fd)
                 }
+            }
+            if everyMs > 0 && MonotonicClock.now >= due {
+                open.forEach(send)
+                due += Double(everyMs) / 1000
             }
         }
     }

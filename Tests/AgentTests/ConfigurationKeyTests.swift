@@ -23,6 +23,7 @@ struct ConfigurationKeyTests {
         "log-target": ["file"],
         "notifications": ["everything", "subflowClosed,nothing"],
         "notification-rate": ["\(rates.lowerBound - 1)", "\(rates.upperBound + 1)", "many"],
+        "event-log-size": ["-1", "100001", "lots"],
         "namespaces": ["a/b", "none,blue"],
         "namespace": ["blue relative/path", "a/b /proc/1/ns/net"],
     ]

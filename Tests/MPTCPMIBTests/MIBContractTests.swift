@@ -1,4 +1,5 @@
 import MPTCPMIB
+import MPTCPModel
 import SMI
 import Testing
 
@@ -92,5 +93,26 @@ struct MIBContractTests {
         #expect(mib.oids["mptcpMIB"] == MPTCPMIB.root)
         #expect(mib.oids["mptcpGeneral"] == MPTCPMIB.generalOID)
         #expect(mib.oids["mptcpStats"] == MPTCPMIB.statsOID)
+    }
+
+    /// MptcpFallbackCauses' DESCRIPTION pairs each bit's label with its MPTcpExt counter
+    /// ("label  CounterName: ..."): the agent's table of counters must follow it bit by bit.
+    @Test func fallbackCausesNameTheirCounters() throws {
+        let lines = try SMIModule.read(Self.mibPath).split(separator: "\n")
+        let start = try #require(lines.firstIndex { $0.hasPrefix("MptcpFallbackCauses ::= TEXTUAL-CONVENTION") })
+        let end = try #require(lines[start...].firstIndex { $0.hasPrefix("    SYNTAX") })
+        let labels = Syntax.mptcpFallbackCauses.names
+        var described: [String: String] = [:]
+        for line in lines[start..<end] {
+            let words = line.split(separator: " ")
+            guard words.count >= 2, labels.values.contains(String(words[0])), words[1].hasSuffix(":") else { continue }
+            described[String(words[0])] = String(words[1].dropLast())
+        }
+        #expect(labels.count == FallbackCauses.counters.count && described.count == labels.count)
+        for (bit, counter) in FallbackCauses.counters.enumerated() {
+            let label = try #require(labels[Int64(bit)])
+            #expect(described[label] == counter, "bit \(bit) \(label): the MIB says \(described[label] ?? "nothing"), the agent \(counter)")
+            #expect(MPTCPMIB.Stats.kernelNames.contains(counter), "\(counter) is not an MPTcpExt counter")
+        }
     }
 }

@@ -135,6 +135,44 @@ public enum IPMPTCPParser {
     }
 }
 
+/// One line of `ip mptcp monitor`: the event's kernel number and its fields.
+public struct MonitorEvent: Sendable, Equatable {
+    /// MPTCP_EVENT_* (enum mptcp_event_type).
+    public var kind: Int32
+    /// `token=`, `saddr4=`, `dport=`, ...: as printed.
+    public var fields: [String: String]
+
+    public var token: UInt32? { fields["token"].flatMap { UInt32($0, radix: 16) } }
+    public var localAddress: String? { fields["saddr4"] ?? fields["saddr6"] }
+    public var remoteAddress: String? { fields["daddr4"] ?? fields["daddr6"] }
+}
+
+public enum MonitorParser {
+    /// iproute2's names of the event types (ipmptcp.c), by kernel number.
+    static let kinds: [String: Int32] = [
+        "CREATED": 1, "ESTABLISHED": 2, "CLOSED": 3, "ANNOUNCED": 6, "REMOVED": 7, "SF_ESTABLISHED": 10,
+        "SF_CLOSED": 11, "SF_PRIO": 13, "LISTENER_CREATED": 15, "LISTENER_CLOSED": 16,
+    ]
+
+    /// `[       CREATED] token=170f8d4a remid=0 locid=0 saddr4=10.201.1.1 ...` lines; iproute2
+    /// 6.1 prints the types it does not know (the listener events) as `[UNKNOWN 15]`, without
+    /// their fields. Other lines are skipped.
+    public static func events(_ text: String) -> [MonitorEvent] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
+            let name = line[line.index(after: line.startIndex)..<close].split(separator: " ")
+            let kind = name.first == "UNKNOWN" && name.count == 2 ? Int32(name[1]) : kinds[name.joined()]
+            guard let kind else { return nil }
+            var fields: [String: String] = [:]
+            for word in line[line.index(after: close)...].split(separator: " ") {
+                let pair = word.split(separator: "=", maxSplits: 1)
+                if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+            }
+            return MonitorEvent(kind: kind, fields: fields)
+        }
+    }
+}
+
 /// `nstat -azs` output: counter name -> absolute value.
 public enum NstatParser {
     public static func counters(_ text: String, prefix: String = "MPTcpExt") -> [String: UInt64] {

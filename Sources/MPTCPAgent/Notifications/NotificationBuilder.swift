@@ -87,6 +87,28 @@ struct NotificationBuilder {
         }
     }
 
+    /// mptcpConnectionFallback: the connection's addresses and what the fallback is attributed to.
+    func fallback(_ c: Connection, causes: FallbackCauses) -> Notification {
+        Self.make(.connectionFallback, connection(c.token, c.local, c.remote) + [
+            VarBind(oid: C.fallbackCauses.oid + [c.token], value: .bits(flags: causes.rawValue, syntax: C.fallbackCauses.syntax)),
+        ])
+    }
+
+    /// mptcpBlackholeDetected, with the counters and the timeout as they are now; absent
+    /// ones (an older kernel) are left out.
+    static func blackhole(counters: Counters?, timeout: Int32?) -> Notification {
+        let objects = MPTCPMIB.Notifications.blackholeDetected.objects
+        var varbinds: [VarBind] = []
+        for object in objects {
+            if let name = MPTCPMIB.Stats.kernelName(of: object) {
+                if let v = counters?[name] { varbinds.append(VarBind(oid: object.oid + [0], value: .counter64(v))) }
+            } else if let timeout {
+                varbinds.append(VarBind(oid: object.oid + [0], value: .integer(timeout)))
+            }
+        }
+        return Self.make(.blackholeDetected, varbinds)
+    }
+
     /// mptcpNotificationsThrottled: `count` refused in the burst, `total` since the start.
     static func throttled(count: UInt64, total: UInt64) -> Notification {
         Self.make(.notificationsThrottled, [VarBind(oid: N.suppressedCount.oid + [0], value: .gauge(count)),
