@@ -33,6 +33,20 @@ final class FallbackWatch: @unchecked Sendable {
 
     deinit { run(false) }
 
+    /// One reading now, in the namespace: when the agent starts, so that what falls back
+    /// after it is seen falling back even if nobody polls before (a subagent reads the
+    /// kernel on demand) and the watch is off.
+    func baseline() {
+        do {
+            try namespace.perform {
+                let diag = try SockDiag()
+                read(diag)
+            }
+        } catch {
+            logger.warning("fallback baseline: \(error)")
+        }
+    }
+
     /// Starts or stops the thread; cheap when nothing changes.
     func run(_ on: Bool) {
         condition.lock()

@@ -145,6 +145,7 @@ public final class MIBService {
             doorbellRegistered = DescriptorWatch.shared.add(doorbell.fileDescriptor) { [unowned self] in notifyDetections() }
             if !doorbellRegistered { logger.error("cannot watch for fallbacks: \(String(cString: strerror(errno)))") }
         }
+        fallbackWatch?.baseline()
         fallbackWatch?.run(Self.watchesFallbacks(notifier.state.enabled))
     }
 

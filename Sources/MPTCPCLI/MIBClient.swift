@@ -8,9 +8,9 @@ struct MIBClient {
     let session: SNMPSession
     let repetitions: Int
 
-    func walk(_ root: OID) throws -> [VarBind] {
+    func walk(_ root: OID, from start: OID? = nil) throws -> [VarBind] {
         var out: [VarBind] = []
-        try session.walk(root, repetitions: repetitions) { out.append($0) }
+        try session.walk(root, from: start, repetitions: repetitions) { out.append($0) }
         return out
     }
 
@@ -48,10 +48,24 @@ struct MIBClient {
 
     /// A table's rows in index order: index sub-identifiers and column values by column number.
     func rows(_ table: MIBTable) throws -> [TableRow] {
+        try Self.assemble(table, try walk(table.entryOID))
+    }
+
+    /// The rows whose index comes after `index`: each readable column walked from there
+    /// (a walk of the entry would go on with the next column's first rows).
+    func rows(_ table: MIBTable, after index: OID) throws -> [TableRow] {
+        var varbinds: [VarBind] = []
+        for column in table.columns where column.access != .notAccessible {
+            varbinds += try walk(column.oid, from: column.oid + index)
+        }
+        return try Self.assemble(table, varbinds)
+    }
+
+    private static func assemble(_ table: MIBTable, _ varbinds: [VarBind]) throws -> [TableRow] {
         var rows: [TableRow] = []
         var position: [[UInt32]: Int] = [:]
         let entry = table.entryOID
-        for vb in try walk(entry) {
+        for vb in varbinds {
             guard vb.oid.count > entry.count + 1, !vb.value.isException else { continue }
             let value = vb.value
             let index = Array(vb.oid[(entry.count + 1)...])

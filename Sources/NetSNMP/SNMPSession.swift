@@ -147,8 +147,9 @@ public final class SNMPSession {
 
     /// Every instance under `root`, in order: GETBULK with `repetitions` on v2c/v3,
     /// GETNEXT on v1 (or when `repetitions` is 0).
-    public func walk(_ root: OID, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
-        var current = root
+    /// The instances under `root`, from the first after `start` (default: all of them).
+    public func walk(_ root: OID, from start: OID? = nil, repetitions: Int = 25, _ body: (VarBind) throws -> Void) throws {
+        var current = start ?? root
         while true {
             let batch: [VarBind]
             do {

@@ -295,9 +295,9 @@ struct DiagnosisTests {
     @Test("A middlebox stripping the DSS option makes an established connection fall back: notified with the counter nstat saw rise")
     func middleboxFallback() throws {
         try requireIntegration()
-        let trapd = try PrivateSNMPTrapd(tag: "mf")
+        let trapd = try PrivateSNMPTrapd(tag: "mb")
         defer { trapd.shutdown() }
-        let s = try AgentLab(tag: "mf", traffic: false, agentArguments: ["--notifications", "connectionFallback", "--cache-ttl", "0"],
+        let s = try AgentLab(tag: "mb", traffic: false, agentArguments: ["--notifications", "connectionFallback", "--cache-ttl", "0"],
                              snmpdConfiguration: "trap2sink \(trapd.target) public")
         defer { s.shutdown() }
         try s.lab.startServers()

@@ -123,9 +123,15 @@ struct ExpectedMIB {
         present.insert(G.endpointSpinLock.oid + [0])
         // Notification controls as the agent starts by default; what it sent moves with events.
         typealias NC = MPTCPMIB.NotificationControl
-        exact[NC.enabled.oid + [0]] = Self.bits([3, 5, 6, 7], octets: 1)  // subflowClosed, addressRemoved, subflowPriority, notificationsThrottled
+        exact[NC.enabled.oid + [0]] = Self.bits([3, 5, 6, 7], octets: 2)  // subflowClosed, addressRemoved, subflowPriority, notificationsThrottled
         exact[NC.rateLimit.oid + [0]] = .unsigned(10)
         for o in [NC.sent, NC.suppressed, NC.dropped, NC.discontinuityTime] { present.insert(o.oid + [0]) }
+        // The event log as the agent starts by default; its entries: see `differences`.
+        typealias EL = MPTCPMIB.EventLog
+        exact[EL.size.oid + [0]] = .unsigned(1000)
+        exact[EL.dropped.oid + [0]] = .counter64(0)
+        present.insert(EL.lastIndex.oid + [0])
+        present.insert(EL.discontinuityTime.oid + [0])
 
         // Named counters (Linux 6.18's list) and the counter table.
         for (name, high) in countersAfter {
@@ -186,6 +192,15 @@ struct ExpectedMIB {
             col(C.sndUna, .counter64(s.hex("snd_una") ?? 0))
             col(C.rcvNxt, .counter64(s.hex("rcv_nxt") ?? 0))
             col(C.uid, .unsigned(UInt32(s.int("uid") ?? 0)))  // ss -e omits uid 0
+            // The lab's connections: every join the path manager can make is made, and the
+            // other family's announcement is unusable; more would need another local endpoint.
+            col(C.limitingFactor, .integer(s.words.contains("fallback") ? 2 : 5))
+            // The agent starts before the traffic in a new namespace: a fallback is attributed
+            // to the fallback counters nstat shows above 0.
+            if s.words.contains("fallback") {
+                col(C.fallbackCauses, Self.bits(FallbackCauses.counters.indices.filter { (t.counters[FallbackCauses.counters[$0]] ?? 0) > 0 },
+                                                octets: 2))
+            }
             for o in [C.retransmits, C.bytesRetrans, C.lastDataSent, C.lastDataRecv, C.lastAckRecv, C.firstSeen] {
                 present.insert(o.oid + [token])
             }
@@ -317,7 +332,18 @@ struct ExpectedMIB {
     func differences(_ walk: [PrintedVarBind], within: [UInt32] = MPTCPMIB.root) -> [String] {
         var out: [String] = []
         var seen: Set<[UInt32]> = []
-        for vb in walk {
+        // The event log's entries are the lab's events, which DiagnosisTests compares with
+        // `ip mptcp monitor`: here each must have a kind and the indexes run 1...lastIndex.
+        let log = MPTCPMIB.EventLogTable.self
+        var logged: [UInt32] = []
+        for vb in walk where vb.oid.hasPrefix(log.table.entryOID) {
+            if Array(vb.oid.dropLast()) == log.kind.oid { logged.append(vb.oid.last!) }
+        }
+        let lastIndex = walk.first { $0.oid == MPTCPMIB.EventLog.lastIndex.oid + [0] }?.number ?? 0
+        if logged != (lastIndex == 0 ? [] : Array(1...UInt32(lastIndex))) {
+            out.append("event log: entries \(logged), mptcpEventLogLastIndex \(lastIndex)")
+        }
+        for vb in walk where !vb.oid.hasPrefix(log.table.entryOID) {
             seen.insert(vb.oid)
             let oid = vb.oid.map(String.init).joined(separator: ".")
             if let want = exact[vb.oid] {

@@ -113,8 +113,11 @@ struct ModuleTests {
             try module.tools.get([current]).first?.number == UInt64(subflows) && s.tools.get([current]).first?.number == UInt64(subflows)
         }
 
-        let viaModule = try module.tools.bulkWalk()
-        let viaAgentX = try s.tools.bulkWalk()
+        // Each front end keeps its own event log, as of its last refresh: the logs are
+        // compared with ip mptcp monitor by DiagnosisTests, not with each other.
+        func ownLog(_ vb: PrintedVarBind) -> Bool { vb.oid.hasPrefix(MPTCPMIB.EventLog.oid) }
+        let viaModule = try module.tools.bulkWalk().filter { !ownLog($0) }
+        let viaAgentX = try s.tools.bulkWalk().filter { !ownLog($0) }
         #expect(viaModule.contains { $0.oid.hasPrefix(MPTCPMIB.SubflowTable.oid) })
         #expect(viaModule.map(\.oid) == viaAgentX.map(\.oid), "the same instances, in the same order")
         // Values that move with time or differ by agent: TimeStamps (each snmpd has its own
