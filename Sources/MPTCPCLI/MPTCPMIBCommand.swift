@@ -25,7 +25,7 @@ public struct MPTCPMIBCommand: ParsableCommand {
             """,
         subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, Endpoints.self,
                       RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self,
-                      NotificationsCommand.self, Contexts.self, Watch.self])
+                      NotificationsCommand.self, Contexts.self, Watch.self, Events.self, Diagnose.self])
 
     public init() {}
 }

@@ -361,4 +361,74 @@ struct DiagnosisTests {
         #expect(trapd.received().filter { $0.trapOID == MPTCPMIB.Notifications.blackholeDetected.oid }.count == 1)
         try client(s, ["sysctl", "-q", "-w", "net.mptcp.blackhole_timeout=3600", "net.mptcp.syn_retrans_before_tcp_fallback=2"])
     }
+
+    /// `mptcp-mib diagnose` against the lab's agent.
+    static func diagnose(_ s: AgentLab, _ args: [String] = []) throws -> CommandResult {
+        try CLITests.cli(["diagnose"], CLITests.v2c(s), args)
+    }
+
+    @Test("mptcp-mib diagnose names each problem with its fix and exits 1; events prints and follows the log")
+    func diagnoseAndEvents() throws {
+        try requireIntegration()
+        let s = try AgentLab(tag: "dg", traffic: false, agentArguments: ["--cache-ttl", "0"])
+        defer { s.shutdown() }
+        try s.lab.startServers()
+        let healthy = try Self.open(s.lab, to: "10.201.1.2:5000", name: "healthy")
+        try Self.expectFactor(s, healthy.token, .noLocalEndpoint, "the lab as it is")
+        var r = try Self.diagnose(s)
+        #expect(r.status == 0 && !r.stdout.contains("problem:"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("MPTCP enabled, path manager kernel, limits: subflows 8, add_addr_accepted 8"), "\(r.stdout)")
+        #expect(r.stdout.contains("note: 1 connection(s) limited by noLocalEndpoint"), "\(r.stdout)")
+        #expect(r.stdout.contains("fix: mptcp-mib endpoint add \(s.snmpd.target) ADDRESS subflow"), "\(r.stdout)")
+
+        // Each problem on its own, then put right.
+        let problems: [(setup: [String], problem: String, fix: String, undo: [String])] = [
+            (["sysctl", "-q", "-w", "net.mptcp.enabled=0"], "MPTCP is disabled", "sysctl -w net.mptcp.enabled=1",
+             ["sysctl", "-q", "-w", "net.mptcp.enabled=1"]),
+            (["ip", "mptcp", "limits", "set", "subflows", "0", "add_addr_accepted", "8"], "subflow limit 0",
+             "ip mptcp limits set subflows 2", ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"]),
+            (["ip", "mptcp", "endpoint", "add", "10.99.99.99", "id", "9", "subflow"],
+             "endpoint 9 (10.99.99.99) is not an address of any interface", "ip mptcp endpoint delete id 9",
+             ["ip", "mptcp", "endpoint", "delete", "id", "9"]),
+        ]
+        for p in problems {
+            try client(s, p.setup)
+            r = try Self.diagnose(s)
+            #expect(r.status == 1 && r.stdout.contains("problem: " + p.problem) && r.stdout.contains("fix: " + p.fix),
+                    "\(p.problem): \(r.stdout)\(r.stderr)")
+            try client(s, p.undo)
+        }
+        #expect(try Self.diagnose(s).status == 0)
+
+        // A fallback: a problem, attributed; with its token, the connection and its log entries.
+        let tcp = try Self.open(s.lab, to: "10.201.1.2:5002", name: "fallback")
+        r = try Self.diagnose(s)
+        #expect(r.status == 1 && r.stdout.contains("problem: 1 connection fell back to TCP, attributed to: mpCapableFallbackSynAck (1)"),
+                "\(r.stdout)")
+        let hex = String(tcp.token, radix: 16)
+        r = try Self.diagnose(s, [hex])
+        #expect(r.status == 1 && r.stdout.contains("connection \(ValueText.format(.unsigned(tcp.token), C.token.syntax))"), "\(r.stdout)")
+        #expect(r.stdout.contains("limited by fallback") && r.stdout.contains("connectionFallback token="), "\(r.stdout)")
+        r = try Self.diagnose(s, ["--json"])
+        let report = try #require(try CLITests.json(r) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.contains { ($0["problem"] as? Bool) == true && ($0["text"] as? String)?.contains("fell back") == true })
+        #expect(try Self.diagnose(s, ["ffffffff"]).status == 2)  // no such connection
+
+        // events: what the log holds, in order; --json one object per entry; --follow sees new ones.
+        let all = try CLITests.cli(["events"], CLITests.v2c(s))
+        let lines = all.stdout.split(separator: "\n")
+        let lastIndex = try Self.scalar(s.tools, L.lastIndex)
+        #expect(all.status == 0 && lines.count == Int(lastIndex) && lines.last?.hasPrefix("\(lastIndex) ") == true, "\(all.stdout)")
+        #expect(lines.contains { $0.contains(" connectionFallback token=") && $0.contains(":5002 causes=mpCapableFallbackSynAck") })
+        let json = try CLITests.cli(["events"], CLITests.v2c(s) + ["--json", "--after", "\(lastIndex - 1)"])
+        let entry = try #require(try CLITests.json(json) as? [String: Any])
+        #expect(entry["index"] as? Int == Int(lastIndex), "\(json.stdout)")
+        let follow = try Daemon([CLITests.binary, "events", "--follow", "--interval", "0.2", "--after", "\(lastIndex)"] + CLITests.v2c(s),
+                                name: "events-follow")
+        defer { follow.stop() }
+        let more = try Self.open(s.lab, to: "10.201.1.2:5000", name: "more")
+        try follow.waitForOutput("connectionEstablished token=\(ValueText.format(.unsigned(more.token), C.token.syntax))", timeout: 10)
+        #expect(!follow.output.contains("\(lastIndex) "), "printed an entry it was told to skip: \(follow.output)")
+    }
 }
