@@ -91,8 +91,8 @@ public final class AgentState: Sendable {
     func apply(_ batch: [PathManagerEvent], lost: Bool, at now: Double) {
         events.withLock { $0.apply(batch, lost: lost, at: now) }
         log.withLock { log in
-            if lost { log.append(EventLogEntry(time: now, kind: .eventsLost)) }
-            for e in batch { log.append(EventLogEntry(e, at: now)) }
+            if lost { log.append(EventLogEntry(time: now, .eventsLost)) }
+            for e in batch { log.append(EventLogEntry(time: now, .event(e))) }
         }
     }
 
@@ -126,13 +126,8 @@ public final class AgentState: Sendable {
     private func record(_ found: [FallbackTracker.Fallback], blackhole: (Counters, Int32?)?, at now: Double) {
         guard blackhole != nil || !found.isEmpty else { return }
         log.withLock { log in
-            if blackhole != nil { log.append(EventLogEntry(time: now, kind: .blackholeDetected)) }
-            for f in found {
-                var entry = EventLogEntry(time: now, kind: .connectionFallback, token: f.connection.token,
-                                          local: f.connection.local, remote: f.connection.remote)
-                entry.fallbackCauses = f.causes
-                log.append(entry)
-            }
+            if blackhole != nil { log.append(EventLogEntry(time: now, .blackhole)) }
+            for f in found { log.append(EventLogEntry(time: now, .fallback(f.connection, f.causes))) }
         }
         let enabled = published.withLock { $0.notifications.enabled }
         var queued: [Detection] = []

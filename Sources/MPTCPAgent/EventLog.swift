@@ -1,4 +1,3 @@
-import MPTCPKernel
 import MPTCPModel
 
 /// The bounded, sequence-numbered log behind mptcpEventLogTable (RFC 3014's idea): the
@@ -56,17 +55,5 @@ struct EventLog {
     /// The entries held, oldest first.
     var entries: [EventLogEntry] {
         Array(ring[oldest...] + ring[..<oldest])
-    }
-}
-
-extension EventLogEntry {
-    /// A path-manager event as the log keeps it.
-    init(_ e: PathManagerEvent, at time: Double) {
-        self.init(time: time, kind: Kind(rawValue: Int32(e.kind.rawValue))!, token: e.token, local: e.local, remote: e.remote)
-        localID = e.localID
-        remoteID = e.remoteID
-        backup = e.backup
-        error = e.error
-        resetReason = e.resetReason
     }
 }

@@ -1,5 +1,5 @@
 /// One entry of the agent's event log: a path-manager event as the kernel sent it, or a
-/// transition the agent detected. Fields the event does not carry are nil.
+/// transition the agent detected.
 public struct EventLogEntry: Sendable, Hashable {
     /// The kernel's event types (enum mptcp_event_type), then what the agent detects.
     public enum Kind: Int32, Sendable, CaseIterable {
@@ -12,27 +12,54 @@ public struct EventLogEntry: Sendable, Hashable {
         case eventsLost = 102
     }
 
+    /// What happened.
+    public enum Detail: Sendable, Hashable {
+        case event(PathManagerEvent)
+        /// A connection seen falling back to TCP, and what it is attributed to.
+        case fallback(Connection, FallbackCauses)
+        case blackhole
+        case eventsLost
+    }
+
     /// The sequence number, 1 for the first entry of a log.
     public var index: UInt32 = 0
     /// When the agent received or detected it (monotonic seconds).
     public var time: Double
-    public var kind: Kind
-    public var token: UInt32?
-    public var local: SocketAddress?
-    public var remote: SocketAddress?
-    public var localID: UInt8?
-    public var remoteID: UInt8?
-    public var backup: Bool?
-    public var error: UInt8?
-    public var resetReason: UInt32?
-    public var fallbackCauses: FallbackCauses?
+    public var detail: Detail
 
-    public init(time: Double, kind: Kind, token: UInt32? = nil, local: SocketAddress? = nil, remote: SocketAddress? = nil) {
+    public init(time: Double, _ detail: Detail) {
         self.time = time
-        self.kind = kind
-        self.token = token
-        self.local = local
-        self.remote = remote
+        self.detail = detail
+    }
+
+    public var kind: Kind {
+        switch detail {
+        case .event(let e): return Kind(rawValue: Int32(e.kind.rawValue))!
+        case .fallback: return .connectionFallback
+        case .blackhole: return .blackholeDetected
+        case .eventsLost: return .eventsLost
+        }
+    }
+
+    /// The path-manager event, for entries that are one.
+    public var event: PathManagerEvent? {
+        if case .event(let e) = detail { return e }
+        return nil
+    }
+
+    /// Whom it is about: the connection's token and addresses (for an announcement, the
+    /// peer's address; for a listener, its own).
+    public var subject: (token: UInt32?, local: SocketAddress?, remote: SocketAddress?) {
+        switch detail {
+        case .event(let e): return (e.token, e.local, e.remote)
+        case .fallback(let c, _): return (c.token, c.local, c.remote)
+        case .blackhole, .eventsLost: return (nil, nil, nil)
+        }
+    }
+
+    public var fallbackCauses: FallbackCauses? {
+        if case .fallback(_, let causes) = detail { return causes }
+        return nil
     }
 }
 

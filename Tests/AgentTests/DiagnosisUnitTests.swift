@@ -9,13 +9,15 @@ import Testing
 /// The event log, fallback attribution and the SET of the log's size, in-process.
 @Suite("Event log and fallback detection (in-process)")
 struct DiagnosisUnitTests {
-    static func entry(_ n: Int) -> EventLogEntry { EventLogEntry(time: Double(n), kind: .subflowClosed, token: UInt32(n)) }
+    static func entry(_ n: Int) -> EventLogEntry {
+        EventLogEntry(time: Double(n), .event(PathManagerEvent(kind: .subflowClosed, token: UInt32(n))))
+    }
 
     @Test func theLogKeepsTheNewestAndCountsWhatItDrops() {
         var log = EventLog(capacity: 3, start: 0)
         for n in 1...7 { log.append(Self.entry(n)) }
         #expect(log.entries.map(\.index) == [5, 6, 7])
-        #expect(log.entries.map(\.token) == [5, 6, 7])
+        #expect(log.entries.map(\.subject.token) == [5, 6, 7])
         #expect(log.lastIndex == 7 && log.dropped == 4)
         log.resize(2)  // the oldest goes, counted
         #expect(log.entries.map(\.index) == [6, 7] && log.dropped == 5)
@@ -88,7 +90,7 @@ struct DiagnosisUnitTests {
         #expect(state.takeDetections().isEmpty)
         let (_, facts) = state.read(SyntheticSource(snapshot: Snapshot()), startedAt: 3)
         #expect(facts.eventLog.entries.map(\.kind) == [.blackholeDetected, .connectionFallback])
-        #expect(facts.eventLog.entries.last?.fallbackCauses == Self.causes("MPFailTx") && facts.eventLog.entries.last?.token == 1)
+        #expect(facts.eventLog.entries.last?.fallbackCauses == Self.causes("MPFailTx") && facts.eventLog.entries.last?.subject.token == 1)
         #expect(facts.eventLog.lastIndex == 2 && facts.eventLog.size == 10)
     }
 
@@ -106,13 +108,11 @@ struct DiagnosisUnitTests {
     @Test func theViewServesTheLog() throws {
         var facts = AgentFacts()
         facts.timeStamp = { UInt32($0 * 100) }
-        var closed = EventLogEntry(time: 2, kind: .subflowClosed, token: 0xabc,
-                                   local: SocketAddress(address: IPAddress("10.0.0.1")!, port: 5),
-                                   remote: SocketAddress(address: IPAddress("10.0.0.2")!, port: 80))
+        var closed = EventLogEntry(time: 2, .event(PathManagerEvent(
+            kind: .subflowClosed, token: 0xabc, local: SocketAddress(address: IPAddress("10.0.0.1")!, port: 5),
+            remote: SocketAddress(address: IPAddress("10.0.0.2")!, port: 80), error: 111, resetReason: 1)))
         closed.index = 8
-        closed.error = 111
-        closed.resetReason = 1
-        var lost = EventLogEntry(time: 3, kind: .eventsLost)
+        var lost = EventLogEntry(time: 3, .eventsLost)
         lost.index = 9
         facts.eventLog = EventLogFacts(size: 100, lastIndex: 9, dropped: 7, since: 1, entries: [closed, lost])
         let view = MIBView(snapshot: Snapshot(), facts: facts)
