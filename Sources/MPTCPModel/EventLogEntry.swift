@@ -85,9 +85,4 @@ public struct FallbackCauses: OptionSet, Sendable, Hashable {
         }
         self.init(rawValue: bits)
     }
-
-    /// The counters named by these causes.
-    public var counterNames: [String] {
-        Self.counters.enumerated().filter { rawValue & (1 << UInt32($0.offset)) != 0 }.map(\.element)
-    }
 }

@@ -60,7 +60,6 @@ struct DiagnosisUnitTests {
         let found = t.observe(connections: [Self.connection(1, fallback: true), Self.connection(2, fallback: true)])
         #expect(found.map(\.connection.token) == [2] && found.first?.causes == Self.causes("DssFallback"))
         #expect(t.causes(token: 2) == Self.causes("DssFallback"))
-        #expect(Self.causes("DssFallback").counterNames == ["DssFallback"])
         // A dump taken just before the counters saw the rise: the next reading finds the
         // connection and attributes it to the interval before.
         #expect(t.observe(counters: Self.counters(["DssFallback": 1, "MPCapableFallbackSYNACK": 1])) == (true, false))
