@@ -127,7 +127,10 @@ public final class AgentState: Sendable {
         guard blackhole != nil || !found.isEmpty else { return }
         log.withLock { log in
             if blackhole != nil { log.append(EventLogEntry(time: now, .blackhole)) }
-            for f in found { log.append(EventLogEntry(time: now, .fallback(f.connection, f.causes))) }
+            for f in found {
+                let c = f.connection
+                log.append(EventLogEntry(time: now, .fallback(token: c.token, local: c.local, remote: c.remote, f.causes)))
+            }
         }
         let enabled = published.withLock { $0.notifications.enabled }
         var queued: [Detection] = []

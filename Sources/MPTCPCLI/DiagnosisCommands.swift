@@ -233,8 +233,11 @@ struct Diagnose: ParsableCommand {
                                           fixes: ["mptcp-mib endpoint delete \(target) \(id)", "ip mptcp endpoint delete id \(id)"]))
             }
         }
-        if let blackholes = try scalar(stats.object(kernelName: "Blackhole")!)?.number, blackholes > 0 {
-            let timeout = try scalar(G.blackholeTimeout)?.number ?? 0
+        let blackholes = try scalar(stats.object(kernelName: "Blackhole")!)?.number
+        let timeout = try scalar(G.blackholeTimeout)?.number ?? 0
+        r.summary.append("blackhole detection: " + (timeout == 0 ? "off (mptcpBlackholeTimeout 0)"
+            : blackholes.map { "\($0) detection\($0 == 1 ? "" : "s"), timeout \(timeout) s" } ?? "not reported by this kernel"))
+        if let blackholes, blackholes > 0 {
             let disabled = try scalar(stats.object(kernelName: "MPCapableSYNTXDisabled")!)?.number ?? 0
             r.findings.append(Finding(problem: true,
                 text: "blackhole detection switched MPTCP off \(blackholes) time\(blackholes == 1 ? "" : "s"): SYNs with MP_CAPABLE went unanswered while TCP got through, so something on the path drops MPTCP; \(disabled) connection\(disabled == 1 ? " was" : "s were") opened as plain TCP meanwhile (for \(timeout) s after a detection, doubling on repeats)",

@@ -58,6 +58,13 @@ public enum ProcFS {
 
     /// Whether this process has CAP_NET_ADMIN (bit 12 of CapEff in /proc/self/status),
     /// which every write to the path manager and the MPTCP sysctls needs.
+    /// The running kernel's release as (major, minor), from /proc/sys/kernel/osrelease.
+    public static let release: (major: Int, minor: Int)? = {
+        guard let text = try? readFile("/proc/sys/kernel/osrelease") else { return nil }
+        let parts = text.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }()
+
     public static func hasNetAdmin() -> Bool {
         guard let status = try? readFile("/proc/self/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),

@@ -160,12 +160,18 @@ public final class SockDiag {
             // 6.10 turned the reserved byte into endp_laminar_max (6.18); before that it is 0,
             // which is also the truth: no laminar endpoints existed.
             c.laminarEndpoints = i.endp_laminar_max
+            // Byte 82 was reserved until 6.19 made it endp_fullmesh_max: the length of
+            // mptcp_info did not change, so only the release tells a count from padding.
+            if let r = ProcFS.release, r >= (6, 19) { c.fullmeshEndpoints = i.endp_fullmesh_max }
             c.lastDataSent = i.last_data_sent
             c.lastDataReceived = i.last_data_recv
             c.lastAckReceived = i.last_ack_recv
         }
         return c
     }
+
+    /// TCPI_OPT_ECN of tcpi_options: the connection negotiated ECN.
+    static let ecnNegotiated: UInt8 = 8
 
     static func subflow(_ r: mptcp_nl_subflow, state: TCPState) -> Subflow {
         var s = Subflow(token: r.token_loc, local: local(r.sock), remote: remote(r.sock), state: state)
@@ -184,12 +190,30 @@ public final class SockDiag {
             s.mss = t.snd_mss
             s.retransmits = t.retrans
             s.totalRetransmits = t.total_retrans
+            s.lost = t.lost
+            s.reordering = t.reordering
+            s.caState = t.ca_state
+            s.lastDataSent = t.last_data_sent
+            s.lastDataReceived = t.last_data_recv
         }
         if sent(\mptcp_nl_tcp_info.bytes_received, within: n) {
             s.bytesAcked = t.bytes_acked
             s.bytesReceived = t.bytes_received
         }
         if sent(\mptcp_nl_tcp_info.bytes_sent, within: n) { s.bytesSent = t.bytes_sent }
+        // The 4.6 to 4.18 additions, all there on any kernel with MPTCP (5.6 and later).
+        if sent(\mptcp_nl_tcp_info.delivered_ce, within: n) {
+            s.segsOut = t.segs_out
+            s.segsIn = t.segs_in
+            s.notSentBytes = t.notsent_bytes
+            s.minRtt = t.min_rtt == UInt32.max ? nil : t.min_rtt  // ~0: no sample yet
+            s.deliveryRate = t.delivery_rate
+            s.pacingRate = t.pacing_rate == UInt64.max ? nil : t.pacing_rate  // ~0: not paced
+            s.busyTime = t.busy_time
+            s.rwndLimitedTime = t.rwnd_limited
+            s.sndbufLimitedTime = t.sndbuf_limited
+            if t.options & Self.ecnNegotiated != 0 { s.deliveredCe = t.delivered_ce }
+        }
         return s
     }
 }

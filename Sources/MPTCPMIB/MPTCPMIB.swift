@@ -189,6 +189,7 @@ public enum MPTCPMIB {
             public let firstSeen = c("mptcpConnectionFirstSeen", 34, .timeStamp)
             public let limitingFactor = c("mptcpConnectionLimitingFactor", 35, .mptcpLimitingFactor)
             public let fallbackCauses = c("mptcpConnectionFallbackCauses", 36, .mptcpFallbackCauses)
+            public let fullmeshEndpoints = c("mptcpConnectionFullmeshEndpoints", 37, .gauge32, units: "endpoints")
         }
         public static let columns = Columns()
         public static let table = MIBTable(name: "mptcpConnectionTable", entryName: "mptcpConnectionEntry", columns: columns,
@@ -225,6 +226,22 @@ public enum MPTCPMIB {
             public let bytesReceived = c("mptcpSubflowBytesReceived", 20, .counter64, units: "octets")
             public let retransmits = c("mptcpSubflowRetransmits", 21, .gauge32, units: "segments")
             public let totalRetrans = c("mptcpSubflowTotalRetrans", 22, .counter32, units: "segments")
+            public let minRtt = c("mptcpSubflowMinRtt", 23, .gauge32, units: "microseconds")
+            public let deliveryRate = c("mptcpSubflowDeliveryRate", 24, .counterBasedGauge64, units: "octets per second")
+            public let pacingRate = c("mptcpSubflowPacingRate", 25, .counterBasedGauge64, units: "octets per second")
+            public let lost = c("mptcpSubflowLost", 26, .gauge32, units: "segments")
+            public let reordering = c("mptcpSubflowReordering", 27, .gauge32, units: "segments")
+            public let segsOut = c("mptcpSubflowSegsOut", 28, .counter32, units: "segments")
+            public let segsIn = c("mptcpSubflowSegsIn", 29, .counter32, units: "segments")
+            public let notSentBytes = c("mptcpSubflowNotSentBytes", 30, .gauge32, units: "octets")
+            public let caState = c("mptcpSubflowCaState", 31,
+                                   .enumeration([1: "open", 2: "disorder", 3: "cwr", 4: "recovery", 5: "loss"]))
+            public let busyTime = c("mptcpSubflowBusyTime", 32, .counter64, units: "microseconds")
+            public let rwndLimitedTime = c("mptcpSubflowRwndLimitedTime", 33, .counter64, units: "microseconds")
+            public let sndbufLimitedTime = c("mptcpSubflowSndbufLimitedTime", 34, .counter64, units: "microseconds")
+            public let lastDataSent = c("mptcpSubflowLastDataSent", 35, .gauge32, units: "milliseconds")
+            public let lastDataRecv = c("mptcpSubflowLastDataRecv", 36, .gauge32, units: "milliseconds")
+            public let deliveredCe = c("mptcpSubflowDeliveredCe", 37, .counter32, units: "segments")
         }
         public static let columns = Columns()
         public static let table = MIBTable(name: "mptcpSubflowTable", entryName: "mptcpSubflowEntry", columns: columns,

@@ -68,6 +68,7 @@ extension MPTCPMIB.ConnectionTable {
             Column(T.localAddrUsed) { $0.connection.localAddrUsed.map { .gauge($0) } },
             Column(T.subflowEndpoints) { $0.connection.subflowEndpoints.map { .gauge($0) } },
             Column(T.laminarEndpoints) { $0.connection.laminarEndpoints.map { .gauge($0) } },
+            Column(T.fullmeshEndpoints) { $0.connection.fullmeshEndpoints.map { .gauge($0) } },
             Column(T.checksum) { $0.connection.checksumEnabled.map { .truth($0) } },
             Column(T.retransmits) { $0.connection.retransmits.map { .counter32($0) } },
             Column(T.bytesRetrans) { $0.connection.bytesRetransmitted.map { .counter64($0) } },
@@ -113,6 +114,22 @@ extension MPTCPMIB.SubflowTable {
             Column(T.bytesReceived) { $0.bytesReceived.map { .counter64($0) } },
             Column(T.retransmits) { $0.retransmits.map { .gauge($0) } },
             Column(T.totalRetrans) { $0.totalRetransmits.map { .counter32($0) } },
+            Column(T.minRtt) { $0.minRtt.map { .gauge($0) } },
+            Column(T.deliveryRate) { $0.deliveryRate.map { .counter64($0) } },
+            Column(T.pacingRate) { $0.pacingRate.map { .counter64($0) } },
+            Column(T.lost) { $0.lost.map { .gauge($0) } },
+            Column(T.reordering) { $0.reordering.map { .gauge($0) } },
+            Column(T.segsOut) { $0.segsOut.map { .counter32($0) } },
+            Column(T.segsIn) { $0.segsIn.map { .counter32($0) } },
+            Column(T.notSentBytes) { $0.notSentBytes.map { .gauge($0) } },
+            // The kernel's TCP_CA_Open (0) ... TCP_CA_Loss (4) as open(1) ... loss(5).
+            Column(T.caState) { s in s.caState.flatMap { $0 <= 4 ? .integer(Int32($0) + 1) : nil } },
+            Column(T.busyTime) { $0.busyTime.map { .counter64($0) } },
+            Column(T.rwndLimitedTime) { $0.rwndLimitedTime.map { .counter64($0) } },
+            Column(T.sndbufLimitedTime) { $0.sndbufLimitedTime.map { .counter64($0) } },
+            Column(T.lastDataSent) { $0.lastDataSent.map { .gauge($0) } },
+            Column(T.lastDataRecv) { $0.lastDataReceived.map { .gauge($0) } },
+            Column(T.deliveredCe) { $0.deliveredCe.map { .counter32($0) } },
         ])
 }
 

@@ -48,6 +48,8 @@ public struct Connection: Sendable, Hashable {
     public var bytesAcked: UInt64?
     public var subflowsTotal: UInt8?
     public var laminarEndpoints: UInt8?
+    /// The namespace's fullmesh endpoints (Linux 6.19 and later; nil before).
+    public var fullmeshEndpoints: UInt8?
     public var lastDataSent: UInt32?
     public var lastDataReceived: UInt32?
     public var lastAckReceived: UInt32?

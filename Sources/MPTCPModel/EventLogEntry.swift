@@ -15,8 +15,9 @@ public struct EventLogEntry: Sendable, Hashable {
     /// What happened.
     public enum Detail: Sendable, Hashable {
         case event(PathManagerEvent)
-        /// A connection seen falling back to TCP, and what it is attributed to.
-        case fallback(Connection, FallbackCauses)
+        /// A connection seen falling back to TCP (its token and addresses: an entry keeps
+        /// what the log shows, not the whole connection), and what it is attributed to.
+        case fallback(token: UInt32, local: SocketAddress, remote: SocketAddress, FallbackCauses)
         case blackhole
         case eventsLost
     }
@@ -52,13 +53,13 @@ public struct EventLogEntry: Sendable, Hashable {
     public var subject: (token: UInt32?, local: SocketAddress?, remote: SocketAddress?) {
         switch detail {
         case .event(let e): return (e.token, e.local, e.remote)
-        case .fallback(let c, _): return (c.token, c.local, c.remote)
+        case .fallback(let token, let local, let remote, _): return (token, local, remote)
         case .blackhole, .eventsLost: return (nil, nil, nil)
         }
     }
 
     public var fallbackCauses: FallbackCauses? {
-        if case .fallback(_, let causes) = detail { return causes }
+        if case .fallback(_, _, _, let causes) = detail { return causes }
         return nil
     }
 }

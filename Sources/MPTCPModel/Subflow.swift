@@ -34,6 +34,25 @@ public struct Subflow: Sendable, Hashable {
     public var bytesSent: UInt64?
     public var bytesAcked: UInt64?
     public var bytesReceived: UInt64?
+    /// Quality, from tcp_info (MPTCP-MIB's mptcpSubflowQualityGroup): microseconds, octets
+    /// per second, segments, octets, milliseconds as the MIB's units say. `caState` is the
+    /// kernel's (0 open ... 4 loss); `pacingRate` nil while unpaced, `deliveredCe` nil
+    /// without ECN, `minRtt` nil before a sample.
+    public var minRtt: UInt32?
+    public var deliveryRate: UInt64?
+    public var pacingRate: UInt64?
+    public var lost: UInt32?
+    public var reordering: UInt32?
+    public var segsOut: UInt32?
+    public var segsIn: UInt32?
+    public var notSentBytes: UInt32?
+    public var caState: UInt8?
+    public var busyTime: UInt64?
+    public var rwndLimitedTime: UInt64?
+    public var sndbufLimitedTime: UInt64?
+    public var lastDataSent: UInt32?
+    public var lastDataReceived: UInt32?
+    public var deliveredCe: UInt32?
 
     public init(token: UInt32, local: SocketAddress, remote: SocketAddress, state: TCPState) {
         self.token = token

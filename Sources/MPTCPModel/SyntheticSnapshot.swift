@@ -57,6 +57,21 @@ extension Snapshot {
                 s.bytesSent = 1000
                 s.bytesAcked = 1000
                 s.bytesReceived = 1000
+                s.minRtt = 100
+                s.deliveryRate = 1_000_000
+                s.pacingRate = 2_000_000
+                s.lost = 0
+                s.reordering = 3
+                s.segsOut = 10
+                s.segsIn = 10
+                s.notSentBytes = 0
+                s.caState = 0
+                s.busyTime = 1000
+                s.rwndLimitedTime = 0
+                s.sndbufLimitedTime = 0
+                s.lastDataSent = 100
+                s.lastDataReceived = 100
+                s.deliveredCe = 0
                 subflows.append(s)
             }
         }

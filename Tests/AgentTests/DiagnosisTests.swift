@@ -359,6 +359,9 @@ struct DiagnosisTests {
         let detections = try Self.logRows(s.tools).values.filter { $0[3]?.number == 101 }
         #expect(detections.count == 1)
         #expect(trapd.received().filter { $0.trapOID == MPTCPMIB.Notifications.blackholeDetected.oid }.count == 1)
+        let diagnosis = try Self.diagnose(s)
+        #expect(diagnosis.status == 1 && diagnosis.stdout.contains("blackhole detection: 1 detection, timeout 10 s")
+                && diagnosis.stdout.contains("problem: blackhole detection switched MPTCP off 1 time"), "\(diagnosis.stdout)")
         try client(s, ["sysctl", "-q", "-w", "net.mptcp.blackhole_timeout=3600", "net.mptcp.syn_retrans_before_tcp_fallback=2"])
     }
 
@@ -379,6 +382,7 @@ struct DiagnosisTests {
         #expect(r.status == 0 && !r.stdout.contains("problem:"), "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("MPTCP enabled, path manager kernel, limits: subflows 8, add_addr_accepted 8"), "\(r.stdout)")
         #expect(r.stdout.contains("note: 1 connection(s) limited by noLocalEndpoint"), "\(r.stdout)")
+        #expect(r.stdout.contains("blackhole detection: 0 detections, timeout \(try s.sysctl("blackhole_timeout")) s"), "\(r.stdout)")
         #expect(r.stdout.contains("fix: mptcp-mib endpoint add \(s.snmpd.target) ADDRESS subflow"), "\(r.stdout)")
 
         // Each problem on its own, then put right.

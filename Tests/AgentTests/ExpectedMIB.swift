@@ -60,6 +60,12 @@ struct ExpectedMIB {
 
     var allOIDs: Set<[UInt32]> { Set(exact.keys).union(present).union(bracketed.keys) }
 
+    /// The running kernel's (major, minor), as `uname -r` says.
+    static let release: (Int, Int) = {
+        let parts = ((try? Command.check(["uname", "-r"])) ?? "").split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
+    }()
+
     static func address(_ text: String) -> [UInt8] {
         IPAddress(text == "*" ? "::" : text)!.bytes
     }
@@ -182,6 +188,8 @@ struct ExpectedMIB {
             present.insert(C.localAddrUsed.oid + [token])
             col(C.subflowEndpoints, .unsigned(UInt32(subflowEndpoints.count)))
             col(C.laminarEndpoints, .unsigned(0))
+            // The lab has no fullmesh endpoint; before 6.19 (uname -r) the kernel does not say.
+            if Self.release >= (6, 19) { col(C.fullmeshEndpoints, .unsigned(0)) }
             col(C.checksum, .integer(t.sysctl["checksum_enabled"] == "1" ? 1 : 2))
             col(C.bytesSent, .counter64(bytesPerConnection))
             // A connection that fell back reports its TCP subflow's bytes_acked, SYN included.
@@ -232,6 +240,31 @@ struct ExpectedMIB {
             let retrans = s.info["retrans"]?.split(separator: "/").compactMap { UInt32($0) } ?? [0, 0]
             col(S.retransmits, .unsigned(retrans[0]))
             col(S.totalRetrans, .counter32(retrans[1]))
+            // Quality from tcp_info: ss prints a field only when it differs from its default
+            // (0, and 3 for reordering); rates in bits per second; times in whole ms.
+            col(S.minRtt, .unsigned(UInt32((Double(s.info["minrtt"]!)! * 1000).rounded())))
+            func rate(_ key: String) -> UInt64 { UInt64(s.info[key].map { $0.dropLast("bps".count) } ?? "0")! / 8 }
+            col(S.deliveryRate, .counter64(rate("delivery_rate")))
+            if s.info["pacing_rate"] != nil { col(S.pacingRate, .counter64(rate("pacing_rate"))) }
+            else { optional.insert(S.pacingRate.oid + index) }  // 0 or not paced: ss says neither
+            col(S.lost, .unsigned(UInt32(s.int("lost") ?? 0)))
+            col(S.reordering, .unsigned(UInt32(s.int("reordering") ?? 3)))
+            col(S.segsOut, .counter32(UInt32(s.int("segs_out") ?? 0)))
+            col(S.segsIn, .counter32(UInt32(s.int("segs_in") ?? 0)))
+            col(S.notSentBytes, .unsigned(UInt32(s.int("notsent") ?? 0)))
+            col(S.caState, .integer(1))  // the lab is quiet: every subflow in Open
+            func milliseconds(_ key: String) -> UInt64 { UInt64(s.info[key]?.prefix { $0.isNumber } ?? "0")! }
+            for (o, key) in [(S.busyTime, "busy"), (S.rwndLimitedTime, "rwnd_limited"), (S.sndbufLimitedTime, "sndbuf_limited")] {
+                let ms = milliseconds(key)
+                bracketed[o.oid + index] = ms * 1000...ms * 1000 + 999
+            }
+            // Times since: they grow between ss's read and the walk (well under a minute).
+            for (o, key) in [(S.lastDataSent, "lastsnd"), (S.lastDataRecv, "lastrcv")] {
+                let ms = UInt64(s.int(key) ?? 0)
+                bracketed[o.oid + index] = ms...ms + 60_000
+            }
+            // No ECN in the lab: no instance of mptcpSubflowDeliveredCe (ss would say "ecn").
+            #expect(!s.words.contains("ecn"))
             let key = RemoteKey(token: token, id: remoteID)
             if var r = remote[key] {
                 r.subflows += 1

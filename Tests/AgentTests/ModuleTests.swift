@@ -125,8 +125,9 @@ struct ModuleTests {
         // each front end sent as notifications.
         typealias C = MPTCPMIB.ConnectionTable
         typealias NC = MPTCPMIB.NotificationControl
-        let varying = [C.lastDataSent, C.lastDataRecv, C.lastAckRecv, G.endpointSpinLock, NC.sent, NC.suppressed, NC.dropped]
-            .map(\.oid)
+        typealias S = MPTCPMIB.SubflowTable
+        let varying = [C.lastDataSent, C.lastDataRecv, C.lastAckRecv, S.lastDataSent, S.lastDataRecv, G.endpointSpinLock,
+                       NC.sent, NC.suppressed, NC.dropped].map(\.oid)
         let agentX = Dictionary(viaAgentX.map { ($0.oid, $0) }, uniquingKeysWith: { a, _ in a })
         var compared = 0
         func isTimeStamp(_ oid: [UInt32]) -> Bool { MPTCPMIB.object(containing: oid)?.object.syntax.type == .timeStamp }

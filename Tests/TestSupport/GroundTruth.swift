@@ -27,8 +27,14 @@ public enum SSParser {
             if line.hasPrefix("State") { continue }
             if line.first == "\t" || line.first == " " {
                 guard !out.isEmpty else { continue }
+                var pending: String?  // `pacing_rate 66210705000bps`: a key, then its value
                 for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                    if let colon = token.firstIndex(of: ":") {
+                    if let key = pending {
+                        out[out.count - 1].info[key] = String(token)
+                        pending = nil
+                    } else if Self.spacedKeys.contains(String(token)) {
+                        pending = String(token)
+                    } else if let colon = token.firstIndex(of: ":") {
                         out[out.count - 1].info[String(token[..<colon])] = String(token[token.index(after: colon)...])
                     } else {
                         out[out.count - 1].words.insert(String(token))
@@ -51,6 +57,9 @@ public enum SSParser {
         }
         return out
     }
+
+    /// Info keys that ss separates from their value by a space.
+    static let spacedKeys: Set<String> = ["send", "pacing_rate", "delivery_rate"]
 
     /// TCP sockets of `ss -tni` that are MPTCP subflows.
     public static func subflows(_ text: String) -> [SSSocket] {
