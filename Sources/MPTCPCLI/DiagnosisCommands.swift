@@ -151,19 +151,13 @@ struct Diagnose: ParsableCommand {
             Example: mptcp-mib diagnose -c public 127.0.0.1
             """)
     @OptionGroup var snmp: SNMPArguments
-    @Argument(help: "A connection token (hex, as `connections` prints it).") var token: String?
-
-    var tokenValue: UInt32? { token.flatMap { UInt32($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } }
-
-    func validate() throws {
-        if let token, tokenValue == nil { throw ValidationError("'\(token)' is not a token in hex") }
-    }
+    @OptionGroup var connection: TokenArgument
 
     func run() throws {
         var problems = false
         try reporting {
             let client = try snmp.session()
-            let report = try Self.report(client, target: snmp.target, token: tokenValue)
+            let report = try Self.report(client, target: snmp.target, token: connection.value)
             problems = report.findings.contains(where: \.problem)
             if snmp.json {
                 emit(JSON.object([("summary", .array(report.summary.map { .string($0) })),

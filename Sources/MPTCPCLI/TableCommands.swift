@@ -61,6 +61,18 @@ typealias CT = MPTCPMIB.CounterTable
 typealias P = MPTCPMIB.PathTable
 typealias X = MPTCPMIB.ContextTable
 
+/// An optional connection token after the agent (`subflows TOKEN`, `diagnose TOKEN`).
+struct TokenArgument: ParsableArguments {
+    @Argument(help: "A connection token (hex, as `connections` prints it).") var token: String?
+
+    /// The token's value (hex, with or without 0x); nil when there is none (`validate` refuses one that is not hex).
+    var value: UInt32? { token.flatMap { UInt32($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } }
+
+    func validate() throws {
+        if let token, value == nil { throw ValidationError("'\(token)' is not a token in hex") }
+    }
+}
+
 struct Connections: TableView {
     static let configuration = CommandConfiguration(
         abstract: "MPTCP connections, like `ss -M`.",
@@ -82,16 +94,9 @@ struct Subflows: TableView {
         discussion: "RTT is in milliseconds. KIND: initial (MP_CAPABLE) or join (MP_JOIN); BACKUP: local, remote or both. JSON rows follow mptcpSubflowTable (rtt in microseconds).")
     static let table = S.table
     @OptionGroup var snmp: SNMPArguments
-    @Argument(help: "A connection token (hex, as `connections` prints it).") var token: String?
+    @OptionGroup var connection: TokenArgument
 
-    /// The token argument's value (hex, with or without 0x); nil when there is none or it is not hex.
-    var tokenValue: UInt32? { token.flatMap { UInt32($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } }
-
-    func validate() throws {
-        if let token, tokenValue == nil { throw ValidationError("'\(token)' is not a token in hex") }
-    }
-
-    func keep(_ r: TableRow) -> Bool { token == nil || r.index.first == tokenValue }
+    func keep(_ r: TableRow) -> Bool { connection.value.map { r.index.first == $0 } ?? true }
 
     static let columns = [
         Column("TOKEN", index: 0), Column("LOCAL") { socket($0, local: true) }, Column("REMOTE") { socket($0, local: false) },
