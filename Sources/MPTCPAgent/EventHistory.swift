@@ -29,7 +29,8 @@ struct EventHistory {
         if lost { paths?.markLoss(at: now) }
         for e in events {
             announcements.apply(e)
-            paths?.apply(e)
+            let withdrawn = withdrawn(e)
+            paths?.apply(e, withdrawn: withdrawn, at: now)
             guard let token = e.token else { continue }
             switch e.kind {
             case .created, .established:
@@ -53,6 +54,13 @@ struct EventHistory {
             default: break
             }
         }
+    }
+
+    /// Whether a path manager removed a closing subflow's address: the peer's REMOVE_ADDR
+    /// named its remote address id.
+    private func withdrawn(_ e: PathManagerEvent) -> Bool {
+        guard e.kind == .subflowClosed, let token = e.token, let id = e.remoteID else { return false }
+        return removed[token]?.contains(id) ?? false
     }
 
     /// Before a snapshot: what the events told, and the connections they know of.

@@ -144,7 +144,9 @@ struct TableRow {
         for (object, value) in zip(table.indexes, decodedIndex) {
             let v: JSON
             switch value {
-            case .number(let n): v = .uint(UInt64(n))
+            case .number(let n):
+                // An enumerated index (mptcpPathCloseReason) by its name, as its columns would be.
+                v = object.syntax.names.isEmpty ? .uint(UInt64(n)) : JSON(ValueText.decode(.integer(Int32(bitPattern: n)), object.syntax))
             case .token(let t): v = .string(String(t, radix: 16))
             case .addressType(let f): v = .string(IndexValue.name(f))
             case .address(let a): v = .string(a?.description ?? "")

@@ -23,7 +23,7 @@ public struct MPTCPMIBCommand: ParsableCommand {
 
             \(CLIError.exitCodes)
             """,
-        subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, Endpoints.self,
+        subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, PathCloses.self, Endpoints.self,
                       RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self,
                       NotificationsCommand.self, Contexts.self, Watch.self, Events.self, Diagnose.self])
 

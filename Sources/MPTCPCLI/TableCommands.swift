@@ -10,6 +10,10 @@ protocol TableView: ParsableCommand {
     static var table: MIBTable { get }
     /// What the text table shows, left to right.
     static var columns: [Column] { get }
+    /// More columns, after those, with `--wide` (none by default).
+    static var wideColumns: [Column] { get }
+    /// Whether `--wide` was given (views without wide columns have no such flag).
+    var wide: Bool { get }
     /// Rows to show (all by default).
     func keep(_ row: TableRow) -> Bool
     /// The order to show them in (index order by default).
@@ -19,18 +23,22 @@ protocol TableView: ParsableCommand {
 extension TableView {
     func keep(_ row: TableRow) -> Bool { true }
     static func order(_ rows: [TableRow]) -> [TableRow] { rows }
+    static var wideColumns: [Column] { [] }
+    var wide: Bool { false }
 
     func run() throws {
-        try reporting { try Self.show(snmp.session(), json: snmp.json, keep) }
+        try reporting { try Self.show(snmp.session(), json: snmp.json, wide: wide, keep) }
     }
 
-    /// Reads and prints the table over an open session (also after a write).
-    static func show(_ client: MIBClient, json: Bool, _ keep: (TableRow) -> Bool = { _ in true }) throws {
+    /// Reads and prints the table over an open session (also after a write). JSON rows
+    /// always have every column.
+    static func show(_ client: MIBClient, json: Bool, wide: Bool = false, _ keep: (TableRow) -> Bool = { _ in true }) throws {
         let rows = order(try client.rows(table).filter(keep))
         if json {
             emit(JSON.array(rows.map(\.json)).render())
         } else {
-            emit(TextTable(headers: columns.map(\.header), rows: rows.map { r in columns.map { $0.cell(r) } }).render())
+            let shown = wide ? columns + wideColumns : columns
+            emit(TextTable(headers: shown.map(\.header), rows: rows.map { r in shown.map { $0.cell(r) } }).render())
         }
     }
 }
@@ -59,6 +67,7 @@ typealias R = MPTCPMIB.RemoteAddressTable
 typealias L = MPTCPMIB.ListenerTable
 typealias CT = MPTCPMIB.CounterTable
 typealias P = MPTCPMIB.PathTable
+typealias PC = MPTCPMIB.PathCloseTable
 typealias X = MPTCPMIB.ContextTable
 
 /// An optional connection token after the agent (`subflows TOKEN`, `diagnose TOKEN`).
@@ -91,10 +100,17 @@ struct Connections: TableView {
 struct Subflows: TableView {
     static let configuration = CommandConfiguration(
         abstract: "Subflows of MPTCP connections (all, or those of TOKEN), like `ss -ti`.",
-        discussion: "RTT is in milliseconds. KIND: initial (MP_CAPABLE) or join (MP_JOIN); BACKUP: local, remote or both. JSON rows follow mptcpSubflowTable (rtt in microseconds).")
+        discussion: """
+            RTT is in milliseconds. KIND: initial (MP_CAPABLE) or join (MP_JOIN); BACKUP: local, remote or both. \
+            --wide adds what tcp_info says of each subflow's quality: MIN-RTT (ms), DELIVERY and PACING rates \
+            (bits/s, as ss prints them), LOST, REORD, SEGS (out/in), NOTSENT bytes, CA (congestion state), \
+            BUSY, RWND-LTD and SNDBUF-LTD (ms), LAST-SND and LAST-RCV (ms ago). \
+            JSON rows follow mptcpSubflowTable (rtt in microseconds).
+            """)
     static let table = S.table
     @OptionGroup var snmp: SNMPArguments
     @OptionGroup var connection: TokenArgument
+    @Flag(help: "Add the quality columns from tcp_info.") var wide = false
 
     func keep(_ r: TableRow) -> Bool { connection.value.map { r.index.first == $0 } ?? true }
 
@@ -104,6 +120,28 @@ struct Subflows: TableView {
         Column("IFINDEX", S.ifIndex), Column("RTT", rtt), Column("CWND", S.cwnd), Column("SENT", S.bytesSent),
         Column("ACKED", S.bytesAcked), Column("RECEIVED", S.bytesReceived), Column("RETRANS", S.totalRetrans),
     ]
+
+    static let wideColumns = [
+        Column("MIN-RTT") { r in r.number(S.minRtt).map(milliseconds) ?? "-" },
+        Column("DELIVERY") { r in r.number(S.deliveryRate).map(bitRate) ?? "-" },
+        Column("PACING") { r in r.number(S.pacingRate).map(bitRate) ?? "-" },
+        Column("LOST", S.lost), Column("REORD", S.reordering), Column("SEGS") { "\($0.text(S.segsOut))/\($0.text(S.segsIn))" },
+        Column("NOTSENT", S.notSentBytes), Column("CA", S.caState),
+        Column("BUSY") { r in r.number(S.busyTime).map { "\($0 / 1000)" } ?? "-" },
+        Column("RWND-LTD") { r in r.number(S.rwndLimitedTime).map { "\($0 / 1000)" } ?? "-" },
+        Column("SNDBUF-LTD") { r in r.number(S.sndbufLimitedTime).map { "\($0 / 1000)" } ?? "-" },
+        Column("LAST-SND", S.lastDataSent), Column("LAST-RCV", S.lastDataRecv),
+    ]
+
+    /// Octets per second as bits per second, with ss's units (bps, Kbps, Mbps, Gbps).
+    static func bitRate(_ octetsPerSecond: UInt64) -> String {
+        let bits = octetsPerSecond.multipliedReportingOverflow(by: 8).partialValue
+        for (unit, scale) in [("G", UInt64(1_000_000_000)), ("M", 1_000_000), ("K", 1_000)] where bits >= scale {
+            let tenths = (bits + scale / 20) / (scale / 10)
+            return "\(tenths / 10).\(tenths % 10)\(unit)bps"
+        }
+        return "\(bits)bps"
+    }
 
     /// `address:port` of one end, from the index (also for `watch`).
     static func socket(_ r: TableRow, local: Bool) -> String {
@@ -201,18 +239,29 @@ struct Paths: TableView {
             One row per local address that subflows use or an endpoint names (mptcpPathTable): a \
             few rows whatever the number of connections. SUBFLOWS is established/all; RTT is the \
             mean/max smoothed RTT in milliseconds; SENT and RECEIVED are sums over the current \
-            subflows (they drop when a subflow closes); OPENED, CLOSED and FAILED count subflow \
-            events since the agent started following them ("-" without CAP_NET_ADMIN).
+            subflows (they drop when a subflow closes); LOSS is the loss estimate of the established \
+            subflows in per mille; OPENED, CLOSED and FAILED count subflow events since the agent \
+            started following them ("-" without CAP_NET_ADMIN). --wide adds MIN-RTT (the least \
+            minimum RTT, ms), DELIVERY (the summed delivery rates, bits/s), SHARE (per mille of the \
+            bytes sent on all paths) and LAST-CLOSE (why the last subflow closed; `path-closes` \
+            counts every reason).
             """)
     static let table = P.table
     @OptionGroup var snmp: SNMPArguments
+    @Flag(help: "Add minimum RTT, delivery rate, share of the traffic and the last close reason.") var wide = false
 
     static let columns = [
         Column("ADDRESS", index: 1), Column("IFINDEX", P.ifIndex),
         Column("ENDPOINT") { r in r.number(P.endpointID).map { $0 == 0 ? "-" : "\($0) \(r.text(P.endpointFlags))" } ?? "-" },
         Column("SUBFLOWS", subflows), Column("ACTIVE", P.active), Column("BACKUP", P.backup), Column("CONNECTIONS", P.connections),
         Column("SENT", P.bytesSent), Column("RECEIVED", P.bytesReceived), Column("RETRANS", P.retransmits), Column("RTT", rtt),
-        Column("OPENED", P.opened), Column("CLOSED", P.closed), Column("FAILED", P.failed),
+        Column("LOSS", P.lossEstimate), Column("OPENED", P.opened), Column("CLOSED", P.closed), Column("FAILED", P.failed),
+    ]
+
+    static let wideColumns = [
+        Column("MIN-RTT") { r in r.number(P.minRtt).map(Subflows.milliseconds) ?? "-" },
+        Column("DELIVERY") { r in r.number(P.deliveryRate).map(Subflows.bitRate) ?? "-" },
+        Column("SHARE", P.sendShare), Column("LAST-CLOSE", P.lastCloseReason),
     ]
 
     /// Established/all.
@@ -223,6 +272,25 @@ struct Paths: TableView {
         guard let mean = r.number(P.rttMean), let max = r.number(P.rttMax) else { return "-" }
         return "\(Subflows.milliseconds(mean))/\(Subflows.milliseconds(max))"
     }
+}
+
+struct PathCloses: TableView {
+    static let configuration = CommandConfiguration(
+        commandName: "path-closes",
+        abstract: "Why subflows ended, per local address and reason, since the agent started following events.",
+        discussion: """
+            One row per address and reason that occurred (mptcpPathCloseTable). REASON: orderly, \
+            withConnection, tcpReset, timeout, removedByPathManager, joinRefused, aborted (ss -K), \
+            otherError, or mpTcpRst... with the MP_TCPRST reason code the peer sent. LAST is the \
+            agent's sysUpTime when the last of them ended.
+            """)
+    static let table = PC.table
+    @OptionGroup var snmp: SNMPArguments
+
+    static let columns = [
+        Column("ADDRESS", index: 1), Column("REASON") { r in ValueText.format(.integer(Int32(bitPattern: r.index.last ?? 0)), PC.reason.syntax) },
+        Column("SUBFLOWS", PC.subflows), Column("LAST", PC.lastTime),
+    ]
 }
 
 struct Counters: TableView {

@@ -124,7 +124,9 @@ public struct PathEventCounter: Sendable {
 
     public init(start: Double) { self.start = start }
 
-    public mutating func apply(_ event: PathManagerEvent) {
+    /// Applies an event received at `now`; `withdrawn`: for SUB_CLOSED, a path manager
+    /// removed the subflow's address before it closed.
+    public mutating func apply(_ event: PathManagerEvent, withdrawn: Bool = false, at now: Double) {
         guard let token = event.token else { return }
         switch event.kind {
         case .established, .subflowEstablished:
@@ -134,12 +136,12 @@ public struct PathEventCounter: Sendable {
         case .subflowClosed:
             guard let local = event.local, let remote = event.remote else { return }
             open[token]?.remove(SubflowKey(local: local, remote: remote))
-            update(local.address) {
-                $0.closed += 1
-                if event.isFailure { $0.failed += 1 }
-            }
+            let reason = SubflowCloseReason(subflowClosed: event, withdrawn: withdrawn)
+            update(local.address) { $0.countClose(reason, failed: event.isFailure, at: now) }
         case .closed:
-            for key in open.removeValue(forKey: token) ?? [] { update(key.local.address) { $0.closed += 1 } }
+            for key in open.removeValue(forKey: token) ?? [] {
+                update(key.local.address) { $0.countClose(.withConnection, failed: false, at: now) }
+            }
         default:
             break
         }

@@ -323,10 +323,31 @@ public enum MPTCPMIB {
             public let closed = c("mptcpPathSubflowsClosed", 17, .counter64, units: "subflows")
             public let failed = c("mptcpPathSubflowsFailed", 18, .counter64, units: "subflows")
             public let discontinuityTime = c("mptcpPathDiscontinuityTime", 19, .timeStamp)
+            public let minRtt = c("mptcpPathMinRtt", 20, .gauge32, units: "microseconds")
+            public let deliveryRate = c("mptcpPathDeliveryRate", 21, .counterBasedGauge64, units: "octets per second")
+            public let lossEstimate = c("mptcpPathLossEstimate", 22, Syntax.gauge32.restricted(0...1000), units: "per mille")
+            public let sendShare = c("mptcpPathSendShare", 23, Syntax.gauge32.restricted(0...1000), units: "per mille")
+            public let lastCloseReason = c("mptcpPathLastCloseReason", 24, .mptcpCloseReason)
+            public let lastCloseTime = c("mptcpPathLastCloseTime", 25, .timeStamp)
         }
         public static let columns = Columns()
         public static let table = MIBTable(name: "mptcpPathTable", entryName: "mptcpPathEntry", columns: columns,
                                            indexes: [\.addressType, \.address])
+    }
+
+    public enum PathCloseTable: DeclaredTable {
+        public struct Columns: TableColumns {
+            public static let entry = objectsOID + [14, 1]
+            public let addressType = c("mptcpPathCloseAddressType", 1, .inetAddressType, .notAccessible)
+            public let address = c("mptcpPathCloseAddress", 2, Syntax.inetAddress.restricted(4...4, 16...16), .notAccessible)
+            public let reason = c("mptcpPathCloseReason", 3, .mptcpCloseReason, .notAccessible)
+            public let subflows = c("mptcpPathCloseSubflows", 4, .counter64, units: "subflows")
+            public let lastTime = c("mptcpPathCloseLastTime", 5, .timeStamp)
+            public let discontinuityTime = c("mptcpPathCloseDiscontinuityTime", 6, .timeStamp)
+        }
+        public static let columns = Columns()
+        public static let table = MIBTable(name: "mptcpPathCloseTable", entryName: "mptcpPathCloseEntry", columns: columns,
+                                           indexes: [\.addressType, \.address, \.reason])
     }
 
     public enum ContextTable: DeclaredTable {
@@ -382,7 +403,7 @@ public enum MPTCPMIB {
 
     public static let tables: [MIBTable] = [
         CounterTable.table, ConnectionTable.table, SubflowTable.table, EndpointTable.table,
-        RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table, EventLogTable.table,
+        RemoteAddressTable.table, ListenerTable.table, PathTable.table, ContextTable.table, EventLogTable.table, PathCloseTable.table,
     ]
 
     // MARK: Notification controls and the objects only notifications carry

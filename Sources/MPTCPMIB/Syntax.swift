@@ -49,12 +49,14 @@ public enum SyntaxType: String, Sendable, CaseIterable {
     case mptcpFallbackCauses = "MptcpFallbackCauses"
     case mptcpEventKind = "MptcpEventKind"
     case mptcpLimitingFactor = "MptcpLimitingFactor"
+    case mptcpCloseReason = "MptcpCloseReason"
 
     /// How values of the type travel in a varbind.
     public var encoding: Syntax.Encoding {
         switch self {
         case .integer, .integer32, .truthValue, .rowStatus, .storageType, .testAndIncr, .inetAddressType,
-             .interfaceIndexOrZero, .mptcpTcpState, .mptcpResetReason, .mptcpEventKind, .mptcpLimitingFactor:
+             .interfaceIndexOrZero, .mptcpTcpState, .mptcpResetReason, .mptcpEventKind, .mptcpLimitingFactor,
+             .mptcpCloseReason:
             return .integer
         case .unsigned32, .gauge32, .inetPortNumber, .mptcpToken, .mptcpAddressId:
             return .unsigned
@@ -171,6 +173,13 @@ public struct Syntax: Sendable, Hashable {
     public static let mptcpLimitingFactor = Syntax(.mptcpLimitingFactor, names: [
         1: "none", 2: "fallback", 3: "subflowLimit", 4: "addAddrAcceptedLimit", 5: "noLocalEndpoint", 6: "noPeerAddress",
         7: "joinFailed", 8: "userspacePathManager", 9: "closing",
+    ])
+
+    public static let mptcpCloseReason = Syntax(.mptcpCloseReason, names: [
+        1: "orderly", 2: "withConnection", 3: "tcpReset", 4: "timeout", 5: "removedByPathManager", 6: "joinRefused",
+        7: "otherError", 8: "aborted", 10: "mpTcpRstUnspecified", 11: "mpTcpRstMptcpSpecificError", 12: "mpTcpRstLackOfResources",
+        13: "mpTcpRstAdministrativelyProhibited", 14: "mpTcpRstTooMuchOutstandingData",
+        15: "mpTcpRstUnacceptablePerformance", 16: "mpTcpRstMiddleboxInterference",
     ])
 
     public static let mptcpEventKind = Syntax(.mptcpEventKind, names: [

@@ -11,6 +11,7 @@ extension MPTCPMIB {
     public static let servedTables: [any ServedTable] = [
         CounterTable.served, ConnectionTable.served, SubflowTable.served, EndpointTable.served,
         RemoteAddressTable.served, ListenerTable.served, PathTable.served, ContextTable.served, EventLogTable.served,
+        PathCloseTable.served,
     ]
 }
 
@@ -179,19 +180,26 @@ extension MPTCPMIB.ListenerTable {
         ])
 }
 
-/// A path summary with the TimeStamp its event counts started from.
+/// A path summary with the TimeStamps of its event counts' start and of its last close.
 public struct PathRow: Sendable {
     public let path: PathSummary
     let discontinuity: UInt32?
+    let lastClose: UInt32?
+
+    init(path: PathSummary, facts: AgentFacts) {
+        self.path = path
+        discontinuity = path.events.map { facts.timeStamp($0.since) }
+        lastClose = path.events?.lastClose.map { facts.timeStamp($0.time) }
+    }
 }
 
 extension MPTCPMIB.PathTable {
     typealias T = Self
-    /// Each path with the TimeStamp its event counts started from.
+    /// The paths are read, not taken: a handful of rows, which mptcpPathCloseTable reads too.
     public static let served = TableDeclaration<PathRow>(
         table, index: { IndexEncoding.append($0.path.address, to: &$1) },
         rows: { s, facts in
-            s.take(\.paths).map { p in PathRow(path: p, discontinuity: p.events.map { facts.timeStamp($0.since) }) }
+            s.paths.map { PathRow(path: $0, facts: facts) }
         },
         columns: [
             Column(T.ifIndex) { .integer(Int32(bitPattern: $0.path.ifIndex)) },
@@ -211,6 +219,46 @@ extension MPTCPMIB.PathTable {
             Column(T.closed) { $0.path.events.map { .counter64($0.closed) } },
             Column(T.failed) { $0.path.events.map { .counter64($0.failed) } },
             Column(T.discontinuityTime) { $0.discontinuity.map { .timeticks($0) } },
+            Column(T.minRtt) { $0.path.minRtt.map { .gauge($0) } },
+            Column(T.deliveryRate) { $0.path.deliveryRate.map { .counter64($0) } },
+            Column(T.lossEstimate) { $0.path.lossPerMille.map { .gauge($0) } },
+            Column(T.sendShare) { $0.path.sendSharePerMille.map { .gauge($0) } },
+            Column(T.lastCloseReason) { $0.path.events?.lastClose.map { .integer($0.reason.rawValue) } },
+            Column(T.lastCloseTime) { $0.lastClose.map { .timeticks($0) } },
+        ])
+}
+
+/// The subflows on one local address that ended for one reason, with TimeStamps.
+public struct PathCloseRow: Sendable {
+    public let address: IPAddress
+    public let reason: SubflowCloseReason
+    public let subflows: UInt64
+    let last: UInt32
+    let discontinuity: UInt32
+}
+
+extension MPTCPMIB.PathCloseTable {
+    typealias T = Self
+    public static let served = TableDeclaration<PathCloseRow>(
+        table,
+        index: { row, out in
+            IndexEncoding.append(row.address, to: &out)
+            out.append(UInt32(row.reason.rawValue))
+        },
+        rows: { s, facts in
+            s.paths.flatMap { p -> [PathCloseRow] in
+                guard let events = p.events else { return [] }
+                let since = facts.timeStamp(events.since)
+                return events.closes.map {
+                    PathCloseRow(address: p.address, reason: $0.key, subflows: $0.value.subflows,
+                                 last: facts.timeStamp($0.value.last), discontinuity: since)
+                }
+            }
+        },
+        columns: [
+            Column(T.subflows) { .counter64($0.subflows) },
+            Column(T.lastTime) { .timeticks($0.last) },
+            Column(T.discontinuityTime) { .timeticks($0.discontinuity) },
         ])
 }
 

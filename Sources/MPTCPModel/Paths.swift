@@ -9,8 +9,36 @@ public struct PathEvents: Sendable, Hashable {
     public var failed: UInt64 = 0
     /// When these counts last started over or may have missed events (monotonic seconds).
     public var since: Double
+    /// The closed subflows by why they ended, and when the last of each ended (monotonic
+    /// seconds); only reasons that occurred have an entry.
+    public var closes: [SubflowCloseReason: Closes] = [:]
+    /// Why the last subflow that closed ended.
+    public private(set) var lastCloseReason: SubflowCloseReason?
+    /// The last subflow that closed: why, and when.
+    public var lastClose: (reason: SubflowCloseReason, time: Double)? {
+        lastCloseReason.flatMap { r in closes[r].map { (r, $0.last) } }
+    }
+
+    public struct Closes: Sendable, Hashable {
+        public var subflows: UInt64
+        public var last: Double
+
+        public init(subflows: UInt64, last: Double) {
+            self.subflows = subflows
+            self.last = last
+        }
+    }
 
     public init(since: Double) { self.since = since }
+
+    /// Counts a subflow that closed at `time` for `reason`; `failed`: with an error or a reset.
+    public mutating func countClose(_ reason: SubflowCloseReason, failed: Bool, at time: Double) {
+        closed += 1
+        if failed { self.failed += 1 }
+        closes[reason, default: Closes(subflows: 0, last: time)].subflows += 1
+        closes[reason]!.last = time
+        lastCloseReason = reason
+    }
 }
 
 /// The health of one local address as a path: its subflows now, and what happened to
@@ -33,6 +61,15 @@ public struct PathSummary: Sendable, Hashable {
     /// Smoothed RTT over the established subflows that report one, microseconds.
     public var rttMean: UInt32?
     public var rttMax: UInt32?
+    /// Quality of the established subflows (MPTCP-MIB's mptcpPathQualityGroup): the least
+    /// minimum RTT (µs), the sum of the latest delivery rates (octets/s), and lost plus
+    /// retransmitted segments per thousand sent; nil where no subflow reports the figure.
+    public var minRtt: UInt32?
+    public var deliveryRate: UInt64?
+    public var lossPerMille: UInt32?
+    /// This path's part of the bytes sent on all paths (`bytesSent`), per thousand, rounded
+    /// down; nil while nothing was sent.
+    public var sendSharePerMille: UInt32?
     public var events: PathEvents?
 
     public init(address: IPAddress) { self.address = address }
@@ -44,6 +81,7 @@ public struct PathSummary: Sendable, Hashable {
         var rows: [IPAddress: PathSummary] = [:]
         var tokens: [IPAddress: Set<UInt32>] = [:]
         var rttSum: [IPAddress: (sum: UInt64, count: UInt64)] = [:]
+        var loss: [IPAddress: (lostAndRetransmitted: UInt64, sent: UInt64)] = [:]
         func row(_ a: IPAddress) -> PathSummary { rows[a] ?? PathSummary(address: a) }
         for sf in subflows {
             let a = sf.local.address.unmapped
@@ -58,6 +96,12 @@ public struct PathSummary: Sendable, Hashable {
                     rttSum[a, default: (0, 0)].sum += UInt64(rtt)
                     rttSum[a, default: (0, 0)].count += 1
                 }
+                if let m = sf.minRtt { r.minRtt = min(r.minRtt ?? .max, m) }
+                if let d = sf.deliveryRate { r.deliveryRate = (r.deliveryRate ?? 0) &+ d }
+                if let sent = sf.segsOut {
+                    loss[a, default: (0, 0)].lostAndRetransmitted += UInt64(sf.lost ?? 0) + UInt64(sf.totalRetransmits ?? 0)
+                    loss[a, default: (0, 0)].sent += UInt64(sent)
+                }
             }
             r.bytesSent &+= sf.bytesSent ?? 0
             r.bytesReceived &+= sf.bytesReceived ?? 0
@@ -71,10 +115,14 @@ public struct PathSummary: Sendable, Hashable {
             if r.endpoint.map({ $0.id > e.id }) ?? true { r.endpoint = e }
             rows[r.address] = r
         }
+        let allSent = rows.values.reduce(UInt64(0)) { $0 &+ $1.bytesSent }
         for (a, var r) in rows {
             r.connections = UInt32(tokens[a]?.count ?? 0)
             r.ifIndex = interfaces[a] ?? 0
             if let s = rttSum[a], s.count > 0 { r.rttMean = UInt32(s.sum / s.count) }
+            if let l = loss[a], l.sent > 0 { r.lossPerMille = UInt32(min(1000, l.lostAndRetransmitted * 1000 / l.sent)) }
+            // Full width: 1000 × a 64-bit byte count may not fit in 64 bits; the quotient does.
+            if allSent > 0 { r.sendSharePerMille = UInt32(allSent.dividingFullWidth(r.bytesSent.multipliedFullWidth(by: 1000)).quotient) }
             rows[a] = r
         }
         return rows.values.sorted { $0.address < $1.address }

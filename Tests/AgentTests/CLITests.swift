@@ -140,6 +140,22 @@ struct CLITests {
         #expect(paths.allSatisfy { $0["addressType"] as? String == "ipv4" || $0["addressType"] as? String == "ipv6" })
         let pathText = try Self.cli(["paths"], Self.v2c(s))
         #expect(pathText.stdout.hasPrefix("ADDRESS") && pathText.stdout.split(separator: "\n").count == paths.count + 1)
+        // --wide: the quality columns after the others, one cell each; JSON has them always.
+        for (view, added) in [("paths", ["MIN-RTT", "DELIVERY", "SHARE", "LAST-CLOSE"]),
+                              ("subflows", ["MIN-RTT", "DELIVERY", "PACING", "LOST", "REORD", "SEGS", "NOTSENT", "CA",
+                                            "BUSY", "RWND-LTD", "SNDBUF-LTD", "LAST-SND", "LAST-RCV"])] {
+            let narrow = try Self.cli([view], Self.v2c(s)).stdout.split(separator: "\n")
+            let wide = try Self.cli([view, "--wide"], Self.v2c(s)).stdout.split(separator: "\n")
+            let headers = wide.first?.split(separator: " ").map(String.init) ?? []
+            #expect(headers == (narrow.first?.split(separator: " ").map(String.init) ?? []) + added, "\(view)")
+            #expect(wide.count == narrow.count && wide.dropFirst().allSatisfy { $0.split(separator: " ").count >= headers.count })
+        }
+        for sf in truth.subflows where sf.state == "ESTAB" {
+            let row = try #require(subflows.first { ($0["localPort"] as? Int) == Int(sf.localPort) && $0["localAddress"] as? String == sf.localAddress })
+            #expect((row["minRtt"] as? Int) == Int((Double(sf.info["minrtt"]!)! * 1000).rounded()))
+        }
+        let withSubflows = paths.filter { ($0["subflowsEstablished"] as? Int ?? 0) > 0 }
+        #expect(!withSubflows.isEmpty && withSubflows.allSatisfy { $0["lossEstimate"] is Int && $0["minRtt"] is Int && $0["sendShare"] is Int })
         // Peer addresses: exactly the rows that ss (subflows) and the server's signal endpoints
         // (announcements) imply, as ExpectedMIB derives them from the MIB's text.
         let remote = try Self.rows(try Self.cli(["remote-addresses"], o))

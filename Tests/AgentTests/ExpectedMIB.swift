@@ -243,7 +243,7 @@ struct ExpectedMIB {
             // Quality from tcp_info: ss prints a field only when it differs from its default
             // (0, and 3 for reordering); rates in bits per second; times in whole ms.
             col(S.minRtt, .unsigned(UInt32((Double(s.info["minrtt"]!)! * 1000).rounded())))
-            func rate(_ key: String) -> UInt64 { UInt64(s.info[key].map { $0.dropLast("bps".count) } ?? "0")! / 8 }
+            func rate(_ key: String) -> UInt64 { Self.rate(s, key) }
             col(S.deliveryRate, .counter64(rate("delivery_rate")))
             if s.info["pacing_rate"] != nil { col(S.pacingRate, .counter64(rate("pacing_rate"))) }
             else { optional.insert(S.pacingRate.oid + index) }  // 0 or not paced: ss says neither
@@ -316,6 +316,7 @@ struct ExpectedMIB {
         // Paths: one row per local address of a subflow or an endpoint, computed here from
         // ss -tni, ip -o addr and ip mptcp endpoint.
         typealias P = MPTCPMIB.PathTable
+        let allBytesSent = t.subflows.reduce(UInt64(0)) { $0 + ($1.int("bytes_sent") ?? 0) }
         var pathRows: [IPAddress: [SSSocket]] = [:]
         for s in t.subflows { pathRows[IPAddress(s.localAddress)!.unmapped, default: []].append(s) }
         for ep in t.endpoints where pathRows[IPAddress(ep.address)!.unmapped] == nil { pathRows[IPAddress(ep.address)!.unmapped] = [] }
@@ -343,11 +344,25 @@ struct ExpectedMIB {
                 col(P.rttMean, .unsigned(UInt32(rtts.reduce(0, +) / UInt64(rtts.count))))
                 col(P.rttMax, .unsigned(UInt32(rtts.max()!)))
             }
-            // Event counts are checked exactly where subflows open and close (PathSummaryIntegrationTests):
-            // there whenever a current subflow opened while the agent listened, maybe after.
+            // Quality from the established subflows' minrtt, delivery_rate, lost, retrans and segs_out.
+            let minRtts = established.compactMap { $0.info["minrtt"].map { UInt32((Double($0)! * 1000).rounded()) } }
+            if let least = minRtts.min() { col(P.minRtt, .unsigned(least)) }
+            if !established.isEmpty { col(P.deliveryRate, .counter64(established.reduce(0) { $0 + Self.rate($1, "delivery_rate") })) }
+            let segsOut = established.reduce(UInt64(0)) { $0 + ($1.int("segs_out") ?? 0) }
+            let lostAndRetransmitted = established.reduce(UInt64(0)) {
+                $0 + ($1.int("lost") ?? 0) + ($1.info["retrans"]?.split(separator: "/").last.flatMap { UInt64($0) } ?? 0)
+            }
+            if segsOut > 0 { col(P.lossEstimate, .unsigned(UInt32(min(1000, lostAndRetransmitted * 1000 / segsOut)))) }
+            if allBytesSent > 0 {
+                col(P.sendShare, .unsigned(UInt32(own.reduce(0) { $0 + ($1.int("bytes_sent") ?? 0) } * 1000 / allBytesSent)))
+            }
+            // Event counts and close reasons are checked exactly where subflows open and close
+            // (PathSummaryIntegrationTests): there whenever a current subflow opened while the
+            // agent listened, maybe after.
             for o in [P.opened, P.closed, P.failed, P.discontinuityTime] {
                 if own.isEmpty { optional.insert(o.oid + index) } else { present.insert(o.oid + index) }
             }
+            for o in [P.lastCloseReason, P.lastCloseTime] { optional.insert(o.oid + index) }
         }
 
         // Listeners: sockets on one address and port are one row.
@@ -376,7 +391,10 @@ struct ExpectedMIB {
         if logged != (lastIndex == 0 ? [] : Array(1...UInt32(lastIndex))) {
             out.append("event log: entries \(logged), mptcpEventLogLastIndex \(lastIndex)")
         }
-        for vb in walk where !vb.oid.hasPrefix(log.table.entryOID) {
+        // mptcpPathCloseTable: its rows are what closed while the agent listened, which
+        // PathSummaryIntegrationTests counts exactly.
+        let closes = MPTCPMIB.PathCloseTable.table.entryOID
+        for vb in walk where !vb.oid.hasPrefix(log.table.entryOID) && !vb.oid.hasPrefix(closes) {
             seen.insert(vb.oid)
             let oid = vb.oid.map(String.init).joined(separator: ".")
             if let want = exact[vb.oid] {
@@ -391,6 +409,11 @@ struct ExpectedMIB {
             out.append("\(missing.map(String.init).joined(separator: ".")): missing from the walk")
         }
         return out
+    }
+
+    /// A rate ss prints in bits per second ("NNNbps"), in octets per second; 0 when absent.
+    static func rate(_ s: SSSocket, _ key: String) -> UInt64 {
+        UInt64(s.info[key].map { $0.dropLast("bps".count) } ?? "0")! / 8
     }
 
     static func value(_ vb: PrintedVarBind) -> SNMPValue? {

@@ -37,6 +37,33 @@ struct PathSummaryIntegrationTests {
         return out
     }
 
+    /// mptcpPathCloseTable: the subflows closed per address and reason.
+    static func closes(_ tools: SNMPTools) throws -> [IPAddress: [SubflowCloseReason: UInt64]] {
+        typealias C = MPTCPMIB.PathCloseTable
+        var out: [IPAddress: [SubflowCloseReason: UInt64]] = [:]
+        for vb in try tools.walk(C.subflows.oid.dotted) {
+            let index = try #require(MIBNames.decodeIndex(vb.oid[C.subflows.oid.count...], table: C.table))
+            guard case .address(let a?) = index[1], case .number(let r) = index[2],
+                  let reason = SubflowCloseReason(rawValue: Int32(r)), let n = vb.number else {
+                Issue.record("mptcpPathCloseTable: \(vb)")
+                continue
+            }
+            out[a, default: [:]][reason] = n
+        }
+        return out
+    }
+
+    /// mptcpPathLastCloseReason of each path that has one.
+    static func lastCloseReasons(_ tools: SNMPTools) throws -> [IPAddress: SubflowCloseReason] {
+        var out: [IPAddress: SubflowCloseReason] = [:]
+        for vb in try tools.walk(P.lastCloseReason.oid.dotted) {
+            guard let index = MIBNames.decodeIndex(vb.oid[P.lastCloseReason.oid.count...], table: P.table),
+                  case .address(let a?) = index[1], let r = Int32(vb.value).flatMap(SubflowCloseReason.init) else { continue }
+            out[a] = r
+        }
+        return out
+    }
+
     static func subflowCount(_ lab: Lab, _ filter: [String]) throws -> Int {
         try lab.exec(lab.client, ["ss", "-tnH"] + filter).split(separator: "\n").count
     }
@@ -76,6 +103,9 @@ struct PathSummaryIntegrationTests {
         let afterKill = try Self.counts(s.tools)
         #expect(afterKill[backup] == Counts(opened: UInt64(killed), closed: UInt64(killed), failed: UInt64(killed)))
         #expect(afterKill[initial] == start[initial] && afterKill[joined] == start[joined])
+        // Killed on this host (SOCK_DESTROY): each counted as aborted.
+        #expect(try Self.closes(s.tools) == [backup: [.aborted: UInt64(killed)]])
+        #expect(try Self.lastCloseReasons(s.tools) == [backup: .aborted])
 
         // The peer withdraws its announced address: the subflows to it close in order (RM_ADDR).
         let toAnnounced = try Self.subflowCount(s.lab, ["dst", "10.201.2.2"])
@@ -88,6 +118,12 @@ struct PathSummaryIntegrationTests {
         let afterRemove = try Self.counts(s.tools)
         #expect(afterRemove[joined] == Counts(opened: start[joined]!.opened, closed: UInt64(toAnnounced), failed: 0))
         #expect(afterRemove[backup] == afterKill[backup] && afterRemove[initial] == start[initial])
+        #expect(try Self.closes(s.tools) == [backup: [.aborted: UInt64(killed)], joined: [.removedByPathManager: UInt64(toAnnounced)]])
+        #expect(try Self.lastCloseReasons(s.tools) == [backup: .aborted, joined: .removedByPathManager])
+        // mptcp-mib path-closes shows the same rows.
+        let cli = try CLITests.rows(try CLITests.cli(["path-closes"], CLITests.v2c(s) + ["--json"]))
+        #expect(Set(cli.map { "\($0["address"] ?? "") \($0["reason"] ?? "") \($0["subflows"] ?? "")" })
+                == ["10.201.3.1 aborted \(killed)", "10.201.2.1 removedByPathManager \(toAnnounced)"])
         // Every row equals what ss, ip addr and ip mptcp say now, failed path included.
         let truth = try KernelTruth.read(s.lab, s.lab.client)
         let expected = ExpectedMIB(truth: truth, countersAfter: truth.counters, announcedBy: [], bytesPerConnection: 1000)

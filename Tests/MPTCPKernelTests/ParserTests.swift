@@ -176,30 +176,56 @@ struct PathEventCounterTests {
 
     @Test func opensClosesAndFailures() {
         var c = PathEventCounter(start: 5)
-        c.apply(PathManagerEvent(kind: .created, token: 1, local: Self.a, remote: Self.peer))
-        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer))
-        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
-        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))  // repeated: one subflow
-        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, resetReason: 1))
-        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
-        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, error: 104))
-        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .created, token: 1, local: Self.a, remote: Self.peer), at: 6)
+        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer), at: 6)
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer), at: 6)
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer), at: 6)  // repeated: one subflow
+        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, resetReason: 1), at: 7)
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer), at: 7)
+        c.apply(PathManagerEvent(kind: .subflowClosed, token: 1, local: Self.b, remote: Self.peer, error: 104), at: 8)
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer), at: 8)
         // The connection closes: its two open subflows close with it, without a failure.
-        c.apply(PathManagerEvent(kind: .closed, token: 1))
+        c.apply(PathManagerEvent(kind: .closed, token: 1), at: 9)
         let byAddress = c.byAddress
         let onA = byAddress[Self.a.address], onB = byAddress[Self.b.address]
         #expect(onA?.opened == 1 && onA?.closed == 1 && onA?.failed == 0 && onA?.since == 5)
         #expect(onB?.opened == 3 && onB?.closed == 3 && onB?.failed == 2)
+        // Why each closed, when the last of each reason did, and the last of all.
+        #expect(onA?.closes == [.withConnection: .init(subflows: 1, last: 9)])
+        #expect(onB?.closes == [.mpTcpRstMptcpSpecificError: .init(subflows: 1, last: 7), .tcpReset: .init(subflows: 1, last: 8),
+                                .withConnection: .init(subflows: 1, last: 9)])
+        #expect(onB?.lastClose?.reason == .withConnection && onB?.lastClose?.time == 9)
         #expect(c.tokens.isEmpty)
-        c.markLoss(at: 9)
-        #expect(c.byAddress[Self.a.address]?.since == 9 && c.byAddress[Self.a.address]?.opened == 1)
+        c.markLoss(at: 10)
+        #expect(c.byAddress[Self.a.address]?.since == 10 && c.byAddress[Self.a.address]?.opened == 1)
+    }
+
+    @Test("Each SUB_CLOSED gets one reason: MP_TCPRST first, then a withdrawn address, then the socket error")
+    func closeReasons() {
+        func reason(error: UInt8? = nil, reset: UInt32? = nil, withdrawn: Bool = false) -> SubflowCloseReason {
+            SubflowCloseReason(subflowClosed: PathManagerEvent(kind: .subflowClosed, token: 1, error: error, resetReason: reset),
+                               withdrawn: withdrawn)
+        }
+        #expect(reason() == .orderly)
+        #expect(reason(withdrawn: true) == .removedByPathManager)
+        #expect(reason(error: 104) == .tcpReset && reason(error: 32) == .tcpReset)
+        #expect(reason(error: 111) == .joinRefused)
+        #expect(reason(error: 110) == .timeout)
+        #expect(reason(error: 103) == .aborted)
+        #expect(reason(error: 113) == .otherError)
+        // RFC 8684's codes 0 to 6, in order; a code it does not define is unspecified.
+        let rst: [SubflowCloseReason] = [.mpTcpRstUnspecified, .mpTcpRstMptcpSpecificError, .mpTcpRstLackOfResources,
+                                         .mpTcpRstAdministrativelyProhibited, .mpTcpRstTooMuchOutstandingData,
+                                         .mpTcpRstUnacceptablePerformance, .mpTcpRstMiddleboxInterference]
+        #expect((0...6).map { reason(error: 104, reset: UInt32($0), withdrawn: true) } == rst)
+        #expect(reason(reset: 7) == .mpTcpRstUnspecified && reason(reset: .max) == .mpTcpRstUnspecified)
     }
 
     @Test func connectionsWhoseCloseWasLostAreForgotten() {
         var c = PathEventCounter(start: 0)
-        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer), at: 7)
         let before = c.tokens
-        c.apply(PathManagerEvent(kind: .established, token: 2, local: Self.a, remote: Self.peer))
+        c.apply(PathManagerEvent(kind: .established, token: 2, local: Self.a, remote: Self.peer), at: 7)
         c.retain(alive: [], before: before)
         #expect(c.tokens == [2])
     }

@@ -52,6 +52,40 @@ struct PathSummaryTests {
         #expect(rows[4].subflows == 1 && rows[4].active == 1)
     }
 
+    @Test("Path quality: least min-RTT, summed delivery rates, loss per mille, share of bytes sent")
+    func quality() {
+        func q(_ local: String, state: TCPState = .established, sent: UInt64, minRtt: UInt32?, rate: UInt64?,
+               segs: UInt32?, lost: UInt32, retrans: UInt32) -> Subflow {
+            var s = Self.sf(1, local, 1000, state: state, sent: sent, retrans: retrans)
+            s.minRtt = minRtt
+            s.deliveryRate = rate
+            s.segsOut = segs
+            s.lost = lost
+            return s
+        }
+        let subflows = [
+            q("10.0.0.1", sent: 600, minRtt: 900, rate: 1_000, segs: 1_000, lost: 3, retrans: 20),
+            q("10.0.0.1", sent: 100, minRtt: 700, rate: 500, segs: 3_000, lost: 0, retrans: 17),
+            // Not established: its figures do not count, its bytes do.
+            q("10.0.0.1", state: .finWait1, sent: 0, minRtt: 10, rate: 9_999, segs: 1, lost: 1, retrans: 1),
+            q("10.0.1.1", sent: 300, minRtt: nil, rate: nil, segs: nil, lost: 0, retrans: 0),
+            q("10.0.2.1", sent: 0, minRtt: 40, rate: 0, segs: 10, lost: 20, retrans: 0),
+        ]
+        let rows = PathSummary.build(subflows: subflows, endpoints: [], interfaces: [:])
+        // 10.0.0.1: (3 + 20 + 0 + 17) lost or retransmitted of 4,000 sent = 10 per mille;
+        // 700 of the 1,000 bytes sent = 700 per mille.
+        #expect(rows[0].minRtt == 700 && rows[0].deliveryRate == 1_500 && rows[0].lossPerMille == 10
+                && rows[0].sendSharePerMille == 700)
+        // Reports nothing: absent, not zero.
+        #expect(rows[1].minRtt == nil && rows[1].deliveryRate == nil && rows[1].lossPerMille == nil
+                && rows[1].sendSharePerMille == 300)
+        // More lost than sent is capped at 1000.
+        #expect(rows[2].lossPerMille == 1000 && rows[2].deliveryRate == 0 && rows[2].sendSharePerMille == 0)
+        // Nothing sent anywhere: no share.
+        #expect(PathSummary.build(subflows: [q("10.0.0.1", sent: 0, minRtt: nil, rate: nil, segs: 0, lost: 0, retrans: 0)],
+                                  endpoints: [], interfaces: [:])[0].sendSharePerMille == nil)
+    }
+
     @Test func hostGauges() {
         let connections = (1...5).map {
             Connection(token: UInt32($0), local: SocketAddress(address: Self.ip("10.0.0.1"), port: 1),
