@@ -87,9 +87,9 @@ public final class AgentState: Sendable {
     }
 
     /// Applies a batch of path-manager events received at `now`; `lost`: the kernel dropped
-    /// some before them. Each is logged.
-    func apply(_ batch: [PathManagerEvent], lost: Bool, at now: Double) {
-        events.withLock { $0.apply(batch, lost: lost, at: now) }
+    /// some before them; `localEndpoints`: the endpoint ids after them, when read. Each is logged.
+    func apply(_ batch: [PathManagerEvent], lost: Bool, at now: Double, localEndpoints: Set<UInt8>? = nil) {
+        events.withLock { $0.apply(batch, lost: lost, at: now, localEndpoints: localEndpoints) }
         log.withLock { log in
             if lost { log.append(EventLogEntry(time: now, .eventsLost)) }
             for e in batch { log.append(EventLogEntry(time: now, .event(e))) }

@@ -24,12 +24,13 @@ struct EventHistory {
         paths = following ? PathEventCounter(start: start) : nil
     }
 
-    /// Applies a batch of events received at `now`; `lost`: the kernel dropped some before them.
-    mutating func apply(_ events: [PathManagerEvent], lost: Bool, at now: Double) {
+    /// Applies a batch of events received at `now`; `lost`: the kernel dropped some before
+    /// them; `localEndpoints`: the path manager's endpoint ids after them, when read.
+    mutating func apply(_ events: [PathManagerEvent], lost: Bool, at now: Double, localEndpoints: Set<UInt8>? = nil) {
         if lost { paths?.markLoss(at: now) }
         for e in events {
             announcements.apply(e)
-            let withdrawn = withdrawn(e)
+            let withdrawn = withdrawn(e, localEndpoints: localEndpoints)
             paths?.apply(e, withdrawn: withdrawn, at: now)
             guard let token = e.token else { continue }
             switch e.kind {
@@ -57,10 +58,13 @@ struct EventHistory {
     }
 
     /// Whether a path manager removed a closing subflow's address: the peer's REMOVE_ADDR
-    /// named its remote address id.
-    private func withdrawn(_ e: PathManagerEvent) -> Bool {
-        guard e.kind == .subflowClosed, let token = e.token, let id = e.remoteID else { return false }
-        return removed[token]?.contains(id) ?? false
+    /// named its remote address id, or its local address id (not 0, the connection's own
+    /// address) is no endpoint any more.
+    private func withdrawn(_ e: PathManagerEvent, localEndpoints: Set<UInt8>?) -> Bool {
+        guard e.kind == .subflowClosed, let token = e.token else { return false }
+        if let id = e.remoteID, removed[token]?.contains(id) ?? false { return true }
+        guard let id = e.localID, id != 0, let localEndpoints else { return false }
+        return !localEndpoints.contains(id)
     }
 
     /// Before a snapshot: what the events told, and the connections they know of.
@@ -74,7 +78,7 @@ struct EventHistory {
     /// for the first time, and returns when each live one was first seen.
     mutating func observed(alive: Set<UInt32>, before: Set<UInt32>, at now: Double) -> [UInt32: Double] {
         announcements.retain(alive: alive, before: before)
-        paths?.retain(alive: alive, before: before)
+        paths?.retain(alive: alive, before: before, at: now)
         firstSeen = firstSeen.filter { alive.contains($0.key) || !before.contains($0.key) }
         endpoints = endpoints.filter { alive.contains($0.key) || !before.contains($0.key) }
         func kept(_ token: UInt32) -> Bool { alive.contains(token) || !before.contains(token) }

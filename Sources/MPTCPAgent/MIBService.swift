@@ -200,14 +200,28 @@ public final class MIBService {
                 state.apply([], lost: true, at: now)
             }
             let builder = NotificationBuilder(knowledge: knowledge())
+            let endpoints = endpointsIfNeeded(batch, events)
             for event in batch {
                 if let kind = NotificationBuilder.kind(of: event) {
                     notifier.send(kind) { builder.notification(for: event) }
                 }
-                state.apply([event], lost: false, at: now)
+                state.apply([event], lost: false, at: now, localEndpoints: endpoints)
             }
         } catch {
             logger.error("\(error)")
+        }
+    }
+
+    /// The local endpoint ids, read once for a batch with a subflow that closed without an
+    /// error or reset from a local address id other than 0: whether its endpoint was
+    /// deleted tells why it closed. nil when none needs it, or the dump failed.
+    private func endpointsIfNeeded(_ batch: [PathManagerEvent], _ monitor: EventMonitor) -> Set<UInt8>? {
+        guard batch.contains(where: { $0.kind == .subflowClosed && !$0.isFailure && ($0.localID ?? 0) != 0 }) else { return nil }
+        do {
+            return try monitor.endpointIDs()
+        } catch {
+            logger.debug("path-manager endpoints for a subflow's close reason: \(error)")
+            return nil
         }
     }
 

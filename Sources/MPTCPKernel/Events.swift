@@ -37,9 +37,13 @@ extension PathManagerEvent {
 /// readability, then call `drain()`.
 public final class EventMonitor {
     private let pm: PathManager
+    /// A second socket for dumps: replies on the subscribed one would mix with events.
+    private let dumps: PathManager
 
+    /// Opens both sockets in the calling thread's network namespace.
     public init() throws {
         pm = try PathManager()
+        dumps = try PathManager()
         let ret = mptcp_nl_subscribe_events(pm.handle)
         if ret < 0 {
             throw KernelError.fromShim(ret, operation: "subscribe to mptcp_pm events")
@@ -63,6 +67,10 @@ public final class EventMonitor {
         }
         return (events, ret == -ENOBUFS)
     }
+
+    /// The ids of the in-kernel path manager's endpoints now: a SUB_CLOSED whose local id
+    /// is not among them was closed because its endpoint was deleted.
+    public func endpointIDs() throws -> Set<UInt8> { Set(try dumps.endpoints().map(\.id)) }
 }
 
 /// The addresses peers announced (ADD_ADDR), per connection, kept up to date from events.
@@ -110,7 +118,8 @@ public struct AnnouncementTracker: Sendable {
 /// Counts subflow events per local address (PathEvents), from the event stream: a subflow
 /// opens with the connection's ESTABLISHED (its initial subflow) or SUB_ESTABLISHED, and
 /// closes with SUB_CLOSED or, for those still open, with the connection's CLOSED (which
-/// the kernel sends without a SUB_CLOSED per subflow).
+/// the kernel sends without a SUB_CLOSED per subflow) or when its connection is found
+/// gone without one (the side that receives an MP_FASTCLOSE gets no CLOSED).
 public struct PathEventCounter: Sendable {
     private struct SubflowKey: Hashable {
         let local: SocketAddress
@@ -118,7 +127,8 @@ public struct PathEventCounter: Sendable {
     }
 
     private var counts: [IPAddress: PathEvents] = [:]
-    private var open: [UInt32: Set<SubflowKey>] = [:]
+    /// The open subflows of each connection, with when each was established.
+    private var open: [UInt32: [SubflowKey: Double]] = [:]
     /// When counting began (monotonic seconds): new addresses start from then on.
     private var start: Double
 
@@ -131,17 +141,18 @@ public struct PathEventCounter: Sendable {
         switch event.kind {
         case .established, .subflowEstablished:
             guard let local = event.local, let remote = event.remote else { return }
-            guard open[token, default: []].insert(SubflowKey(local: local, remote: remote)).inserted else { return }
+            let key = SubflowKey(local: local, remote: remote)
+            guard open[token]?[key] == nil else { return }
+            open[token, default: [:]][key] = now
             update(local.address) { $0.opened += 1 }
         case .subflowClosed:
             guard let local = event.local, let remote = event.remote else { return }
-            open[token]?.remove(SubflowKey(local: local, remote: remote))
-            let reason = SubflowCloseReason(subflowClosed: event, withdrawn: withdrawn)
+            let established = open[token]?.removeValue(forKey: SubflowKey(local: local, remote: remote))
+            let reason = SubflowCloseReason(subflowClosed: event, withdrawn: withdrawn,
+                                            establishedFor: established.map { now - $0 })
             update(local.address) { $0.countClose(reason, failed: event.isFailure, at: now) }
         case .closed:
-            for key in open.removeValue(forKey: token) ?? [] {
-                update(key.local.address) { $0.countClose(.withConnection, failed: false, at: now) }
-            }
+            closeWithConnection(token, at: now)
         default:
             break
         }
@@ -153,13 +164,24 @@ public struct PathEventCounter: Sendable {
         for a in counts.keys { counts[a]?.since = now }
     }
 
-    /// Forgets the open subflows of connections that no longer exist (their CLOSED was lost).
-    public mutating func retain(alive: Set<UInt32>, before: Set<UInt32>) {
-        open = open.filter { alive.contains($0.key) || !before.contains($0.key) }
+    /// Connections known `before` a snapshot taken at `now` that it did not find `alive`
+    /// ended without a CLOSED (an MP_FASTCLOSE received, or the event lost): their open
+    /// subflows closed with them.
+    public mutating func retain(alive: Set<UInt32>, before: Set<UInt32>, at now: Double) {
+        for token in open.keys where !alive.contains(token) && before.contains(token) {
+            closeWithConnection(token, at: now)
+        }
     }
 
     public var tokens: Set<UInt32> { Set(open.keys) }
     public var byAddress: [IPAddress: PathEvents] { counts }
+
+    private mutating func closeWithConnection(_ token: UInt32, at now: Double) {
+        guard let subflows = open.removeValue(forKey: token) else { return }
+        for key in subflows.keys {
+            update(key.local.address) { $0.countClose(.withConnection, failed: false, at: now) }
+        }
+    }
 
     /// An address seen for the first time has counted since counting began.
     private mutating func update(_ address: IPAddress, _ change: (inout PathEvents) -> Void) {

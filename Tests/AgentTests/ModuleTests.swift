@@ -284,13 +284,9 @@ struct ModuleTests {
     @Test("The DISMAN-EVENT monitor lines of snmpd.conf.example fire through the module")
     func monitors() throws {
         try requireIntegration()
-        let example = try FileIO.readText(Paths.packageRoot + "/config/snmpd.conf.example")
-        // The shipped lines, uncommented; sampled every 2 s instead of every minute.
-        let lines = example.split(separator: "\n")
-            .filter { ["#createUser mptcpmonitor", "#rouser mptcpmonitor", "#iquerySecName", "#monitor "].contains(where: $0.hasPrefix) }
-            .map { String($0.dropFirst()).replacing("-r 60", with: "-r 2") }
+        let lines = try Self.exampleMonitorLines()
         let names = lines.filter { $0.hasPrefix("monitor ") }.compactMap { $0.split(separator: " ").first { $0.hasPrefix("mptcp") } }
-        #expect(names.count == 4, "\(lines)")
+        #expect(names.count == 6, "\(lines)")
         let lab = try Lab(tag: "mm")
         defer { lab.shutdown() }
         let trapd = try PrivateSNMPTrapd(tag: "mm", namespace: lab.client)
@@ -316,6 +312,66 @@ struct ModuleTests {
         let triggers = trapd.received().filter { $0.trapOID == mteTriggerFired }
             .compactMap { $0.value(mteHotTrigger)?.octets.map { String(decoding: $0, as: UTF8.self) } }
         #expect(Set(triggers) == ["mptcpFallbacksRising"], "\(fired)")
+    }
+
+    /// The monitor lines of config/snmpd.conf.example and the user they query as,
+    /// uncommented; sampled every 2 s instead of every minute.
+    static func exampleMonitorLines() throws -> [String] {
+        try FileIO.readText(Paths.packageRoot + "/config/snmpd.conf.example").split(separator: "\n")
+            .filter { ["#createUser mptcpmonitor", "#rouser mptcpmonitor", "#iquerySecName", "#monitor "].contains(where: $0.hasPrefix) }
+            .map { String($0.dropFirst()).replacing("-r 60", with: "-r 2") }
+    }
+
+    @Test("The path monitors of snmpd.conf.example: 5 % loss on one path fires mptcpPathLossHigh for that path only")
+    func pathMonitors() throws {
+        try requireIntegration()
+        typealias P = MPTCPMIB.PathTable
+        // The shipped lines; the RTT threshold lowered to 1 µs, which every path with an
+        // established subflow crosses (the lab's RTTs are far below 200 ms).
+        let lines = try Self.exampleMonitorLines().map { $0.replacing("mptcpPathRttHigh .1.3.6.1.3.8684.1.9.1.14 > 200000",
+                                                                     with: "mptcpPathRttHigh .1.3.6.1.3.8684.1.9.1.14 > 1") }
+        #expect(lines.contains { $0.contains("mptcpPathLossHigh .1.3.6.1.3.8684.1.9.1.22 > 20") })
+        #expect(lines.contains { $0.contains("mptcpPathRttHigh .1.3.6.1.3.8684.1.9.1.14 > 1") })
+        let lab = try Lab(tag: "mq")
+        defer { lab.shutdown() }
+        // netem is not in these kernels (no sch_netem module): the loss is nft's, 5 % of
+        // what arrives at the server on the second path.
+        try lab.exec(lab.server, ["nft", "add table inet loss; add chain inet loss c { type filter hook input priority 0; };"
+                                    + " add rule inet loss c iifname \(lab.prefix)s2 numgen random mod 100 < 5 drop"])
+        let trapd = try PrivateSNMPTrapd(tag: "mq", namespace: lab.client)
+        defer { trapd.shutdown() }
+        let m = try ModuleSNMPD(tag: "mq", namespace: lab.client,
+                                extraConfiguration: (["trap2sink \(trapd.target) public"] + lines).joined(separator: "\n"))
+        defer { m.shutdown() }
+        try lab.startServers()
+        // Bulk data on every subflow that carries data: 4 connections, 64 KiB each every 20 ms.
+        try lab.start(lab.client, [Paths.executable("mptcp-traffic"), "connect", "--to", "10.201.1.2:5000", "--count", "4",
+                                   "--bytes", "65536", "--every-ms", "20"], name: "bulk").waitForOutput("connected 4 failed 0", timeout: 60)
+        let mteTriggerFired: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 0, 1]
+        let mteHotTrigger: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 1, 1]
+        let mteHotOID: [UInt32] = [1, 3, 6, 1, 2, 1, 88, 2, 1, 4]
+        func fired(_ trigger: String) -> [ReceivedNotification] {
+            trapd.received().filter { $0.trapOID == mteTriggerFired && $0.value(mteHotTrigger)?.octets == Array(trigger.utf8) }
+        }
+        let lossy: [UInt32] = [1, 4, 10, 201, 2, 1], clean: [UInt32] = [1, 4, 10, 201, 1, 1]
+        _ = try trapd.wait(timeout: 30, for: "mteTriggerFired for mptcpPathLossHigh") { _ in !fired("mptcpPathLossHigh").isEmpty }
+        // A few more samples: the clean path stays below the threshold.
+        elapse(4)
+        // mteHotOID, the row that crossed: snmptrapd prints an OID value as .1.3.6...
+        func row(_ n: ReceivedNotification) -> String { String(n.value(mteHotOID)?.value.drop { $0 == "." } ?? "") }
+        let lossRows = fired("mptcpPathLossHigh").map(row)
+        #expect(Set(lossRows) == [(P.lossEstimate.oid + lossy).dotted], "\(lossRows)")
+        // The notification carries the path's interface (-o mptcpPathIfIndex).
+        let ifIndex = try #require(fired("mptcpPathLossHigh").first?.value(P.ifIndex.oid + lossy)?.value)
+        let device = try lab.exec(lab.client, ["cat", "/sys/class/net/\(lab.prefix)c2/ifindex"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(ifIndex == device)
+        // The same from a manager's GET: the lossy path's estimate above the threshold, the clean one's below.
+        let loss = try m.tools.get([(P.lossEstimate.oid + lossy).dotted, (P.lossEstimate.oid + clean).dotted]).map { $0.number ?? 0 }
+        #expect(loss.count == 2 && loss[0] > 20 && loss[1] <= 20 && loss[0] > loss[1], "\(loss)")
+        // The RTT monitor, at 1 µs: once for each path with established subflows.
+        let rttRows = Set(fired("mptcpPathRttHigh").map(row))
+        let established = try m.tools.walk(P.rttMean.oid.dotted).map { $0.oid.dotted }
+        #expect(rttRows == Set(established) && rttRows.count == 3, "\(rttRows) vs \(established)")
     }
 
     /// The C compiler for the fault-injection library: cc, else the Swift toolchain's clang.

@@ -135,6 +135,107 @@ struct PathSummaryIntegrationTests {
         #expect(rows.map(\.value) == ["0", "1"])
     }
 
+    @Test("mptcpPathCloseTable counts each way a subflow ends, as the kernel ended it")
+    func closeReasons() throws {
+        try requireIntegration()
+        let s = try AgentLab(tag: "pr", traffic: false, agentArguments: ["--cache-ttl", "0"])
+        defer { s.shutdown() }
+        try s.lab.startServers()
+        let lab = s.lab, traffic = Paths.executable("mptcp-traffic")
+        let initial = IPAddress("10.201.1.1")!, joined = IPAddress("10.201.2.1")!, backup = IPAddress("10.201.3.1")!
+        var expected: [IPAddress: [SubflowCloseReason: UInt64]] = [:]
+        func count(_ n: Int, _ reason: SubflowCloseReason, on a: IPAddress) { expected[a, default: [:]][reason, default: 0] += UInt64(n) }
+        func counted(_ what: String) throws {
+            try Self.eventually("mptcpPathCloseTable to count \(what)", timeout: 15) { try Self.closes(s.tools) == expected }
+            // Every close has one reason: per address, the reasons add up to mptcpPathSubflowsClosed.
+            let closed = try Self.counts(s.tools).mapValues(\.closed).filter { $0.value > 0 }
+            #expect(closed == expected.mapValues { $0.values.reduce(0, +) })
+        }
+        func client(_ filter: String) throws -> Int { try Self.subflowCount(lab, filter.split(separator: " ").map(String.init)) }
+        func nft(_ rules: String) throws { try lab.exec(lab.server, ["nft", rules]) }
+        var clients: [Daemon] = []
+        /// Two connections sending in bulk (data on every non-backup subflow), with all their subflows.
+        func bulk(_ name: String) throws {
+            let before = try client("state established")
+            let d = try lab.start(lab.client, [traffic, "connect", "--to", "10.201.1.2:5000", "--count", "2", "--bytes", "4000000",
+                                               "--every-ms", "100"], name: name)
+            clients.append(d)
+            try d.waitForOutput("connected 2 failed 0", timeout: 30)
+            try Self.eventually("\(name): 6 subflows") { try client("state established") == before + 6 }
+        }
+
+        // A TCP RST on the second path (nft answers the server's side of it with resets).
+        try bulk("rst")
+        let onJoined = try client("src 10.201.2.1")
+        try nft("add table inet rst; add chain inet rst c { type filter hook input priority 0; };"
+                + " add rule inet rst c iifname \(lab.prefix)s2 meta l4proto tcp reject with tcp reset")
+        try Self.eventually("the reset subflows to close") { try client("src 10.201.2.1") == 0 }
+        try nft("delete table inet rst")
+        count(onJoined, .tcpReset, on: joined)
+        try counted("TCP resets")
+
+        // The peer aborts its side of the backup subflows (ss -K): an RST with MP_TCPRST, reason 0.
+        let onBackup = try client("src 10.201.3.1")
+        try lab.exec(lab.server, ["ss", "-K", "-tn", "dst", "10.201.3.1"])
+        try Self.eventually("the backup subflows to close") { try client("src 10.201.3.1") == 0 }
+        count(onBackup, .mpTcpRstUnspecified, on: backup)
+        try counted("MP_TCPRST")
+
+        // Every packet of the second path dropped: retransmissions time out (tcp_retries2 3: ~7 s).
+        try bulk("timeout")
+        let timingOut = try client("src 10.201.2.1")
+        try lab.exec(lab.client, ["sysctl", "-qw", "net.ipv4.tcp_retries2=3"])
+        try nft("add table inet silent; add chain inet silent i { type filter hook input priority 0; };"
+                + " add chain inet silent o { type filter hook output priority 0; };"
+                + " add rule inet silent i iifname \(lab.prefix)s2 drop; add rule inet silent o oifname \(lab.prefix)s2 drop")
+        try Self.eventually("the silent subflows to time out", timeout: 30) { try client("src 10.201.2.1") == 0 }
+        try nft("delete table inet silent")
+        count(timingOut, .timeout, on: joined)
+        try counted("timeouts")
+
+        // The peer refuses every join (subflows limit 0): the server counts each in MPJoinRejected.
+        func rejected() throws -> UInt64 { NstatParser.counters(try lab.exec(lab.server, ["nstat", "-azs"]))["MPJoinRejected"] ?? 0 }
+        let rejectedBefore = try rejected()
+        let peerLimits = try lab.exec(lab.server, ["ip", "mptcp", "limits", "show"])
+        try lab.exec(lab.server, ["ip", "mptcp", "limits", "set", "subflows", "0", "add_addr_accepted", "8"])
+        let refusing = try lab.start(lab.client, [traffic, "connect", "--to", "10.201.1.2:5000", "--count", "2"], name: "refused")
+        clients.append(refusing)
+        try refusing.waitForOutput("connected 2 failed 0", timeout: 30)
+        try Self.eventually("the server to refuse the joins") { try rejected() - rejectedBefore >= 2 }
+        // The joins are tried within a round trip of the handshake (the bulk traffic keeps the
+        // lab from ever being quiet): a second is plenty for the last of them.
+        elapse(1)
+        let refused = try rejected() - rejectedBefore
+        var refusedCounted: UInt64 = 0
+        try Self.eventually("the refused joins to be counted") {
+            refusedCounted = try Self.closes(s.tools).values.reduce(0) { $0 + ($1[.joinRefused] ?? 0) }
+            return refusedCounted >= refused
+        }
+        #expect(refusedCounted == refused, "\(refusedCounted) counted, the server refused \(refused)")
+        for (a, reasons) in try Self.closes(s.tools) { if let n = reasons[.joinRefused] { count(Int(n), .joinRefused, on: a) } }
+        try counted("refused joins")
+        let restore = peerLimits.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        try lab.exec(lab.server, ["ip", "mptcp", "limits", "set"] + restore)
+
+        // This host deletes its backup endpoint: the path manager closes the subflows from it.
+        let fromEndpoint = try client("src 10.201.3.1")
+        #expect(fromEndpoint == 2)
+        try lab.exec(lab.client, ["ip", "mptcp", "endpoint", "delete", "id", "1"])
+        try Self.eventually("the subflows from the deleted endpoint to close") { try client("src 10.201.3.1") == 0 }
+        count(fromEndpoint, .removedByPathManager, on: backup)
+        try counted("a deleted endpoint")
+
+        // The connections end: their open subflows close with them (CLOSED, no SUB_CLOSED each).
+        let open = try SSParser.subflows(lab.exec(lab.client, ["ss", "-tni"]))
+        for (a, n) in Dictionary(grouping: open, by: { IPAddress($0.localAddress)!.unmapped }).mapValues(\.count) {
+            count(n, .withConnection, on: a)
+        }
+        clients.forEach { $0.stop() }
+        try counted("closed connections")
+        #expect(expected[initial]?[.withConnection] == 6, "\(expected)")
+        #expect(try Self.lastCloseReasons(s.tools)[initial] == .withConnection)
+    }
+
     @Test("Listener rows as TCP-MIB: 0.0.0.0, the dual-stack wildcard and a v6-only ::")
     func listenerWildcards() throws {
         try requireIntegration()

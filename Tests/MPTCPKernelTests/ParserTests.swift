@@ -202,14 +202,22 @@ struct PathEventCounterTests {
 
     @Test("Each SUB_CLOSED gets one reason: MP_TCPRST first, then a withdrawn address, then the socket error")
     func closeReasons() {
-        func reason(error: UInt8? = nil, reset: UInt32? = nil, withdrawn: Bool = false) -> SubflowCloseReason {
-            SubflowCloseReason(subflowClosed: PathManagerEvent(kind: .subflowClosed, token: 1, error: error, resetReason: reset),
-                               withdrawn: withdrawn)
+        func reason(error: UInt8? = nil, reset: UInt32? = nil, withdrawn: Bool = false, localID: UInt8 = 0,
+                    establishedFor: Double? = nil) -> SubflowCloseReason {
+            SubflowCloseReason(subflowClosed: PathManagerEvent(kind: .subflowClosed, token: 1, localID: localID, remoteID: 0,
+                                                               error: error, resetReason: reset),
+                               withdrawn: withdrawn, establishedFor: establishedFor)
         }
         #expect(reason() == .orderly)
         #expect(reason(withdrawn: true) == .removedByPathManager)
         #expect(reason(error: 104) == .tcpReset && reason(error: 32) == .tcpReset)
         #expect(reason(error: 111) == .joinRefused)
+        // A join reset right after its handshake carries no error: refused when that quick.
+        #expect(reason(localID: 1, establishedFor: 0.01) == .joinRefused)
+        #expect(reason(localID: 1, establishedFor: SubflowCloseReason.joinRefusalWindow + 1) == .orderly)
+        #expect(reason(localID: 1) == .orderly)  // its SUB_ESTABLISHED not seen: nothing to tell
+        #expect(reason(establishedFor: 0.01) == .orderly)  // the initial subflow is no join
+        #expect(reason(withdrawn: true, localID: 1, establishedFor: 0.01) == .removedByPathManager)
         #expect(reason(error: 110) == .timeout)
         #expect(reason(error: 103) == .aborted)
         #expect(reason(error: 113) == .otherError)
@@ -221,12 +229,17 @@ struct PathEventCounterTests {
         #expect(reason(reset: 7) == .mpTcpRstUnspecified && reason(reset: .max) == .mpTcpRstUnspecified)
     }
 
-    @Test func connectionsWhoseCloseWasLostAreForgotten() {
+    @Test("A connection gone without CLOSED (MP_FASTCLOSE received, or the event lost): its subflows closed with it")
+    func connectionsWhoseCloseWasLostCloseTheirSubflows() {
         var c = PathEventCounter(start: 0)
         c.apply(PathManagerEvent(kind: .established, token: 1, local: Self.a, remote: Self.peer), at: 7)
+        c.apply(PathManagerEvent(kind: .subflowEstablished, token: 1, local: Self.b, remote: Self.peer), at: 7)
         let before = c.tokens
         c.apply(PathManagerEvent(kind: .established, token: 2, local: Self.a, remote: Self.peer), at: 7)
-        c.retain(alive: [], before: before)
+        c.retain(alive: [], before: before, at: 8)
         #expect(c.tokens == [2])
+        #expect(c.byAddress[Self.a.address]?.closes == [.withConnection: .init(subflows: 1, last: 8)])
+        #expect(c.byAddress[Self.b.address]?.closes == [.withConnection: .init(subflows: 1, last: 8)])
+        #expect(c.byAddress[Self.a.address]?.opened == 2 && c.byAddress[Self.a.address]?.closed == 1)
     }
 }
