@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "MPTCPMIBTests", dependencies: ["MPTCPMIB", "MPTCPModel", "SMI", "Platform"]),
         .testTarget(name: "MPTCPMIBViewTests", dependencies: ["MPTCPMIBView", "MPTCPMIB", "MPTCPModel", "SMI"]),
         .testTarget(name: "MPTCPModelTests", dependencies: ["MPTCPModel"]),
+        .testTarget(name: "MPTCPCLITests", dependencies: ["MPTCPCLI"]),
         .testTarget(name: "AgentTests", dependencies: [
             "MPTCPAgent", "MPTCPKernel", "MPTCPMIB", "MPTCPMIBView", "MPTCPModel", "Platform", "SMI", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -25,7 +25,23 @@ public struct MPTCPMIBCommand: ParsableCommand {
             """,
         subcommands: [Walk.self, Get.self, SetCommand.self, Connections.self, Subflows.self, Paths.self, PathCloses.self, Endpoints.self,
                       RemoteAddresses.self, Listeners.self, Counters.self, Limits.self, EndpointCommand.self,
-                      NotificationsCommand.self, Contexts.self, Watch.self, Events.self, Diagnose.self])
+                      NotificationsCommand.self, Contexts.self, Watch.self, Events.self, Diagnose.self, Check.self])
 
     public init() {}
+
+    /// `main()`, except that `check`'s bad arguments are UNKNOWN (exit 3, the message on
+    /// the status line), as the Monitoring Plugins guidelines want, not a usage error (64).
+    public static func start(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            exit(withError: nil)
+        } catch {
+            if arguments.first == Check.configuration.commandName ?? "check", !(error is ExitCode),
+               exitCode(for: error) != .success {
+                Check.finish(.unknown, "MPTCP UNKNOWN - " + message(for: error))
+            }
+            exit(withError: error)
+        }
+    }
 }

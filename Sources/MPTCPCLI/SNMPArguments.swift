@@ -7,8 +7,29 @@ import SMI
 /// before or after the agent), and the agent. Unset options fall back to net-snmp's
 /// configuration (snmp.conf: defVersion, defCommunity, defSecurityName, ...).
 struct SNMPArguments: ParsableArguments {
-    @Option(name: .joined("v"), help: "SNMP version: 1, 2c or 3.") var version: String?
+    @OptionGroup var options: SessionArguments
     @Option(name: .joined("c"), help: "Community (SNMPv1, SNMPv2c).") var community: String?
+    @Option(help: "GETBULK repetitions for walks (SNMPv2c and v3).") var repetitions = 25
+    @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Print OIDs as numbers.") var numeric = false
+    @Argument(help: "The agent: [udp:|tcp:]HOST[:PORT] (port 161 by default).") var target: String
+
+    func validate() throws {
+        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+    }
+
+    func session() throws -> MIBClient {
+        MIBClient(session: try options.open(target, community: community), repetitions: repetitions)
+    }
+
+    /// The name of an OID as this command prints it.
+    func name(_ oid: OID) -> String { numeric ? "." + oid.dotted : MIBNames.format(oid) }
+}
+
+/// net-snmp's options but the community, which `check` takes as -C (its -c is the
+/// critical threshold, as in the Monitoring Plugins' check_snmp).
+struct SessionArguments: ParsableArguments {
+    @Option(name: .joined("v"), help: "SNMP version: 1, 2c or 3.") var version: String?
     @Option(name: .joined("u"), help: "SNMPv3 user.") var user: String?
     @Option(name: .joined("l"), help: "SNMPv3 security level: noAuthNoPriv, authNoPriv or authPriv.") var level: String?
     @Option(name: .joined("a"), help: "SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512.") var authProtocol: String?
@@ -19,11 +40,6 @@ struct SNMPArguments: ParsableArguments {
     @Option(name: .joined("r"), help: "Retries (net-snmp's default: 5).") var retries: Int?
     @Option(name: .joined("n"), help: "SNMP context: a network namespace the agent serves (SNMPv3; with v1 and v2c, snmpd maps communities to contexts).")
     var context: String?
-
-    @Option(help: "GETBULK repetitions for walks (SNMPv2c and v3).") var repetitions = 25
-    @Flag(help: "Print JSON instead of text.") var json = false
-    @Flag(help: "Print OIDs as numbers.") var numeric = false
-    @Argument(help: "The agent: [udp:|tcp:]HOST[:PORT] (port 161 by default).") var target: String
 
     func validate() throws {
         func check(_ value: String?, _ allowed: [String], _ what: String) throws {
@@ -37,10 +53,9 @@ struct SNMPArguments: ParsableArguments {
         try check(privProtocol, ["DES", "AES", "AES-192", "AES-256"], "-x")
         if let timeout, timeout <= 0 { throw ValidationError("-t must be a positive number of seconds") }
         if let retries, retries < 0 { throw ValidationError("-r must be 0 or more") }
-        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
     }
 
-    func session() throws -> MIBClient {
+    func open(_ target: String, community: String?) throws -> SNMPSession {
         var o = SessionOptions()
         o.version = version
         o.community = community
@@ -53,11 +68,8 @@ struct SNMPArguments: ParsableArguments {
         o.timeout = timeout
         o.retries = retries
         o.contextName = context
-        return MIBClient(session: try SNMPSession(target: target, options: o), repetitions: repetitions)
+        return try SNMPSession(target: target, options: o)
     }
-
-    /// The name of an OID as this command prints it.
-    func name(_ oid: OID) -> String { numeric ? "." + oid.dotted : MIBNames.format(oid) }
 }
 
 extension NameSpecification {

@@ -90,6 +90,12 @@ public enum FileIO {
 }
 
 /// Standard error, for the one-line messages of the command-line programs.
+public enum StandardOutput {
+    public static func write(_ text: String) {
+        try? FileIO.writeAll(1, Array(text.utf8), what: "standard output")
+    }
+}
+
 public enum StandardError {
     public static func write(_ text: String) {
         try? FileIO.writeAll(2, Array(text.utf8), what: "standard error")

@@ -1,3 +1,3 @@
 import MPTCPCLI
 
-MPTCPMIBCommand.main()
+MPTCPMIBCommand.start()

@@ -2,6 +2,7 @@ import MPTCPMIB
 import MPTCPMIBView
 import MPTCPModel
 import Platform
+import SMI
 import TestSupport
 import Testing
 
@@ -105,7 +106,7 @@ struct PrometheusTests {
         let config = try Command.run(["promtool", "check", "config", Self.directory + "/prometheus.yml"])
         #expect(config.status == 0, "\(config.stdout)\(config.stderr)")
         let rules = try Command.run(["promtool", "check", "rules", Self.directory + "/rules/mptcp-alerts.yml"])
-        #expect(rules.status == 0 && rules.stdout.contains("SUCCESS: 15 rules found"), "\(rules.stdout)\(rules.stderr)")
+        #expect(rules.status == 0 && rules.stdout.contains("SUCCESS: 22 rules found"), "\(rules.stdout)\(rules.stderr)")
         let tests = try Command.run(["promtool", "test", "rules", Self.directory + "/rules/mptcp-alerts.test.yml"])
         #expect(tests.status == 0 && tests.stdout.contains("SUCCESS"), "\(tests.stdout)\(tests.stderr)")
         // Every alert of the rules file has tests that see it fire and tests that see it silent.
@@ -114,9 +115,68 @@ struct PrometheusTests {
                 guard let r = line.firstRange(of: "- alert: ") else { return nil }
                 return String(line[r.upperBound...]).trimmingCharacters(in: " ")
             }
-        #expect(names.count == 15)
+        #expect(names.count == 18)
+        // The path health thresholds: recording rules, each written once, that the alerts compare with.
+        let thresholds = try FileIO.readText(Self.directory + "/rules/mptcp-alerts.yml").split(separator: "\n")
+            .filter { $0.contains("- record: mptcp:path_") }
+        #expect(thresholds.count == 4, "\(thresholds)")
         let unitTests = try FileIO.readText(Self.directory + "/rules/mptcp-alerts.test.yml")
         for name in names { #expect(unitTests.contains("alertname: \(name)"), "no unit test for \(name)") }
+    }
+
+    @Test("queries.txt lists the dashboard's PromQL expressions, each once, in the dashboard's order")
+    func dashboardQueries() throws {
+        // The dashboard is indented JSON: each target's "expr" on a line of its own, its
+        // quotes and backslashes escaped.
+        let marker = "\"expr\": \""
+        var expressions: [String] = []
+        for line in try FileIO.readText(Self.directory + "/grafana/mptcp-dashboard.json").split(separator: "\n") {
+            guard let r = line.firstRange(of: marker) else { continue }
+            var value = line[r.upperBound...]
+            if value.hasSuffix(",") { value.removeLast() }
+            #expect(value.hasSuffix("\""), "\(line)")
+            let expression = String(value.dropLast()).replacing("\\\"", with: "\"").replacing("\\\\", with: "\\")
+            if !expressions.contains(expression) { expressions.append(expression) }
+        }
+        let queries = try FileIO.readText(Self.directory + "/grafana/queries.txt").split(separator: "\n")
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(String.init)
+        #expect(expressions == queries, "dashboard only: \(expressions.filter { !queries.contains($0) }), queries.txt only: \(queries.filter { !expressions.contains($0) })")
+        for name in ["mptcpPathLossEstimate", "mptcpPathMinRtt", "mptcpPathDeliveryRate", "mptcpPathSendShare", "mptcpPathCloseSubflows"] {
+            #expect(queries.contains { $0.contains(name) }, "no panel shows \(name)")
+        }
+    }
+
+    typealias P = MPTCPMIB.PathTable
+
+    /// Columns of mptcpPathTable as snmpwalk reads them: value by address, written as
+    /// snmp_exporter writes mptcpPathAddress.
+    static func pathColumn(_ tools: SNMPTools, _ column: MIBObject) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for vb in try tools.walk(column.oid.dotted) {
+            guard let index = MIBNames.decodeIndex(vb.oid[column.oid.count...], table: P.table),
+                  case .address(let a?) = index[1], let n = vb.number else {
+                Issue.record("\(column.name): \(vb)")
+                continue
+            }
+            out[exporterAddress(a.description)] = Double(n)
+        }
+        return out
+    }
+
+    /// mptcpPathCloseSubflows as snmpwalk reads it, keyed "address reason-number" like the
+    /// exporter's labels mptcpPathCloseAddress and mptcpPathCloseReason.
+    static func pathCloses(_ tools: SNMPTools) throws -> [String: Double] {
+        typealias C = MPTCPMIB.PathCloseTable
+        var out: [String: Double] = [:]
+        for vb in try tools.walk(C.subflows.oid.dotted) {
+            guard let index = MIBNames.decodeIndex(vb.oid[C.subflows.oid.count...], table: C.table),
+                  case .address(let a?) = index[1], case .number(let reason) = index[2], let n = vb.number else {
+                Issue.record("mptcpPathCloseSubflows: \(vb)")
+                continue
+            }
+            out["\(exporterAddress(a.description)) \(reason)"] = Double(n)
+        }
+        return out
     }
 
     @Test("snmp_exporter scrapes the agent: values equal the kernel's, labels are readable, types are right")
@@ -127,9 +187,30 @@ struct PrometheusTests {
         defer { s.shutdown() }
         let exporter = try SNMPExporter()
         defer { exporter.stop() }
+        // Kill the backup subflows (each closes as aborted(8)), so that mptcpPathCloseTable
+        // has a row and mptcpPathLastCloseReason a value.
+        let backup = "10.201.3.1"
+        func subflows(from address: String) throws -> Int {
+            try s.lab.exec(s.lab.client, ["ss", "-tnH", "src", address]).split(separator: "\n").count
+        }
+        let killed = try subflows(from: backup)
+        #expect(killed > 0)
+        try s.lab.exec(s.lab.client, ["ss", "-K", "-tn", "src", backup])
+        var closes: [String: Double] = [:]
+        try waitUntil("the \(killed) backup subflows to close and be counted", timeout: 10, interval: 0.1, detail: { "\(closes)" }) {
+            closes = try Self.pathCloses(s.tools)
+            return try subflows(from: backup) == 0 && closes == ["\(backup) 8": Double(killed)]
+        }
+        try s.lab.waitUntilQuiet()
+        // Path quality columns read by snmpwalk right before and right after the scrape: the
+        // lab's connections are idle after their exchange, so the tcp_info they come from
+        // holds still and both reads agree; the scrape must lie between them.
+        let quality = [P.minRtt, P.lossEstimate, P.deliveryRate, P.sendShare]
+        let snmpBefore = try quality.map { try Self.pathColumn(s.tools, $0) }
         let before = try KernelTruth.read(s.lab, s.lab.client)
         let text = try exporter.scrape(s.snmpd.target, module: "mptcp")
         let after = try KernelTruth.read(s.lab, s.lab.client)
+        let snmpAfter = try quality.map { try Self.pathColumn(s.tools, $0) }
         let samples = PromText.samples(text), types = PromText.types(text)
         func values(_ name: String) -> [PromSample] { samples.filter { $0.name == name } }
         func value(_ name: String) -> Double? { values(name).first?.value }
@@ -161,6 +242,33 @@ struct PrometheusTests {
         #expect(types["mptcpExtMPJoinSynRx"] == "counter")
         #expect(types["mptcpExtMPCurrEstab"] == "gauge")
         #expect(types["mptcpPathBytesSent"] == "gauge" && types["mptcpPathSubflowsFailed"] == "counter")
+        #expect(types["mptcpPathDeliveryRate"] == "gauge" && types["mptcpPathCloseSubflows"] == "counter")
+        #expect(types["mptcpPathMinRtt"] == "gauge" && types["mptcpPathLossEstimate"] == "gauge" && types["mptcpPathSendShare"] == "gauge")
+        // Path quality: per mptcpPathAddress, what snmpwalk read before and after the scrape.
+        for (i, column) in quality.enumerated() {
+            var scraped: [String: Double] = [:]
+            for sample in values(column.name) { scraped[sample.labels["mptcpPathAddress"] ?? "?"] = sample.value }
+            let low = snmpBefore[i], high = snmpAfter[i]
+            #expect(Set(scraped.keys) == Set(low.keys) && Set(low.keys) == Set(high.keys), "\(column.name): \(scraped) vs \(low) / \(high)")
+            #expect(!scraped.isEmpty, "no \(column.name)")
+            for (address, got) in scraped {
+                guard let a = low[address], let b = high[address] else { continue }
+                #expect((min(a, b)...max(a, b)).contains(got), "\(column.name){mptcpPathAddress=\"\(address)\"} = \(got), snmpwalk \(a) then \(b)")
+            }
+        }
+        // Paths with established subflows have a minimum RTT and a loss estimate; the killed one has none.
+        for (address, _) in established {
+            #expect(values("mptcpPathMinRtt").contains { $0.labels["mptcpPathAddress"] == exporterAddress(address) }, "no mptcpPathMinRtt for \(address)")
+        }
+        #expect(!values("mptcpPathMinRtt").contains { $0.labels["mptcpPathAddress"] == backup })
+        // Why subflows closed: the enumeration index is a number in the label (snmp_exporter 0.21);
+        // mptcpPathLastCloseReason, an EnumAsInfo column, is a name.
+        let scrapedCloses = Dictionary(values("mptcpPathCloseSubflows").map {
+            ("\($0.labels["mptcpPathCloseAddress"] ?? "?") \($0.labels["mptcpPathCloseReason"] ?? "?")", $0.value)
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(scrapedCloses == closes && scrapedCloses == ["\(backup) 8": Double(killed)], "\(scrapedCloses) vs \(closes)")
+        #expect(values("mptcpPathLastCloseReason_info").map { "\($0.labels["mptcpPathAddress"] ?? "?") \($0.labels["mptcpPathLastCloseReason"] ?? "?")" }
+                == ["\(backup) aborted"])
         #expect(values("mptcpEnabled").contains { $0.labels["mptcpEnabled"] == "true" && $0.value == 1 })
         // The size of this module does not depend on the connections.
         #expect(samples.count < 400, "\(samples.count) samples")
@@ -230,6 +338,9 @@ struct PrometheusTests {
             return answer.contains("\"\(connections)\"")
         }
         #expect(answer.contains("\"instance\":\"\(s.snmpd.target)\"") && answer.contains("\"\(connections)\""), "\(answer)")
+        // A subflow must close while the agent listens for the per-reason close panel to have
+        // data: kill the backup subflows (aborted, reason 8).
+        try s.lab.exec(s.lab.client, ["ss", "-K", "-tn", "src", "10.201.3.1"])
 
         let queries = try FileIO.readText(Self.directory + "/grafana/queries.txt").split(separator: "\n")
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
@@ -248,7 +359,13 @@ struct PrometheusTests {
         }
         // The alert rules load and evaluate without errors.
         let rules = try http("\(api)/rules")
-        #expect(rules.components(separatedBy: "\"type\":\"alerting\"").count - 1 == 15, "\(rules.prefix(400))")
+        #expect(rules.components(separatedBy: "\"type\":\"alerting\"").count - 1 == 18, "\(rules.prefix(400))")
+        #expect(rules.components(separatedBy: "\"type\":\"recording\"").count - 1 == 4, "\(rules.prefix(400))")
+        // The thresholds are series the alerts compare with.
+        let threshold = try query("mptcp:path_min_rtt_seconds:threshold")
+        #expect(threshold.contains("\"0.2\""), "\(threshold)")
+        let closes = try query("rate(mptcpPathCloseSubflows{mptcpPathCloseAddress=\"10.201.3.1\"}[5m])")
+        #expect(closes.contains("\"mptcpPathCloseReason\":\"8\""), "\(closes)")
         #expect(!rules.contains("\"health\":\"err\""), "\(rules)")
     }
 }
