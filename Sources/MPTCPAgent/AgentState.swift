@@ -57,7 +57,7 @@ public final class AgentState: Sendable {
     /// Records sysUpTime (hundredths) as of now, which TimeStamp values are computed from.
     /// Call from the agent thread, which knows it, on each request.
     func anchorUptime(ticks: UInt32) {
-        uptime.withLock { $0 = Uptime(ticks: ticks) }
+        uptime.withLock { $0 = $0.anchored(ticks: ticks) }
     }
 
     /// sysUpTime (hundredths) at a monotonic instant, from the last anchor.

@@ -13,6 +13,16 @@ struct Uptime: Sendable {
         self.ticks = ticks
     }
 
+    /// The anchor after reading sysUpTime `ticks` at `monotonic`: this one while it predicts
+    /// the reading within two ticks, else a new one (snmpd restarted, its clock moved). A new
+    /// anchor at every request would move every TimeStamp by the reading's truncation (up to
+    /// a tick) from one request to the next, and a manager comparing two readings of
+    /// mptcpStatsDiscontinuityTime would see a discontinuity that is none.
+    func anchored(ticks: UInt32, at monotonic: Double = MonotonicClock.now) -> Uptime {
+        let predicted = Double(self.ticks) + (monotonic - self.monotonic) * 100
+        return abs(predicted - Double(ticks)) <= 2 ? self : Uptime(ticks: ticks, at: monotonic)
+    }
+
     /// sysUpTime at `instant`; 0 for an instant before sysUpTime last started over, as
     /// RFC 2579 says a TimeStamp of such an event is.
     func timeStamp(at instant: Double) -> UInt32 {

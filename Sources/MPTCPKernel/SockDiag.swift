@@ -204,6 +204,7 @@ public final class SockDiag {
         // The 4.6 to 4.18 additions, all there on any kernel with MPTCP (5.6 and later).
         if sent(\mptcp_nl_tcp_info.delivered_ce, within: n) {
             s.segsOut = t.segs_out
+            s.dataSegsOut = t.data_segs_out
             s.segsIn = t.segs_in
             s.notSentBytes = t.notsent_bytes
             s.minRtt = t.min_rtt == UInt32.max ? nil : t.min_rtt  // ~0: no sample yet

@@ -63,7 +63,8 @@ public struct PathSummary: Sendable, Hashable {
     public var rttMax: UInt32?
     /// Quality of the established subflows (MPTCP-MIB's mptcpPathQualityGroup): the least
     /// minimum RTT (µs), the sum of the latest delivery rates (octets/s), and lost plus
-    /// retransmitted segments per thousand sent; nil where no subflow reports the figure.
+    /// retransmitted segments per thousand data segments sent (a subflow that also receives
+    /// sends ACKs, which cannot be lost in this count); nil where no subflow reports the figure.
     public var minRtt: UInt32?
     public var deliveryRate: UInt64?
     public var lossPerMille: UInt32?
@@ -98,7 +99,7 @@ public struct PathSummary: Sendable, Hashable {
                 }
                 if let m = sf.minRtt { r.minRtt = min(r.minRtt ?? .max, m) }
                 if let d = sf.deliveryRate { r.deliveryRate = (r.deliveryRate ?? 0) &+ d }
-                if let sent = sf.segsOut {
+                if let sent = sf.dataSegsOut {
                     loss[a, default: (0, 0)].lostAndRetransmitted += UInt64(sf.lost ?? 0) + UInt64(sf.totalRetransmits ?? 0)
                     loss[a, default: (0, 0)].sent += UInt64(sent)
                 }

@@ -44,6 +44,8 @@ public struct Subflow: Sendable, Hashable {
     public var lost: UInt32?
     public var reordering: UInt32?
     public var segsOut: UInt32?
+    /// Segments sent with data (pure ACKs not counted): the loss estimate's denominator.
+    public var dataSegsOut: UInt32?
     public var segsIn: UInt32?
     public var notSentBytes: UInt32?
     public var caState: UInt8?

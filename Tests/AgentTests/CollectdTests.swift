@@ -56,7 +56,7 @@ struct CollectdTests {
     @Test("collectd's snmp plugin and csv writer store what snmpget says, per path by index")
     func collectdStoresWhatSNMPSays() throws {
         try requireIntegration()
-        let s = try AgentLab(tag: "cd", v4: 6, v6: 2)
+        let s = try AgentLab(tag: "cl", v4: 6, v6: 2)
         defer { s.shutdown() }
         let dir = Paths.temporaryDirectory("collectd")
         defer { Paths.removeTree(dir) }

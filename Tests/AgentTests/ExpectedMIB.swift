@@ -344,11 +344,11 @@ struct ExpectedMIB {
                 col(P.rttMean, .unsigned(UInt32(rtts.reduce(0, +) / UInt64(rtts.count))))
                 col(P.rttMax, .unsigned(UInt32(rtts.max()!)))
             }
-            // Quality from the established subflows' minrtt, delivery_rate, lost, retrans and segs_out.
+            // Quality from the established subflows' minrtt, delivery_rate, lost, retrans and data_segs_out.
             let minRtts = established.compactMap { $0.info["minrtt"].map { UInt32((Double($0)! * 1000).rounded()) } }
             if let least = minRtts.min() { col(P.minRtt, .unsigned(least)) }
             if !established.isEmpty { col(P.deliveryRate, .counter64(established.reduce(0) { $0 + Self.rate($1, "delivery_rate") })) }
-            let segsOut = established.reduce(UInt64(0)) { $0 + ($1.int("segs_out") ?? 0) }
+            let segsOut = established.reduce(UInt64(0)) { $0 + ($1.int("data_segs_out") ?? 0) }
             let lostAndRetransmitted = established.reduce(UInt64(0)) {
                 $0 + ($1.int("lost") ?? 0) + ($1.info["retrans"]?.split(separator: "/").last.flatMap { UInt64($0) } ?? 0)
             }

@@ -354,7 +354,13 @@ struct ModuleTests {
             trapd.received().filter { $0.trapOID == mteTriggerFired && $0.value(mteHotTrigger)?.octets == Array(trigger.utf8) }
         }
         let lossy: [UInt32] = [1, 4, 10, 201, 2, 1], clean: [UInt32] = [1, 4, 10, 201, 1, 1]
-        _ = try trapd.wait(timeout: 30, for: "mteTriggerFired for mptcpPathLossHigh") { _ in !fired("mptcpPathLossHigh").isEmpty }
+        // The kernel's scheduler may keep little traffic on the lossy path for a while (a
+        // loaded machine); the estimates are in the failure message.
+        var estimates = ""
+        try waitUntil("mteTriggerFired for mptcpPathLossHigh", timeout: 90, interval: 1, detail: { estimates }) {
+            estimates = (try? m.tools.walk(P.lossEstimate.oid.dotted).map { "\($0.oid.dotted) = \($0.value)" }.joined(separator: ", ")) ?? ""
+            return !fired("mptcpPathLossHigh").isEmpty
+        }
         // A few more samples: the clean path stays below the threshold.
         elapse(4)
         // mteHotOID, the row that crossed: snmptrapd prints an OID value as .1.3.6...

@@ -138,6 +138,15 @@ struct PackageTests {
         "/usr/share/bash-completion/completions/mptcp-mib", "/usr/share/zsh/vendor-completions/_mptcp-mib",
         "/usr/share/doc/mptcp-mib/copyright", "/usr/share/doc/mptcp-mib/examples/snmpd.conf.example",
         "/usr/share/doc/mptcp-mib/examples/snmpd-mptcp-module.conf",
+        "/usr/share/doc/mptcp-mib/examples/zabbix/mptcp-mib-template.yaml", "/usr/share/doc/mptcp-mib/examples/zabbix/README.md",
+        "/usr/share/doc/mptcp-mib/examples/zabbix/zabbix-trap-handler.sh",
+        "/usr/share/doc/mptcp-mib/examples/nagios/mptcp-mib.cfg", "/usr/share/doc/mptcp-mib/examples/collectd/mptcp.conf",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/README.md", "/usr/share/doc/mptcp-mib/examples/prometheus/generator.yml",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/snmp.yml", "/usr/share/doc/mptcp-mib/examples/prometheus/prometheus.yml",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/rules/mptcp-alerts.yml",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/rules/mptcp-alerts.test.yml",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/grafana/mptcp-dashboard.json",
+        "/usr/share/doc/mptcp-mib/examples/prometheus/grafana/queries.txt",
     ]
 
     static func installed() -> Bool {

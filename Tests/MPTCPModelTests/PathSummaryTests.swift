@@ -59,7 +59,8 @@ struct PathSummaryTests {
             var s = Self.sf(1, local, 1000, state: state, sent: sent, retrans: retrans)
             s.minRtt = minRtt
             s.deliveryRate = rate
-            s.segsOut = segs
+            s.dataSegsOut = segs
+            s.segsOut = segs.map { $0 * 3 }  // with the ACKs, which the estimate leaves out
             s.lost = lost
             return s
         }
@@ -72,7 +73,7 @@ struct PathSummaryTests {
             q("10.0.2.1", sent: 0, minRtt: 40, rate: 0, segs: 10, lost: 20, retrans: 0),
         ]
         let rows = PathSummary.build(subflows: subflows, endpoints: [], interfaces: [:])
-        // 10.0.0.1: (3 + 20 + 0 + 17) lost or retransmitted of 4,000 sent = 10 per mille;
+        // 10.0.0.1: (3 + 20 + 0 + 17) lost or retransmitted of 4,000 data segments = 10 per mille;
         // 700 of the 1,000 bytes sent = 700 per mille.
         #expect(rows[0].minRtt == 700 && rows[0].deliveryRate == 1_500 && rows[0].lossPerMille == 10
                 && rows[0].sendSharePerMille == 700)
