@@ -155,7 +155,9 @@ struct CLITests {
             #expect((row["minRtt"] as? Int) == Int((Double(sf.info["minrtt"]!)! * 1000).rounded()))
         }
         let withSubflows = paths.filter { ($0["subflowsEstablished"] as? Int ?? 0) > 0 }
-        #expect(!withSubflows.isEmpty && withSubflows.allSatisfy { $0["lossEstimate"] is Int && $0["minRtt"] is Int && $0["sendShare"] is Int })
+        #expect(!withSubflows.isEmpty && withSubflows.allSatisfy { $0["minRtt"] is Int && $0["sendShare"] is Int })
+        // The loss estimate needs data sent: the backup path's subflows send none (absent there).
+        #expect(withSubflows.contains { $0["lossEstimate"] is Int })
         // Peer addresses: exactly the rows that ss (subflows) and the server's signal endpoints
         // (announcements) imply, as ExpectedMIB derives them from the MIB's text.
         let remote = try Self.rows(try Self.cli(["remote-addresses"], o))
