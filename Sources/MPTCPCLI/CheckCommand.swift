@@ -59,7 +59,8 @@ struct Check: ParsableCommand {
     var stateFile: String?
     @Option(help: "Seconds before the plugin gives up with UNKNOWN.") var timeout: Double = 10
 
-    /// The thresholds, parsed once (validate reports a bad one by its option).
+    /// The thresholds: parsed by validate, which reports a bad one by its option, and again
+    /// by evaluate (a few strings; ArgumentParser keeps no state between the two).
     struct Thresholds {
         var fallback: (PluginRange?, PluginRange?)
         var subflows: (PluginRange?, PluginRange?)
