@@ -20,3 +20,13 @@ void cnetsnmp_log_to(void (*sink)(int priority, const char *message)) {
 }
 
 void cnetsnmp_log(int priority, const char *message) { snmp_log(priority, "%s\n", message); }
+
+/* snmpd's internal queries (DISMAN-EVENT monitors, through iquery) arrive on this session
+ * and are waited for synchronously on snmpd's thread, so they cannot be delegated. The
+ * agent library exports the session but declares it in no header. */
+extern netsnmp_session *callback_master_sess;
+
+int cnetsnmp_request_is_internal(const netsnmp_agent_request_info *reqinfo) {
+    return reqinfo != NULL && reqinfo->asp != NULL && callback_master_sess != NULL
+        && reqinfo->asp->session == callback_master_sess;
+}

@@ -34,6 +34,7 @@ public final class MIBService {
     private var registration: UnsafeMutablePointer<netsnmp_handler_registration>?
     private var eventsRegistered = false
     private var doorbellRegistered = false
+    private var readyRegistered = false
 
     static let sysORDescription = "MPTCP-MIB: Multipath TCP (RFC 8684) connections, subflows, paths and the path manager"
 
@@ -89,7 +90,7 @@ public final class MIBService {
                             })
         sets = SetEngine(state: state, cache: cache, notifier: notifier, namespace: namespace, logger: logger,
                          writesAllowed: configuration.synthetic == nil)
-        handler = RequestHandler(state: state, cache: cache, sets: sets)
+        handler = RequestHandler(state: state, cache: cache, sets: sets, logger: logger)
     }
 
     deinit { stop() }
@@ -98,11 +99,6 @@ public final class MIBService {
     /// while one of their notifications is enabled.
     static func watchesFallbacks(_ enabled: Set<MPTCPMIB.Notifications.Kind>) -> Bool {
         !enabled.isDisjoint(with: [.connectionFallback, .blackholeDetected])
-    }
-
-    /// Inside snmpd: starts the background refresher, which takes the first snapshot at once.
-    public func startRefreshing() {
-        cache.startContinuous()
     }
 
     /// Unregisters and stops every thread; what is left is freed with this object.
@@ -145,12 +141,26 @@ public final class MIBService {
             doorbellRegistered = DescriptorWatch.shared.add(doorbell.fileDescriptor) { [unowned self] in notifyDetections() }
             if !doorbellRegistered { logger.error("cannot watch for fallbacks: \(String(cString: strerror(errno)))") }
         }
+        if let ready = cache.ready {
+            readyRegistered = DescriptorWatch.shared.add(ready.fileDescriptor) { [unowned self] in
+                ready.clear()
+                handler.completeDelegated()
+            }
+            if !readyRegistered {
+                throw ConfigurationError(message: "cannot watch for snapshots: \(String(cString: strerror(errno)))")
+            }
+        }
         fallbackWatch?.baseline()
         fallbackWatch?.run(Self.watchesFallbacks(notifier.state.enabled))
     }
 
-    /// Undoes `register()`.
+    /// Undoes `register()`; reads still waiting for a snapshot fail with genErr.
     public func unregister() {
+        handler.delegated?.failAll()
+        if readyRegistered, let ready = cache.ready {
+            DescriptorWatch.shared.remove(ready.fileDescriptor)
+            readyRegistered = false
+        }
         if eventsRegistered, let events {
             DescriptorWatch.shared.remove(events.fileDescriptor)
             eventsRegistered = false

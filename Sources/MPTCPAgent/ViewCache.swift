@@ -16,14 +16,16 @@ import Glibc
 ///   the previous view until the new one is ready, so no request waits for a kernel dump
 ///   while polls keep coming. A view older than twice the TTL (after an idle period) is
 ///   refreshed before answering. Nothing runs while nobody polls.
-/// - `continuous` (inside snmpd, whose only thread must never wait for the kernel): a
-///   background thread takes a snapshot every `ttl` seconds and requests are answered
-///   from the latest view, never from a dump of their own.
+/// - `delegated` (inside snmpd, whose only thread must never wait for the kernel): a
+///   request is answered from a view at most `ttl` old, or not now: `view()` returns nil,
+///   a background thread takes a snapshot and rings `ready`, and the request, delegated to
+///   net-snmp meanwhile (`DelegatedRequests`), is answered then. Nothing runs while
+///   nobody polls either.
 ///
 /// A view is built from a kernel snapshot and what `AgentState` adds to it.
 public final class ViewCache: @unchecked Sendable {
     public enum RefreshPolicy: Sendable {
-        case onDemand, continuous
+        case onDemand, delegated
     }
 
     private struct Entry {
@@ -55,7 +57,9 @@ public final class ViewCache: @unchecked Sendable {
     private var refresher: Worker?  // guarded by condition
     /// A replaced view a request was still using (see `refresh`).
     private let retired = Mutex<MIBView?>(nil)
-    private let policy: RefreshPolicy
+    let policy: RefreshPolicy
+    /// `delegated`: rung after each background refresh (nil: `onDemand`).
+    let ready: Doorbell?
 
     /// `makeReader` opens the snapshot source of each reading thread: the kernel, or an
     /// in-memory snapshot in synthetic mode, which then does all the same work but the dumps.
@@ -65,6 +69,7 @@ public final class ViewCache: @unchecked Sendable {
                 state: AgentState, namespace: NetworkNamespace? = nil, logger: Logger) throws {
         self.ttl = ttl
         self.policy = policy
+        ready = policy == .delegated ? try Doorbell() : nil
         self.makeReader = makeReader
         self.namespace = namespace
         foreground = try namespace.perform { try makeReader() }
@@ -72,18 +77,11 @@ public final class ViewCache: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// `continuous`: starts the background refresher, which takes the first snapshot at once.
-    public func startContinuous() {
-        condition.lock()
-        startRefresher()
-        condition.unlock()
-    }
-
-    /// The view for one request PDU; nil only in `continuous` mode before its first
-    /// snapshot. Call from the agent thread only.
+    /// The view for one request PDU; nil only in `delegated` mode, when the view is older
+    /// than the TTL (or there is none yet). Call from the agent thread only.
     public func view() -> MIBView? {
-        if policy == .continuous { return peek() }
         let now = MonotonicClock.now
+        if policy == .delegated { return view(takenSince: now - ttl) }
         condition.lock()
         let polled = now - lastAsked < 2 * ttl
         lastAsked = now
@@ -115,6 +113,18 @@ public final class ViewCache: @unchecked Sendable {
         }
     }
 
+    /// `delegated`: the view if its dump began at `time` or later; else nil, and a
+    /// background refresh is wanted (`ready` rings when it is done).
+    func view(takenSince time: Double) -> MIBView? {
+        condition.lock()
+        defer { condition.unlock() }
+        if let e = entry, e.takenAt >= time { return e.view }
+        startRefresher()
+        refreshWanted = true
+        condition.broadcast()
+        return nil
+    }
+
     /// The current view as it is, without refreshing it (nil before the first).
     func peek() -> MIBView? {
         condition.lock()
@@ -123,38 +133,17 @@ public final class ViewCache: @unchecked Sendable {
     }
 
     /// The kernel or the agent's state changed (a SET): views from dumps begun before are
-    /// not installed.
-    /// `onDemand`: the next request reads the kernel and sees the change;
-    /// `continuous`: a new snapshot is taken now, waited for up to `continuousWait`;
-    /// until it is in, reads show the view from before the SET.
+    /// not installed, and the next request reads the kernel and sees the change.
+    /// (`delegated` keeps the view, marked as too old, for what `peek()` serves.)
     public func invalidate() {
         condition.lock()
         generation += 1
-        if policy == .onDemand {
-            entry = nil
-            condition.unlock()
-            return
-        }
-        let wanted = generation
-        refreshWanted = true
-        condition.broadcast()
-        // No refresher yet (the SET engine publishing at start-up): no snapshot to wait for.
-        let deadline = MonotonicClock.now + Self.continuousWait
-        while refresher != nil && installedGeneration < wanted && !stopped && MonotonicClock.now < deadline {
-            condition.wait(until: deadline)
-        }
+        entry = policy == .onDemand ? nil : entry.map { Entry(view: $0.view, takenAt: -.infinity) }
         condition.unlock()
     }
 
     /// The refresher's nice value (the agent's thread keeps the process's).
     static let refresherNice: Int32 = 10
-
-    /// How long a SET waits for the snapshot that shows it, inside snmpd: a small host's
-    /// snapshot is in by then; a large host's shows the SET when it is, and snmpd's only
-    /// thread is not held up meanwhile.
-    static let continuousWait: Double = 0.005
-    /// The generation of the installed view (guarded by condition).
-    private var installedGeneration = 0
 
     public func setTTL(_ ttl: Double) {
         condition.lock()
@@ -201,14 +190,13 @@ public final class ViewCache: @unchecked Sendable {
         if generation == startGeneration && (entry.map { started > $0.takenAt } ?? true) {
             replaced = entry
             entry = Entry(view: view, takenAt: started)
-            installedGeneration = startGeneration
             condition.broadcast()
         }
         condition.unlock()
         // Inside snmpd, snmpd's thread must never pay for freeing a view: the view just
         // replaced is freed here, unless a request still answers from it; then one refresh
         // later, here too. (A subagent frees it now.)
-        if policy == .continuous, var old = replaced?.view {
+        if policy == .delegated, var old = replaced?.view {
             replaced = nil
             if !isKnownUniquelyReferenced(&old) { retired.withLock { $0 = old } }
         }
@@ -217,11 +205,12 @@ public final class ViewCache: @unchecked Sendable {
         // give the freed pages back instead of keeping the high-water mark.
         HeapTuning.returnFreeMemory()
         logger.debug("snapshot: \(counts) in \(MonotonicClock.now - started) s")
+        ready?.ring()
         return view
     }
 
     /// Starts the background refresher on first need (condition held). It waits for a
-    /// request to want a refresh (`onDemand`) or for the view to be `ttl` old (`continuous`).
+    /// request to want a refresh.
     private func startRefresher() {
         guard refresher == nil && !stopped else { return }
         // The thread keeps the cache alive until it has seen `stop()`.
@@ -239,15 +228,7 @@ public final class ViewCache: @unchecked Sendable {
             }
             while true {
                 condition.lock()
-                while !refreshWanted && !stopped {
-                    guard policy == .continuous else {
-                        condition.wait()
-                        continue
-                    }
-                    let due = (entry?.takenAt ?? 0) + ttl
-                    if MonotonicClock.now >= due { break }
-                    condition.wait(until: due)
-                }
+                while !refreshWanted && !stopped { condition.wait() }
                 if stopped {
                     condition.unlock()
                     return

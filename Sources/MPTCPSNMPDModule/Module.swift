@@ -47,11 +47,10 @@ public func initMPTCP() {
         if c.servesOtherNamespaces {
             logger.warning("namespaces are served as contexts by mptcp-agentx only; the module serves snmpd's own namespace")
         }
-        let s = try MIBService(configuration: c, attached: true, policy: .continuous,
+        // snmpd's thread never waits for the kernel: a read that finds the snapshot older than
+        // cache-ttl is answered once a new one is in, and nothing is read while nobody polls.
+        let s = try MIBService(configuration: c, attached: true, policy: .delegated,
                                withoutEvents: reasonWithoutEvents(), logger: logger)
-        // snmpd must not wait for the kernel, also when it loads the module (a reload happens
-        // while it serves): requests before the first snapshot is in get genErr.
-        s.startRefreshing()
         try s.register()
         service = s
         logger.notice("serving MPTCP-MIB inside snmpd (cache-ttl \(c.cacheTTL) s)")

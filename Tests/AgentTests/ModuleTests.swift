@@ -245,6 +245,54 @@ struct ModuleTests {
         #expect(MonotonicClock.now - started < 2, "took \(MonotonicClock.now - started) s")
     }
 
+    @Test("Nothing is read while nobody polls; a read waits for a snapshot taken after it, while snmpd answers its own MIBs")
+    func delegatedReads() throws {
+        try requireIntegration()
+        let dir = Paths.temporaryDirectory("md")
+        defer { Paths.removeTree(dir) }
+        let fault = dir + "/netlink-fault.so", flag = dir + "/hold"
+        try Command.check([Self.cCompiler, "-shared", "-fPIC", "-O2", "-o", fault,
+                           Paths.packageRoot + "/Tests/Faults/netlink-fault.c", "-ldl"])
+        let lab = try Lab(tag: "md")
+        defer { lab.shutdown() }
+        try lab.startServers()
+        try lab.connect(v4: 4, v6: 0)
+        let m = try ModuleSNMPD(tag: "md", namespace: lab.client, moduleConfiguration: "cache-ttl 0.5\nlog-level debug",
+                                environment: ["LD_PRELOAD": fault, "NETLINK_HOLD_FLAG": flag])
+        defer { m.shutdown() }
+        let current = G.currentConnections.oid.dotted + ".0"
+        #expect(try m.tools.get([current]).first?.number == 4)
+
+        // The subject is time: over six TTLs with no request, the module reads nothing.
+        func snapshots() throws -> Int { try m.log.components(separatedBy: "snapshot: connections").count - 1 }
+        let taken = try snapshots()
+        #expect(taken >= 1)
+        elapse(3)
+        #expect(try snapshots() == taken, "snapshots taken while nobody polled")
+
+        // Three more connections, then a read whose refresher is held in its kernel dump.
+        try lab.connect(v4: 3, v6: 0)
+        try FileIO.write(flag, "", createMode: 0o644)
+        elapse(0.6)  // the view is older than the TTL now, whatever the connecting took
+        let waiting = try Daemon(["ip", "netns", "exec", lab.client, "snmpget", "-v2c", "-c", "public", "-On", "-t", "30", "-r", "0",
+                                  m.snmpd.target, current], name: "md-get")
+        defer { _ = waiting.signal(SIGTERM, waitUpTo: 5) }
+        try waitUntil("the module's refresher to be in its dump", timeout: 10) { access(flag + ".held", F_OK) == 0 }
+        // Meanwhile snmpd's own objects answer at once, more than once.
+        for _ in 0..<3 {
+            for oid in ["1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.6.9.0"] {  // sysUpTime.0, TCP-MIB::tcpCurrEstab.0
+                let started = MonotonicClock.now
+                #expect(try m.tools.get([oid]).first?.number != nil, "\(oid) answers during the dump")
+                #expect(MonotonicClock.now - started < 1, "\(oid) took \(MonotonicClock.now - started) s")
+            }
+        }
+        #expect(waiting.isRunning, "the MPTCP read waits for its snapshot: \(waiting.output)")
+        unlink(flag)
+        // Answered from the dump that began after it: the connections opened before it.
+        try waiting.waitForOutput("Gauge32: 7", timeout: 10)
+        #expect(try m.tools.get([current]).first?.number == 7)
+    }
+
     @Test("Kernel dumps failing inside the module: snmpd keeps answering, the tables come back")
     func failingDumps() throws {
         try requireIntegration()

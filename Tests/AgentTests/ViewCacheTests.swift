@@ -118,27 +118,48 @@ struct ViewCacheTests {
         #expect(source.reads == reads + 2)
     }
 
-    /// Inside snmpd: the caller never reads the kernel; a background thread does, every TTL;
-    /// a SET waits (boundedly) for the snapshot that shows it; stop() ends the thread.
-    @Test func continuousRefreshesInTheBackgroundOnly() throws {
+    /// Inside snmpd: the caller never reads the kernel. A view older than the TTL is not
+    /// handed out: a background thread takes a snapshot and rings `ready`; nothing is read
+    /// while nobody asks; a SET makes the next read wait for a snapshot that shows it.
+    @Test func delegatedRefreshesInTheBackgroundOnDemand() throws {
         let gate = Gate()
-        let cache = try Self.makeCache(ttl: 0.1, policy: .continuous, makeReader: { gate.reader() })
-        let connections = MPTCPMIB.General.currentConnections.oid + [0]
-        #expect(gate.readers == 1)  // the foreground's, which `continuous` never reads with
-        gate.hold(true)
-        cache.startContinuous()
-        try waitUntil("the first background dump", timeout: 5) { gate.waiting }
-        #expect(cache.view() == nil)  // at once, while the first dump is held
-        gate.hold(false)
-        try waitUntil("the first view", timeout: 5) { cache.view() != nil }
-        #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
-        gate.set(.synthetic(connections: 5))
-        try waitUntil("a view of the changed kernel, within a few TTLs", timeout: 5) {
-            cache.view()?.get(connections) == .value(.unsigned(5))
+        let cache = try Self.makeCache(ttl: 0.2, policy: .delegated, makeReader: { gate.reader() })
+        let ready = try #require(cache.ready)
+        func rang() -> Bool {
+            var p = pollfd(fd: ready.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&p, 1, 0) == 1
         }
+        let connections = MPTCPMIB.General.currentConnections.oid + [0]
+        #expect(gate.readers == 1)  // the foreground's, which `delegated` never reads with
+        gate.hold(true)
+        #expect(cache.view() == nil)  // at once: no view yet, a refresh starts
+        try waitUntil("the first background dump", timeout: 5) { gate.waiting }
+        #expect(cache.view() == nil)  // still, while that dump is held
+        #expect(!rang())
+        gate.hold(false)
+        try waitUntil("the refresher to ring", timeout: 5) { rang() }
+        ready.clear()
+        #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
+        // Nobody asks for three TTLs: nothing is read, and the view is then too old.
+        gate.set(.synthetic(connections: 5))
+        let reads = gate.reads
+        usleep(600_000)
+        #expect(gate.reads == reads)
+        #expect(cache.view() == nil)
+        try waitUntil("the refresher to ring", timeout: 5) { rang() }
+        ready.clear()
+        #expect(cache.view()?.get(connections) == .value(.unsigned(5)))
+        // A view is handed out for a request delegated at `t` only if its dump began then or later.
+        let asked = MonotonicClock.now
+        #expect(cache.view(takenSince: asked) == nil)
+        try waitUntil("the refresher to ring", timeout: 5) { rang() }
+        #expect(cache.view(takenSince: asked)?.get(connections) == .value(.unsigned(5)))
+        // A SET: the view is too old at once, what the notifications read (peek) stays.
         gate.set(.synthetic(connections: 7))
         cache.invalidate()
-        #expect(cache.view()?.get(connections) == .value(.unsigned(7)))
+        #expect(cache.peek()?.get(connections) == .value(.unsigned(5)))
+        #expect(cache.view() == nil)
+        try waitUntil("a view of the changed kernel", timeout: 5) { cache.view()?.get(connections) == .value(.unsigned(7)) }
         #expect(gate.readers == 2)  // the refresher's thread has its own
         cache.stop()
         // The refresher's thread has ended: its reader is freed, only the foreground's is left.

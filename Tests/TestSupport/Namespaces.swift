@@ -124,17 +124,24 @@ public final class Lab: @unchecked Sendable {
     /// left (its namespaces, its interfaces) never meets another lab of the run.
     private static let tags = Mutex(Set<String>())
 
+    /// The client namespaces: `client` and, with several clients, `client2` ...
+    public let clients: [String]
+
     /// `tag` (letters, at most 4, unique in the run) keeps the labs of a run apart;
     /// `TestRun.owner` (mmt and the pid) keeps runs apart and lets the sweep find leftovers.
-    public init(tag: String) throws {
-        prefix = TestRun.owner + tag
-        guard !tag.isEmpty, tag.allSatisfy({ $0.isLetter }), prefix.count <= 12 else {
-            throw CommandError(description: "lab tag '\(tag)': letters only, and '\(prefix)' must fit 12 characters")
+    /// `clients`: client namespaces (see scripts/mptcp-lab).
+    public init(tag: String, clients: Int = 1) throws {
+        let prefix = TestRun.owner + tag
+        self.prefix = prefix
+        let room = clients == 1 ? 12 : 11
+        guard !tag.isEmpty, tag.allSatisfy({ $0.isLetter }), prefix.count <= room else {
+            throw CommandError(description: "lab tag '\(tag)': letters only, and '\(prefix)' must fit \(room) characters")
         }
+        self.clients = (1...clients).map { $0 == 1 ? prefix + "-cli" : prefix + "-cli\($0)" }
         guard Self.tags.withLock({ $0.insert(tag).inserted }) else {
             throw CommandError(description: "lab tag '\(tag)' is used by another lab of this run")
         }
-        try Command.check([Paths.script("mptcp-lab"), "up", prefix])
+        try Command.check([Paths.script("mptcp-lab"), "up", prefix, "\(clients)"])
         isUp = true
     }
 

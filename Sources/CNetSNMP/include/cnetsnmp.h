@@ -23,6 +23,7 @@
 /* Handler modes (MODE_GET etc. are expressions over SNMP_MSG_*). */
 static const int CNETSNMP_MODE_GET = MODE_GET;
 static const int CNETSNMP_MODE_GETNEXT = MODE_GETNEXT;
+static const int CNETSNMP_MODE_GETBULK = MODE_GETBULK;
 
 /* PDU types. */
 static const int CNETSNMP_MSG_GET = SNMP_MSG_GET;
@@ -48,5 +49,9 @@ void cnetsnmp_log(int priority, const char *message);
 /* Sends every net-snmp log message to `sink` (priority as in syslog(3)) instead of
  * net-snmp's own outputs. */
 void cnetsnmp_log_to(void (*sink)(int priority, const char *message));
+
+/* Whether a request is one of snmpd's own internal queries (a DISMAN-EVENT monitor),
+ * which waits for its answer on snmpd's thread and so cannot be answered later. */
+int cnetsnmp_request_is_internal(const netsnmp_agent_request_info *reqinfo);
 
 #endif

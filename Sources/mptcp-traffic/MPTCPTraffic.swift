@@ -149,9 +149,28 @@ struct Serve: ParsableCommand {
     @Option(help: "ADDR:PORT or [ADDR6]:PORT to listen on (repeatable).") var listen: [Target]
     @Flag(help: "Plain TCP instead of MPTCP (makes MPTCP clients fall back).") var tcp = false
     @Flag(help: "IPv6 listeners accept IPv6 only (IPV6_V6ONLY); by default a [::] listener also accepts IPv4.") var v6only = false
+    @Option(help: ArgumentHelp("Connections to be held at once (0: a few).",
+                               discussion: "Above half of what one process may hold (its hard descriptor limit), worker processes share each port (SO_REUSEPORT), the kernel spreading the connections over them."))
+    var connections = 0
+    @Flag(help: .hidden) var worker = false
+
+    /// Worker processes needed for `connections`: each holds at most half its budget on
+    /// average, as SO_REUSEPORT spreads connections by hash, not evenly.
+    var workers: Int { worker ? 1 : max(1, (connections + socketBudget() / 2 - 1) / (socketBudget() / 2)) }
 
     func run() throws {
         raiseFileLimit()
+        if workers > 1 {
+            let group = WorkerGroup()
+            for _ in 0..<workers {
+                try group.spawn(["serve"] + listen.flatMap { ["--listen", $0.text] } + (tcp ? ["--tcp"] : [])
+                                + (v6only ? ["--v6only"] : []) + ["--worker"])
+            }
+            _ = try group.firstLines()
+            say("listening (\(workers) processes)")
+            group.hold()
+        }
+        if worker { Worker.start() }
         let poller = Poller()
         var listeners: Set<Int32> = []
         for target in listen {
@@ -160,6 +179,7 @@ struct Serve: ParsableCommand {
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
             var only: Int32 = v6only ? 1 : 0
             if target.family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, socklen_t(MemoryLayout<Int32>.size)) }
+            if worker { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)) }
             guard target.withSockaddr({ bind(fd, $0, $1) }) == 0 else { throw TrafficError("bind \(target.text)") }
             guard Glibc.listen(fd, 4096) == 0 else { throw TrafficError("listen \(target.text)") }
             setNonBlocking(fd)
@@ -168,8 +188,8 @@ struct Serve: ParsableCommand {
         }
         say("listening")
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            poller.wait(timeoutMs: -1) { fd in
+        while !Worker.orphaned {
+            poller.wait(timeoutMs: worker ? 1000 : -1) { fd in
                 if listeners.contains(fd) {
                     while true {
                         let c = accept(fd, nil, nil)
@@ -203,15 +223,44 @@ struct Connect: ParsableCommand {
     @Flag(help: "Exit after all connections are up instead of holding them.") var noHold = false
     @Option(help: "While holding, send BYTES again on each connection every N milliseconds (0: only once).") var everyMs = 0
     @Flag(help: "Shut down the sending side of each connection once BYTES are sent (it half-closes).") var shutdownWrite = false
+    @Flag(help: .hidden) var worker = false
 
     func validate() throws {
         if shutdownWrite && everyMs > 0 { throw ValidationError("--shutdown-write: nothing can be sent after it, so not with --every-ms") }
+    }
+
+    /// This command for one worker's share.
+    func workerArguments(count: Int) -> [String] {
+        ["connect", "--to", server.to.text, "--count", "\(count)", "--bytes", "\(bytes)", "--window", "\(window)",
+         "--every-ms", "\(everyMs)", "--worker"]
+            + (tcp ? ["--tcp"] : []) + (noHold ? ["--no-hold"] : []) + (shutdownWrite ? ["--shutdown-write"] : [])
     }
 
     func run() throws {
         raiseFileLimit()
         // A connection the peer reset fails its next write with EPIPE, not the process.
         signal(SIGPIPE, SIG_IGN)
+        let budget = socketBudget()
+        if !worker && count > budget {
+            // More than one process may hold: worker processes, each under the limit.
+            let group = WorkerGroup()
+            let parts = (count + budget - 1) / budget
+            for share in shares(of: count, parts: parts) { try group.spawn(workerArguments(count: share)) }
+            var established = 0, failed = 0
+            for line in try group.firstLines() {
+                let words = line.split(separator: " ")
+                guard words.count >= 4, let e = Int(words[1]), let f = Int(words[3]) else {
+                    group.stop()
+                    throw TrafficError("a worker said '\(line)'", 0)
+                }
+                established += e
+                failed += f
+            }
+            say("connected \(established) failed \(failed) (\(parts) processes)")
+            if noHold { return group.stop() }
+            group.hold()
+        }
+        if worker { Worker.start() }
         let poller = Poller()
         var pending = 0, established = 0, failed = 0, opened = 0
         let payload = [UInt8](repeating: 0x6d, count: bytes)
@@ -229,6 +278,7 @@ struct Connect: ParsableCommand {
                 pending += 1
                 opened += 1
             }
+            if Worker.orphaned { Glibc.exit(1) }
             poller.wait(timeoutMs: 1000) { fd in
                 guard !done.contains(fd) else {
                     _ = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -255,8 +305,9 @@ struct Connect: ParsableCommand {
         say("connected \(established) failed \(failed)")
         if noHold { return }
         var due = MonotonicClock.now + Double(everyMs) / 1000
-        while true {
-            poller.wait(timeoutMs: everyMs > 0 ? Int32(max(0, (due - MonotonicClock.now) * 1000)) : -1) { fd in
+        while !Worker.orphaned {
+            let untilDue = everyMs > 0 ? Int32(max(0, (due - MonotonicClock.now) * 1000)) : -1
+            poller.wait(timeoutMs: worker && (untilDue < 0 || untilDue > 1000) ? 1000 : untilDue) { fd in
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n == 0 {  // server went away
                     poller.remove(fd)
