@@ -245,15 +245,20 @@ struct ModuleTests {
         #expect(MonotonicClock.now - started < 2, "took \(MonotonicClock.now - started) s")
     }
 
+    /// Tests/Faults/netlink-fault.c built into `dir`: its path, for LD_PRELOAD.
+    static func netlinkFault(in dir: String) throws -> String {
+        let library = dir + "/netlink-fault.so"
+        try Command.check([cCompiler, "-shared", "-fPIC", "-O2", "-o", library, Paths.packageRoot + "/Tests/Faults/netlink-fault.c", "-ldl"])
+        return library
+    }
+
     @Test("Nothing is read while nobody polls; a read waits for a snapshot taken after it, while snmpd answers its own MIBs")
     func delegatedReads() throws {
         try requireIntegration()
         let dir = Paths.temporaryDirectory("md")
         defer { Paths.removeTree(dir) }
-        let fault = dir + "/netlink-fault.so", flag = dir + "/hold"
-        try Command.check([Self.cCompiler, "-shared", "-fPIC", "-O2", "-o", fault,
-                           Paths.packageRoot + "/Tests/Faults/netlink-fault.c", "-ldl"])
-        let lab = try Lab(tag: "md")
+        let fault = try Self.netlinkFault(in: dir), flag = dir + "/hold"
+        let lab = try Lab(tag: "mdl")
         defer { lab.shutdown() }
         try lab.startServers()
         try lab.connect(v4: 4, v6: 0)
@@ -298,9 +303,7 @@ struct ModuleTests {
         try requireIntegration()
         let dir = Paths.temporaryDirectory("mf")
         defer { Paths.removeTree(dir) }
-        let fault = dir + "/netlink-fault.so", flag = dir + "/failing"
-        try Command.check([Self.cCompiler, "-shared", "-fPIC", "-O2", "-o", fault,
-                           Paths.packageRoot + "/Tests/Faults/netlink-fault.c", "-ldl"])
+        let fault = try Self.netlinkFault(in: dir), flag = dir + "/failing"
         let lab = try Lab(tag: "mf")
         defer { lab.shutdown() }
         try lab.startServers()
