@@ -19,9 +19,6 @@ final class DelegatedRequests {
     private var pending: [Pending] = []
     private var alarm: UInt32 = 0
     private let logger: Logger
-    /// Answers requests from a view (the same code as a request answered at once).
-    private let answer: (_ mode: Int32, _ reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>,
-                         _ requests: RequestList, _ view: MIBView) -> Void
 
     /// How long a request may wait for its snapshot before it fails with genErr. net-snmp
     /// has no timeout of its own, and while anything is delegated a SET (and every PDU after
@@ -34,9 +31,8 @@ final class DelegatedRequests {
     static let mark = "mptcpAnswered"
     nonisolated(unsafe) private static var markData: UInt8 = 1
 
-    init(logger: Logger, answer: @escaping (Int32, UnsafeMutablePointer<netsnmp_agent_request_info>, RequestList, MIBView) -> Void) {
+    init(logger: Logger) {
         self.logger = logger
-        self.answer = answer
     }
 
     /// Whether this PDU was answered once already after a delegation.
@@ -71,7 +67,10 @@ final class DelegatedRequests {
                 waiting.append(p)
                 continue
             }
-            finish(p) { reqinfo, requests in answer(reqinfo.pointee.mode, reqinfo, requests, view) }
+            // The same code as a request answered at once.
+            finish(p) { reqinfo, requests in
+                RequestHandler.answer(mode: reqinfo.pointee.mode, reqinfo: reqinfo, requests: requests, view: view)
+            }
         }
         pending = waiting
         stopAlarmIfIdle()
@@ -91,7 +90,7 @@ final class DelegatedRequests {
         let late = pending.filter { now - $0.since >= Self.deadline }
         guard !late.isEmpty else { return }
         logger.error("no MPTCP snapshot within \(Int(Self.deadline)) s: \(late.count) request(s) answered with genErr")
-        pending.removeAll { now - $0.since >= Self.deadline }
+        pending.removeFirst(late.count)  // delegated in time order: the late ones lead
         late.forEach(fail)
         stopAlarmIfIdle()
     }

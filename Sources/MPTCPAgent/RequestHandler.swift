@@ -18,7 +18,7 @@ final class RequestHandler {
         self.state = state
         self.cache = cache
         self.sets = sets
-        delegated = cache.policy == .delegated ? DelegatedRequests(logger: logger, answer: Self.answer) : nil
+        delegated = cache.policy == .delegated ? DelegatedRequests(logger: logger) : nil
     }
 
     func handle(handler: UnsafeMutablePointer<netsnmp_mib_handler>?, reginfo: UnsafeMutablePointer<netsnmp_handler_registration>?,

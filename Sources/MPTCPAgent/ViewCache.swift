@@ -95,9 +95,7 @@ public final class ViewCache: @unchecked Sendable {
             // an idle period: while polls keep coming the background refresh keeps up, and on
             // a busy host a dump that took long must not make the next request wait for one.
             if age < 2 * ttl || polled || refreshing {
-                startRefresher()
-                refreshWanted = true
-                condition.broadcast()
+                wantRefresh()
                 condition.unlock()
                 return e.view
             }
@@ -119,9 +117,7 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let e = entry, e.takenAt >= time { return e.view }
-        startRefresher()
-        refreshWanted = true
-        condition.broadcast()
+        wantRefresh()
         return nil
     }
 
@@ -207,6 +203,13 @@ public final class ViewCache: @unchecked Sendable {
         logger.debug("snapshot: \(counts) in \(MonotonicClock.now - started) s")
         ready?.ring()
         return view
+    }
+
+    /// Wakes the background refresher (started on first need) for a snapshot (condition held).
+    private func wantRefresh() {
+        startRefresher()
+        refreshWanted = true
+        condition.broadcast()
     }
 
     /// Starts the background refresher on first need (condition held). It waits for a

@@ -156,10 +156,14 @@ struct Serve: ParsableCommand {
 
     /// Worker processes needed for `connections`: each holds at most half its budget on
     /// average, as SO_REUSEPORT spreads connections by hash, not evenly.
-    var workers: Int { worker ? 1 : max(1, (connections + socketBudget() / 2 - 1) / (socketBudget() / 2)) }
+    var workers: Int {
+        let share = max(1, socketBudget() / 2)
+        return worker ? 1 : max(1, (connections + share - 1) / share)
+    }
 
     func run() throws {
         raiseFileLimit()
+        let workers = workers
         if workers > 1 {
             let group = WorkerGroup()
             for _ in 0..<workers {
