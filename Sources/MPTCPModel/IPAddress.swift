@@ -14,10 +14,11 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         public var byteCount: Int { self == .ipv4 ? 4 : 16 }
     }
 
-    public let family: Family
-    // Big-endian halves of the address; IPv4 uses the low 32 bits of `low`.
+    // Big-endian halves of the address; IPv4 uses the low 32 bits of `low`. The family comes
+    // last so that a port after the address fits the padding (a socket address: 24 bytes, not 32).
     private let high: UInt64
     private let low: UInt64
+    public let family: Family
 
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         switch bytes.count {

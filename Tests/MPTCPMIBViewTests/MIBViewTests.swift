@@ -138,6 +138,35 @@ struct MIBViewTests {
         #expect(view.next(after: MPTCPMIB.root + [2]) == nil)
     }
 
+    /// Rows are put in index order in place (cycles of the sort's permutation), and of two
+    /// rows with one index the first given is kept: checked on shuffled subflows against
+    /// the order of their (token, local port) pairs, which is the index order here.
+    @Test(arguments: [1, 2, 3]) func rowsComeOutInIndexOrderAndTheFirstOfEqualIndexesIsKept(seed: UInt64) {
+        var generator = SplitMix(seed: seed)
+        let connections = (0..<5).map { Connection(token: UInt32($0 + 1), local: SocketAddress(address: Self.ip("10.0.0.1"), port: 1),
+                                                   remote: SocketAddress(address: Self.ip("10.0.0.2"), port: 2), state: .established) }
+        var given: [Subflow] = []
+        for token in 1...5 {
+            for port in 1...7 {
+                var s = Subflow(token: UInt32(token), local: SocketAddress(address: Self.ip("10.0.0.1"), port: UInt16(port)),
+                                remote: SocketAddress(address: Self.ip("10.0.0.2"), port: 80), state: .established)
+                s.rtt = UInt32(token * 100 + port)
+                given.append(s)
+            }
+        }
+        let original = given[9]  // token 2, local port 3
+        var twin = original
+        twin.rtt = 999_999
+        given.shuffle(using: &generator)
+        let at = given.firstIndex { $0.rtt == original.rtt }!
+        given.insert(twin, at: Int.random(in: (at + 1)...given.count, using: &generator))
+        let ordered = given.filter { $0.rtt != 999_999 }.sorted { ($0.token, $0.local.port) < ($1.token, $1.local.port) }
+        let view = MIBView(snapshot: Snapshot(connections: connections, subflows: given))
+        let rtt = MPTCPMIB.SubflowTable.rtt.oid
+        let walked = walk(view).filter { $0.0.hasPrefix(rtt) }.map(\.1)
+        #expect(walked == ordered.map { .gauge($0.rtt!) })
+    }
+
     @Test func bitsAreMostSignificantBitFirst() {
         let view = MIBView(snapshot: Self.snapshot)
         // Endpoint 1: subflow(1) and backup(2) -> 0110 0000.
@@ -221,5 +250,18 @@ struct PathViewTests {
         #expect(view.get(L.backlog.oid + [2, 16] + [UInt32](repeating: 0, count: 16) + [81]) == .value(.unsigned(5)))
         #expect(MIBNames.format(L.backlog.oid + [0, 0, 80]) == "mptcpListenerBacklog.unknown.\"\".80")
         #expect(try MIBNames.parse("mptcpListenerBacklog.unknown.\"\".80") == L.backlog.oid + [0, 0, 80])
+    }
+}
+
+/// A seeded generator: the shuffles of a test are the same on every run.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -53,16 +53,24 @@ struct Walk: ParsableCommand {
     @Option(help: "Agent, e.g. 127.0.0.1:16161.") var target: String
     @Option(help: "Dotted OID of the subtree.") var oid: String
     @Option(help: "GETBULK max-repetitions.") var repetitions = 50
+    @Option(help: "Stop after this many varbinds (the rate of a walk's first part, where a whole walk takes minutes).")
+    var limit: Int?
+
+    /// Thrown by the walk's body to end it at `limit`.
+    private struct Enough: Error {}
 
     func run() throws {
         let session = try benchSession(target, timeout: 10)
         let root = oid.split(separator: ".").compactMap { UInt32($0) }
         var count = 0
         let start = MonotonicClock.now
-        try session.walk(root, repetitions: repetitions) { vb in
-            _ = vb.value
-            count += 1
-        }
+        do {
+            try session.walk(root, repetitions: repetitions) { vb in
+                _ = vb.value
+                count += 1
+                if let limit, count >= limit { throw Enough() }
+            }
+        } catch is Enough {}
         print("varbinds \(count) seconds \(MonotonicClock.now - start)")
     }
 }
