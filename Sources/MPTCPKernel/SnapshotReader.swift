@@ -50,7 +50,7 @@ public final class SnapshotReader {
         let interfaces = attempt("interface addresses") { try route.interfaces() } ?? [:]
         let counters = attempt("counters") { try ProcFS.counters(path: netstatPath) } ?? nil
         let settings = attempt("settings") { try ProcFS.settings(directory: sysctlDirectory) } ?? Settings()
-        return Snapshot(connections: sockets?.connections ?? [], subflows: subflows ?? [],
+        return Snapshot(connections: sockets?.connections ?? [], subflows: consume subflows ?? [],
                         listeners: sockets?.listeners ?? [], endpoints: endpoints, limits: limits,
                         counters: counters, settings: settings, interfaces: interfaces, failures: failures)
     }

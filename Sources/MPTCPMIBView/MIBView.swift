@@ -44,38 +44,54 @@ final class TableRegion: Region {
         let columns = declaration.columns.sorted { $0.object.subID < $1.object.subID }
         subIDs = columns.map(\.object.subID)
         let index = declaration.index
-        var flat: [UInt32] = []
+        var flat: [UInt32] = []  // the index OIDs in input order, for the sort
         var bounds = [0]
         bounds.reserveCapacity(input.count + 1)
         for i in input.indices {  // not `for row in input`, which would consume it
             index(input[i], &flat)
             bounds.append(flat.count)
+            // Room for as many keys as long as the first (a kept buffer must not be twice too large).
+            if i == 0 { flat.reserveCapacity(flat.count * input.count) }
         }
         func key(_ i: Int) -> ArraySlice<UInt32> { flat[bounds[i]..<bounds[i + 1]] }
-        // Rows that come in index order (the event log's) need no sort.
+        // Rows that come in strictly increasing index order (the event log's, the remote
+        // addresses') need no sort: their keys are kept as they are.
         let inOrder = (0..<max(input.count - 1, 0)).allSatisfy { oidLess(key($0), key($0 + 1)) }
-        let order = inOrder ? Array(0..<input.count) : (0..<input.count).sorted { oidLess(key($0), key($1)) }
-        // The rows are put in order where they are, not copied: at 10^5 connections a copy of
-        // the subflow rows would be 100 MB more at the high-water mark of every refresh.
         var rows = consume input
-        if !inOrder { Self.arrange(&rows, in: order) }
-        var keys: [UInt32] = []
-        var starts = [0]
-        keys.reserveCapacity(flat.count)
-        starts.reserveCapacity(rows.count + 1)
-        var kept = 0
-        for (n, i) in order.enumerated() {
-            // Equal indexes cannot both be instances: keep the first.
-            if n > 0 && key(order[n - 1]).elementsEqual(key(i)) { continue }
-            if kept != n { rows.swapAt(kept, n) }
-            kept += 1
-            keys += key(i)
-            starts.append(keys.count)
+        if inOrder {
+            keys = flat
+            starts = bounds
+        } else {
+            let order = (0..<rows.count).sorted { oidLess(key($0), key($1)) }
+            let length = flat.count
+            // Freed before the keys are encoded again in order: at 10^5 connections both sets of
+            // subflow keys at once would be 20 MB more at the high-water mark of every refresh.
+            flat = []
+            bounds = []
+            // The rows are put in order where they are, not copied (that would be 60 MB more).
+            Self.arrange(&rows, in: order)
+            var keys: [UInt32] = []
+            var starts = [0]
+            keys.reserveCapacity(length)
+            starts.reserveCapacity(rows.count + 1)
+            var kept = 0
+            for n in rows.indices {
+                let mark = keys.count
+                index(rows[n], &keys)
+                // Equal indexes cannot both be instances: keep the first (the sort is stable).
+                if kept > 0 && keys[starts[kept - 1]..<mark].elementsEqual(keys[mark...]) {
+                    keys.removeLast(keys.count - mark)
+                    continue
+                }
+                if kept != n { rows.swapAt(kept, n) }
+                kept += 1
+                starts.append(keys.count)
+            }
+            rows.removeLast(rows.count - kept)
+            self.keys = keys
+            self.starts = starts
         }
-        rows.removeLast(rows.count - kept)
         count = rows.count
-        self.keys = keys
-        self.starts = starts
         self.rows = rows
         let values = columns.map(\.value)
         cell = { [rows] c, r in values[c](rows[r]) }

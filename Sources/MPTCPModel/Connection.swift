@@ -20,39 +20,46 @@ public struct ConnectionFlags: OptionSet, Sendable, Hashable {
 
 /// One MPTCP connection (an MPTCP socket that is not listening), from `struct mptcp_info`.
 /// Optional fields are those older kernels do not send: nil means unknown, not zero.
+/// Held compactly, as `Subflow` is (see `Presence`).
 public struct Connection: Sendable, Hashable {
-    public var token: UInt32
     /// Addresses of the initial subflow.
     public var local: SocketAddress
     public var remote: SocketAddress
-    public var state: TCPState
+    public var writeSeq: UInt64
+    public var sndUna: UInt64
+    public var rcvNxt: UInt64
+    private var _bytesRetransmitted: UInt64 = 0
+    private var _bytesSent: UInt64 = 0
+    private var _bytesReceived: UInt64 = 0
+    private var _bytesAcked: UInt64 = 0
+    public var token: UInt32
     public var ifIndex: UInt32
     public var uid: UInt32
     public var flags: ConnectionFlags
+    private var _retransmits: UInt32 = 0
+    private var _lastDataSent: UInt32 = 0
+    private var _lastDataReceived: UInt32 = 0
+    private var _lastAckReceived: UInt32 = 0
+    private var present = Presence()
+    public var state: TCPState
     public var extraSubflows: UInt8
     public var addAddrSignal: UInt8
     public var addAddrAccepted: UInt8
     public var limitSubflows: UInt8
     public var signalEndpoints: UInt8
     public var limitAddAddrAccepted: UInt8
-    public var writeSeq: UInt64
-    public var sndUna: UInt64
-    public var rcvNxt: UInt64
-    public var localAddrUsed: UInt8?
-    public var subflowEndpoints: UInt8?
-    public var checksumEnabled: Bool?
-    public var retransmits: UInt32?
-    public var bytesRetransmitted: UInt64?
-    public var bytesSent: UInt64?
-    public var bytesReceived: UInt64?
-    public var bytesAcked: UInt64?
-    public var subflowsTotal: UInt8?
-    public var laminarEndpoints: UInt8?
-    /// The namespace's fullmesh endpoints (Linux 6.19 and later; nil before).
-    public var fullmeshEndpoints: UInt8?
-    public var lastDataSent: UInt32?
-    public var lastDataReceived: UInt32?
-    public var lastAckReceived: UInt32?
+    private var _localAddrUsed: UInt8 = 0
+    private var _subflowEndpoints: UInt8 = 0
+    private var _checksumEnabled: UInt8 = 0
+    private var _subflowsTotal: UInt8 = 0
+    private var _laminarEndpoints: UInt8 = 0
+    private var _fullmeshEndpoints: UInt8 = 0
+
+    private enum Field: UInt32 {
+        case localAddrUsed, subflowEndpoints, checksumEnabled, retransmits, bytesRetransmitted, bytesSent,
+            bytesReceived, bytesAcked, subflowsTotal, laminarEndpoints, fullmeshEndpoints, lastDataSent,
+            lastDataReceived, lastAckReceived
+    }
 
     public init(token: UInt32, local: SocketAddress, remote: SocketAddress, state: TCPState) {
         self.token = token
@@ -63,6 +70,64 @@ public struct Connection: Sendable, Hashable {
         extraSubflows = 0; addAddrSignal = 0; addAddrAccepted = 0
         limitSubflows = 0; signalEndpoints = 0; limitAddAddrAccepted = 0
         writeSeq = 0; sndUna = 0; rcvNxt = 0
+    }
+
+    public var localAddrUsed: UInt8? {
+        get { present.read(_localAddrUsed, Field.localAddrUsed) }
+        set { present.write(newValue, to: &_localAddrUsed, Field.localAddrUsed) }
+    }
+    public var subflowEndpoints: UInt8? {
+        get { present.read(_subflowEndpoints, Field.subflowEndpoints) }
+        set { present.write(newValue, to: &_subflowEndpoints, Field.subflowEndpoints) }
+    }
+    public var checksumEnabled: Bool? {
+        get { present.read(_checksumEnabled != 0, Field.checksumEnabled) }
+        set { present.write(newValue.map { $0 ? 1 : 0 }, to: &_checksumEnabled, Field.checksumEnabled) }
+    }
+    public var retransmits: UInt32? {
+        get { present.read(_retransmits, Field.retransmits) }
+        set { present.write(newValue, to: &_retransmits, Field.retransmits) }
+    }
+    public var bytesRetransmitted: UInt64? {
+        get { present.read(_bytesRetransmitted, Field.bytesRetransmitted) }
+        set { present.write(newValue, to: &_bytesRetransmitted, Field.bytesRetransmitted) }
+    }
+    public var bytesSent: UInt64? {
+        get { present.read(_bytesSent, Field.bytesSent) }
+        set { present.write(newValue, to: &_bytesSent, Field.bytesSent) }
+    }
+    public var bytesReceived: UInt64? {
+        get { present.read(_bytesReceived, Field.bytesReceived) }
+        set { present.write(newValue, to: &_bytesReceived, Field.bytesReceived) }
+    }
+    public var bytesAcked: UInt64? {
+        get { present.read(_bytesAcked, Field.bytesAcked) }
+        set { present.write(newValue, to: &_bytesAcked, Field.bytesAcked) }
+    }
+    public var subflowsTotal: UInt8? {
+        get { present.read(_subflowsTotal, Field.subflowsTotal) }
+        set { present.write(newValue, to: &_subflowsTotal, Field.subflowsTotal) }
+    }
+    public var laminarEndpoints: UInt8? {
+        get { present.read(_laminarEndpoints, Field.laminarEndpoints) }
+        set { present.write(newValue, to: &_laminarEndpoints, Field.laminarEndpoints) }
+    }
+    /// The namespace's fullmesh endpoints (Linux 6.19 and later; nil before).
+    public var fullmeshEndpoints: UInt8? {
+        get { present.read(_fullmeshEndpoints, Field.fullmeshEndpoints) }
+        set { present.write(newValue, to: &_fullmeshEndpoints, Field.fullmeshEndpoints) }
+    }
+    public var lastDataSent: UInt32? {
+        get { present.read(_lastDataSent, Field.lastDataSent) }
+        set { present.write(newValue, to: &_lastDataSent, Field.lastDataSent) }
+    }
+    public var lastDataReceived: UInt32? {
+        get { present.read(_lastDataReceived, Field.lastDataReceived) }
+        set { present.write(newValue, to: &_lastDataReceived, Field.lastDataReceived) }
+    }
+    public var lastAckReceived: UInt32? {
+        get { present.read(_lastAckReceived, Field.lastAckReceived) }
+        set { present.write(newValue, to: &_lastAckReceived, Field.lastAckReceived) }
     }
 }
 

@@ -27,12 +27,15 @@ public struct Snapshot: Sendable {
     /// One line per part that failed, e.g. "subflows: Operation not permitted".
     public var failures: [String]
 
-    public init(connections: [Connection] = [], subflows: [Subflow] = [], listeners: [Listener] = [],
+    /// `subflows` is filtered where it is: passed with `consume`, the dump is not copied.
+    public init(connections: [Connection] = [], subflows: consuming [Subflow] = [], listeners: [Listener] = [],
                 endpoints: [Endpoint]? = nil, limits: Limits? = nil, counters: Counters? = nil,
                 settings: Settings = Settings(), interfaces: [IPAddress: UInt32] = [:], failures: [String] = []) {
         let tokens = Set(connections.map(\.token))
         self.connections = connections
-        self.subflows = subflows.filter { tokens.contains($0.token) }
+        var joined = consume subflows
+        joined.removeAll { !tokens.contains($0.token) }
+        self.subflows = joined
         self.listeners = listeners
         self.endpoints = endpoints
         self.limits = limits
