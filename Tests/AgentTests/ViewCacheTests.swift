@@ -165,4 +165,45 @@ struct ViewCacheTests {
         // The refresher's thread has ended: its reader is freed, only the foreground's is left.
         #expect(gate.readers == 1)
     }
+
+    /// Dumps that take `delay` seconds, each start recorded.
+    final class SlowSource: SnapshotSource, @unchecked Sendable {
+        let delay: Double
+        let starts = Mutex<[Double]>([])
+        init(delay: Double) { self.delay = delay }
+        func read() -> Snapshot {
+            starts.withLock { $0.append(MonotonicClock.now) }
+            usleep(UInt32(delay * 1_000_000))
+            return ViewCacheTests.good
+        }
+    }
+
+    /// Inside snmpd at 10^5 connections a dump takes seconds. While polls keep coming, a
+    /// request in the last stretch of a view's life, one and a half times as long as the last
+    /// refresh took, starts the next dump and is answered from the view there is: the next
+    /// view is taken before this one expires, and requests need not wait for it.
+    @Test func delegatedRefreshesAheadWhilePolled() throws {
+        let source = SlowSource(delay: 0.3)
+        let cache = try Self.makeCache(ttl: 1, policy: .delegated, makeReader: { source })
+        let ready = try #require(cache.ready)
+        #expect(cache.view() == nil)
+        // Not polled meanwhile: a request finding no view during a dump wants another after it.
+        var p = pollfd(fd: ready.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&p, 1, 5000) == 1)
+        ready.clear()
+        #expect(cache.view() != nil)
+        let first = try #require(source.starts.withLock { $0.first })
+        // Early in its life (0.4 s of 1, the refresh took 0.3): no dump ahead yet.
+        usleep(UInt32(max(0, first + 0.4 - MonotonicClock.now) * 1_000_000))
+        #expect(cache.view() != nil)
+        usleep(50_000)
+        #expect(source.starts.withLock { $0.count } == 1)
+        // With less than 1.5 x 0.3 s left: answered at once, and the next dump starts.
+        usleep(UInt32(max(0, first + 0.7 - MonotonicClock.now) * 1_000_000))
+        #expect(cache.view() != nil)
+        try waitUntil("a dump ahead", timeout: 5) { source.starts.withLock { $0.count } == 2 }
+        let second = try #require(source.starts.withLock { $0.last })
+        #expect(second < first + 1)  // before the view it replaces expired
+        cache.stop()
+    }
 }
