@@ -14,7 +14,7 @@ public enum IndexEncoding {
     public static func append(_ a: IPAddress, to oid: inout OID) {
         oid.append(UInt32(a.family.rawValue))
         oid.append(UInt32(a.family.byteCount))
-        for b in a.bytes { oid.append(UInt32(b)) }
+        for i in 0..<a.family.byteCount { oid.append(UInt32(a.byte(i))) }
     }
 
     /// A length-prefixed OCTET STRING (not IMPLIED).

@@ -52,10 +52,13 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(bytes: buffer.prefix(family.byteCount))!
     }
 
-    public var bytes: [UInt8] {
-        if family == .ipv4 { return (0..<4).map { UInt8(truncatingIfNeeded: low >> (24 - 8 * UInt64($0))) } }
-        return (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+    public var bytes: [UInt8] { (0..<family.byteCount).map(byte) }
+
+    /// Byte `i` (network order) without building an array: index encoding reads addresses
+    /// on every lookup of a table.
+    public func byte(_ i: Int) -> UInt8 {
+        if family == .ipv4 { return UInt8(truncatingIfNeeded: low >> (24 - 8 * UInt64(i))) }
+        return UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (56 - 8 * UInt64(i % 8)))
     }
 
     public var isUnspecified: Bool { high == 0 && low == 0 }

@@ -167,6 +167,33 @@ struct MIBViewTests {
         #expect(walked == ordered.map { .gauge($0.rtt!) })
     }
 
+    /// Index OIDs are encoded from the rows, and a walk's next step starts from the row the
+    /// table last returned: walks that interleave (two managers, or a GET between) and
+    /// GETNEXTs from OIDs no walk returned must still each land on the next instance.
+    @Test func interleavedWalksAndStrayGetNextsEachFindTheNextInstance() {
+        let view = MIBView(snapshot: .synthetic(connections: 40, subflowsPerConnection: 3))
+        let all = walk(view)
+        var a = MPTCPMIB.root, b = MPTCPMIB.SubflowTable.oid
+        var fromA: [OID] = [], fromB: [OID] = []
+        var step = 0
+        while true {
+            step += 1
+            if step % 7 == 0 {  // a stray GETNEXT from inside some row's index moves the hint elsewhere
+                let probe = all[(step * 31) % all.count].0
+                #expect(view.next(after: probe + [0])?.oid == all.first { oidLess(probe + [0], $0.0) }?.0)
+            }
+            guard let na = view.next(after: a) else { break }
+            fromA.append(na.oid)
+            a = na.oid
+            if let nb = view.next(after: b), nb.oid.hasPrefix(MPTCPMIB.SubflowTable.oid) {
+                fromB.append(nb.oid)
+                b = nb.oid
+            }
+        }
+        #expect(fromA == all.map(\.0))
+        #expect(fromB == all.map(\.0).filter { $0.hasPrefix(MPTCPMIB.SubflowTable.oid) })
+    }
+
     @Test func bitsAreMostSignificantBitFirst() {
         let view = MIBView(snapshot: Self.snapshot)
         // Endpoint 1: subflow(1) and backup(2) -> 0110 0000.
