@@ -38,7 +38,7 @@ public struct ConnectionRow: Sendable {
 extension MPTCPMIB.ConnectionTable {
     typealias T = Self
     public static let served = TableDeclaration<ConnectionRow>(
-        table, index: { $1.append($0.connection.token) },
+        table, index: { $1.append($0.connection.token) }, indexLess: { $0.connection.token < $1.connection.token },
         rows: { s, facts in
             let host = LimitingFactor.Host(s)
             return s.take(\.connections).map { c in
@@ -98,6 +98,8 @@ extension MPTCPMIB.SubflowTable {
             IndexEncoding.append(row.local, to: &out)
             IndexEncoding.append(row.remote, to: &out)
         },
+        // SocketAddress orders as its index encodes: type (which fixes the length), bytes, port.
+        indexLess: { ($0.token, $0.local, $0.remote) < ($1.token, $1.local, $1.remote) },
         rows: { s, _ in s.take(\.subflows) },
         columns: [
             Column(T.state) { Bindings.tcpState($0.state) },

@@ -22,6 +22,11 @@ public struct TableDeclaration<Row: Sendable>: Sendable {
     public let columns: [Column<Row>]
     /// Appends a row's index sub-identifiers (RFC 2578 section 7.7) to the buffer given.
     public let index: @Sendable (Row, inout [UInt32]) -> Void
+    /// Whether one row's index comes before another's, compared on the rows (nil: on the
+    /// encoded indexes). Given for the largest tables: sorting them by encoded index holds
+    /// every row's index at once, 14 MB for the subflows of 60,000 connections. Must agree
+    /// with `index` (a test checks).
+    public let indexLess: (@Sendable (Row, Row) -> Bool)?
     /// The rows of one view: taken out of the snapshot (so that a consumed snapshot is
     /// freed table by table), with what the agent adds.
     public let rows: @Sendable (inout Snapshot, AgentFacts) -> [Row]
@@ -31,9 +36,11 @@ public struct TableDeclaration<Row: Sendable>: Sendable {
     private let build: @Sendable (TableDeclaration, inout Snapshot, AgentFacts) -> TableRegion
 
     public init(_ table: MIBTable, index: @escaping @Sendable (Row, inout [UInt32]) -> Void,
+                indexLess: (@Sendable (Row, Row) -> Bool)? = nil,
                 rows: @escaping @Sendable (inout Snapshot, AgentFacts) -> [Row], columns: [Column<Row>]) {
         self.table = table
         self.index = index
+        self.indexLess = indexLess
         self.rows = rows
         self.columns = columns
         build = { declaration, snapshot, facts in TableRegion(declaration, rows: rows(&snapshot, facts)) }

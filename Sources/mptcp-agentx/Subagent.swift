@@ -34,9 +34,10 @@ final class Subagent {
 
     /// `reload` re-reads the configuration on SIGHUP.
     init(configuration: AgentConfiguration, reload: @escaping () throws -> AgentConfiguration, logger: Logger) throws {
-        // One malloc arena: the refresher thread's snapshots would otherwise pin a second
-        // heap's worth of freed memory.
+        // One malloc arena (the refresher thread's snapshots would otherwise pin a second
+        // heap's worth of freed memory), and large blocks mapped on their own.
         HeapTuning.useOneArena()
+        HeapTuning.mapLargeBlocks()
         self.configuration = configuration
         self.reload = reload
         self.logger = logger

@@ -194,6 +194,34 @@ struct MIBViewTests {
         #expect(fromB == all.map(\.0).filter { $0.hasPrefix(MPTCPMIB.SubflowTable.oid) })
     }
 
+    /// The subflow table is sorted on its rows (token, then SocketAddress's order), not on
+    /// encoded indexes: the two orders must be one, across address families, lengths and ports.
+    @Test(arguments: [1, 2, 3]) func subflowRowOrderIsItsIndexOrder(seed: UInt64) throws {
+        var generator = SplitMix(seed: seed)
+        let addresses = ["0.0.0.0", "10.0.0.1", "10.0.0.2", "10.1.0.1", "255.255.255.255", "::", "::1", "::ffff:10.0.0.1",
+                         "fd00::1", "fd00::2", "fe80::1"].map(Self.ip)
+        func endpoint() -> SocketAddress {
+            SocketAddress(address: addresses.randomElement(using: &generator)!,
+                          port: [0, 1, 80, 255, 256, 40000, 65535].randomElement(using: &generator)!)
+        }
+        let subflows = (0..<200).map { _ in
+            Subflow(token: [0, 1, 2, 0xffff_ffff].randomElement(using: &generator)!, local: endpoint(), remote: endpoint(),
+                    state: .established)
+        }
+        let table = MPTCPMIB.SubflowTable.served
+        let less = try #require(table.indexLess)
+        func key(_ s: Subflow) -> [UInt32] {
+            var k: [UInt32] = []
+            table.index(s, &k)
+            return k
+        }
+        var disagreements = 0
+        for a in subflows {
+            for b in subflows where less(a, b) != oidLess(key(a), key(b)) { disagreements += 1 }
+        }
+        #expect(disagreements == 0)
+    }
+
     @Test func bitsAreMostSignificantBitFirst() {
         let view = MIBView(snapshot: Self.snapshot)
         // Endpoint 1: subflow(1) and backup(2) -> 0110 0000.
