@@ -15,11 +15,13 @@ public enum HeapTuning {
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), name)
     }
 
-    /// One arena: a refresher thread would otherwise pin a second heap of freed snapshots.
-    public static func useOneArena() {
+    private static func mallopt(_ parameter: Int32, _ value: Int32) {
         guard let f = symbol("mallopt") else { return }
-        _ = unsafeBitCast(f, to: Mallopt.self)(mArenaMax, 1)
+        _ = unsafeBitCast(f, to: Mallopt.self)(parameter, value)
     }
+
+    /// One arena: a refresher thread would otherwise pin a second heap of freed snapshots.
+    public static func useOneArena() { mallopt(mArenaMax, 1) }
 
     /// Blocks of 1 MiB and more (a snapshot's and a view's arrays) in pages of their own,
     /// returned to the kernel when freed. glibc otherwise raises this threshold to the size
@@ -27,10 +29,7 @@ public enum HeapTuning {
     /// from the heap, where a freed 11 MB array does not fit the next 12 MB one: at 60,000
     /// connections that fragmentation was 38 MB of the agent's high-water mark (182 MiB, 144
     /// with this).
-    public static func mapLargeBlocks() {
-        guard let f = symbol("mallopt") else { return }
-        _ = unsafeBitCast(f, to: Mallopt.self)(mMmapThreshold, 1 << 20)
-    }
+    public static func mapLargeBlocks() { mallopt(mMmapThreshold, 1 << 20) }
 
     /// Gives freed pages back to the kernel instead of keeping the high-water mark.
     public static func returnFreeMemory() {

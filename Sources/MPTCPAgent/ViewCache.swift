@@ -21,8 +21,8 @@ import Glibc
 ///   a background thread takes a snapshot and rings `ready`, and the request, delegated to
 ///   net-snmp meanwhile (`DelegatedRequests`), is answered then. While polls keep coming,
 ///   the next snapshot is started ahead, 1.5 times as long before the view expires as the
-///   last one took, so that requests do not wait for it (seconds at 10^5 connections). Nothing runs
-///   while nobody polls either.
+///   last one took, so that requests do not wait for it (seconds at 10^5 connections).
+///   Nothing runs while nobody polls either.
 ///
 /// A view is built from a kernel snapshot and what `AgentState` adds to it.
 public final class ViewCache: @unchecked Sendable {
