@@ -115,8 +115,10 @@ public final class MIBService {
     }
 
     /// Registers the MIB's handler (in `context`), an sysORTable entry, and the event
-    /// socket with net-snmp's main loop.
+    /// socket with net-snmp's main loop. A subagent takes its first view before: the
+    /// first request must not wait for a dump (seconds at 10^5 connections).
     public func register() throws {
+        cache.prime()
         let root = MPTCPMIB.root.map { CNetSNMP.oid($0) }
         let reg = root.withUnsafeBufferPointer {
             netsnmp_create_handler_registration("mptcpMIB", mptcpNodeHandler, $0.baseAddress, $0.count, HANDLER_CAN_RWRITE)

@@ -15,7 +15,11 @@ import Glibc
 ///   next request starts a refresh on a background thread and keeps being answered from
 ///   the previous view until the new one is ready, so no request waits for a kernel dump
 ///   while polls keep coming. A view older than twice the TTL (after an idle period) is
-///   refreshed before answering. Nothing runs while nobody polls.
+///   refreshed before answering, but a request waits for that at most `freshWait`: a dump
+///   of 10^5 connections takes seconds, more than clients wait; such a request is answered
+///   from the view there is. After a change (a SET) the kernel is read before answering.
+///   The first view is taken before the MIB is registered (`prime`). Nothing runs while
+///   nobody polls.
 /// - `delegated` (inside snmpd, whose only thread must never wait for the kernel): a
 ///   request is answered from a view at most `ttl` old, or not now: `view()` returns nil,
 ///   a background thread takes a snapshot and rings `ready`, and the request, delegated to
@@ -40,6 +44,9 @@ public final class ViewCache: @unchecked Sendable {
     public typealias ReaderFactory = @Sendable () throws -> any SnapshotSource
 
     public private(set) var ttl: Double
+    /// How long a request waits for a view refreshed after an idle period (`onDemand`): half
+    /// of what net-snmp's clients (and snmpd, per try, for a subagent) wait by default.
+    static let freshWait = 0.5
     private let condition = Monitor()
     private var entry: Entry?  // guarded by condition
     /// Bumped by `invalidate()`: a dump that started before it must not be installed.
@@ -89,7 +96,7 @@ public final class ViewCache: @unchecked Sendable {
         condition.lock()
         let polled = now - lastAsked < 2 * ttl
         lastAsked = now
-        if let e = entry {
+        if let e = entry, e.takenAt.isFinite {
             let age = now - e.takenAt
             if age < ttl {
                 condition.unlock()
@@ -104,7 +111,30 @@ public final class ViewCache: @unchecked Sendable {
                 return e.view
             }
         }
+        if let e = entry, e.takenAt.isFinite, !stopped {
+            // Old, not wrong (a changed view is read here, however long that takes): the
+            // refresher takes it; a newer view is one installed after `e`.
+            wantRefresh()
+            let deadline = now + Self.freshWait
+            while entry?.takenAt == e.takenAt && MonotonicClock.now < deadline { condition.wait(until: deadline) }
+            let answer = entry?.view ?? e.view
+            condition.unlock()
+            return answer
+        }
         condition.unlock()
+        return refreshInForeground()
+    }
+
+    /// `onDemand`: takes the first view now, on the calling thread, unless there is one (a
+    /// request to a freshly started subagent must not wait for a dump of seconds).
+    public func prime() {
+        guard policy == .onDemand, peek() == nil else { return }
+        _ = refreshInForeground()
+    }
+
+    /// A view read on the calling thread (`onDemand`: the first, after a change, or with
+    /// the refresher stopped).
+    private func refreshInForeground() -> MIBView? {
         guard let namespace else { return refresh(with: foreground) }
         // The agent's thread stays in its namespace: the read runs on a thread that enters this one.
         do {
@@ -138,12 +168,12 @@ public final class ViewCache: @unchecked Sendable {
     }
 
     /// The kernel or the agent's state changed (a SET): views from dumps begun before are
-    /// not installed, and the next request reads the kernel and sees the change.
-    /// (`delegated` keeps the view, marked as too old, for what `peek()` serves.)
+    /// not installed, and the next request gets a view that shows the change. The view is
+    /// kept, marked as too old, for what `peek()` serves.
     public func invalidate() {
         condition.lock()
         generation += 1
-        entry = policy == .onDemand ? nil : entry.map { Entry(view: $0.view, takenAt: -.infinity) }
+        entry = entry.map { Entry(view: $0.view, takenAt: -.infinity) }
         condition.unlock()
     }
 

@@ -96,6 +96,47 @@ struct AgentLifecycleTests {
         #expect(seconds <= 2.5, "attached after \(seconds) s")
     }
 
+    /// At 10^5 connections a snapshot takes seconds (3.5 s for the synthetic agent of a debug
+    /// build): longer than net-snmp's clients wait for an answer by default (1 s), and than
+    /// snmpd waits for a subagent per try. Neither the first request after a start nor the
+    /// first after an idle period may wait for one.
+    @Test("100,000 connections: the first request after a start and after an idle period answer within 1 s")
+    func slowSnapshotsDoNotDelayRequests() throws {
+        try requireIntegration()
+        let snmpd = try PrivateSNMPD(tag: "sl")
+        defer { snmpd.shutdown() }
+        let n = 100_000
+        let agent = try Daemon([Paths.executable("mptcp-agentx"), "-f", "-C", TestRun.emptyAgentConfiguration,
+                                "-x", "unix:" + snmpd.socketPath, "--log-level", "debug", "--cache-ttl", "1",
+                                "--synthetic", "\(n)"], name: "agent-slow")
+        defer { agent.stop() }
+        try agent.waitForOutput("AgentX subagent connected", timeout: 120)
+        let connections = MPTCPMIB.General.currentConnections.oid.dotted + ".0"
+        func timedGet() throws -> (String?, Double) {
+            let start = MonotonicClock.now
+            // net-snmp's default: 1 s, here without retries.
+            let r = try Command.run(["snmpget", "-v2c", "-c", "public", "-On", "-t", "1", "-r", "0", snmpd.target, connections],
+                                    timeout: 30, environment: ["MIBS": ""])
+            return (r.status == 0 ? SNMPTools.parse(r.stdout).first?.value : nil, MonotonicClock.now - start)
+        }
+        let (first, firstTime) = try timedGet()
+        #expect(first == "\(n)", "first request after the start: \(firstTime) s")
+        func snapshotTimes() -> [Double] {
+            (agent.errors + agent.output).split(separator: "\n").compactMap { line in
+                line.firstRange(of: "subflows \(3 * n) in ").map { Double(line[$0.upperBound...].split(separator: " ")[0]) ?? 0 }
+            }
+        }
+        // The view taken at the start is older than the TTL by now: that request started a refresh.
+        try waitUntil("the refresh the first request started", timeout: 60) { snapshotTimes().count >= 2 }
+        // The premise: a snapshot takes longer than a client waits.
+        #expect(snapshotTimes().allSatisfy { $0 > 1 }, "snapshot times: \(snapshotTimes())")
+        usleep(2_500_000)  // more than two TTLs without a request: the next one wants a fresh view
+        let (idle, idleTime) = try timedGet()
+        #expect(idle == "\(n)", "first request after 3 s idle: \(idleTime) s")
+        #expect(idleTime >= 0.4, "the request waited for the refresh, bounded: \(idleTime) s")
+        #expect(agent.isRunning)
+    }
+
     @Test("SIGTERM closes the AgentX session and exits within 1 s; SIGHUP reloads the configuration")
     func signals() throws {
         try requireIntegration()

@@ -178,6 +178,42 @@ struct ViewCacheTests {
         }
     }
 
+    /// A subagent at 10^5 connections: a dump takes seconds, longer than clients wait. The
+    /// first view is taken before the MIB is registered; after an idle period a request waits
+    /// for a fresh view at most `freshWait`, then is answered from the view there is, and the
+    /// next after the refresh from the new one. After a SET the kernel is read first.
+    @Test func onDemandWaitsBoundedForAFreshView() throws {
+        let gate = Gate()
+        let cache = try Self.makeCache(ttl: 0.1, makeReader: { gate.reader() })
+        let connections = MPTCPMIB.General.currentConnections.oid + [0]
+        cache.prime()
+        #expect(gate.reads == 1)
+        #expect(cache.peek()?.get(connections) == .value(.unsigned(3)))
+        cache.prime()  // there is a view: nothing read
+        #expect(gate.reads == 1)
+        // Idle, and the dump is slow: answered from the old view after the bounded wait.
+        gate.set(.synthetic(connections: 5))
+        usleep(300_000)
+        gate.hold(true)
+        let asked = MonotonicClock.now
+        #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
+        let waited = MonotonicClock.now - asked
+        #expect(waited >= ViewCache.freshWait * 0.9 && waited < ViewCache.freshWait + 0.4, "waited \(waited) s")
+        #expect(gate.waiting, "the refresh is under way")
+        gate.hold(false)
+        try waitUntil("the refreshed view", timeout: 5) { cache.peek()?.get(connections) == .value(.unsigned(5)) }
+        // Idle, and the dump is quick: the request gets the fresh view.
+        gate.set(.synthetic(connections: 4))
+        usleep(300_000)
+        #expect(cache.view()?.get(connections) == .value(.unsigned(4)))
+        // A SET: the next request reads the kernel as it is now.
+        gate.set(.synthetic(connections: 7))
+        cache.invalidate()
+        #expect(cache.peek()?.get(connections) == .value(.unsigned(4)))
+        #expect(cache.view()?.get(connections) == .value(.unsigned(7)))
+        cache.stop()
+    }
+
     /// Inside snmpd at 10^5 connections a dump takes seconds. While polls keep coming, a
     /// request in the last stretch of a view's life, one and a half times as long as the last
     /// refresh took, starts the next dump and is answered from the view there is: the next
