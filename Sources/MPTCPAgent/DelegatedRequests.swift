@@ -12,7 +12,7 @@ import Platform
 final class DelegatedRequests {
     private struct Pending {
         let cache: UnsafeMutablePointer<netsnmp_delegated_cache>
-        /// When it was delegated: it is answered from a dump that began then or later.
+        /// When it was delegated (`complete`'s lookup decides which dump will do).
         let since: Double
     }
 
@@ -40,7 +40,7 @@ final class DelegatedRequests {
         netsnmp_agent_get_list_data(reqinfo, mark) != nil
     }
 
-    /// Marks `requests` delegated and keeps them until a dump that begins now is in.
+    /// Marks `requests` delegated and keeps them until `complete` finds their view.
     func delegate(handler: UnsafeMutablePointer<netsnmp_mib_handler>?, reginfo: UnsafeMutablePointer<netsnmp_handler_registration>?,
                   reqinfo: UnsafeMutablePointer<netsnmp_agent_request_info>, requests: UnsafeMutablePointer<netsnmp_request_info>?) {
         netsnmp_handler_mark_requests_as_delegated(requests, REQUEST_IS_DELEGATED)
@@ -58,8 +58,8 @@ final class DelegatedRequests {
         }
     }
 
-    /// Answers what waits for a view that `lookup` now has (lookup(t): the view if its
-    /// dump began at t or later; else nil, and it asks for one).
+    /// Answers what waits for a view that `lookup` now has (lookup(t): the view for a
+    /// request delegated at t; else nil, and it asks for one).
     func complete(_ lookup: (Double) -> MIBView?) {
         var waiting: [Pending] = []
         for p in pending {

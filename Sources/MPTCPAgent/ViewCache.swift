@@ -25,7 +25,11 @@ import Glibc
 ///   a background thread takes a snapshot and rings `ready`, and the request, delegated to
 ///   net-snmp meanwhile (`DelegatedRequests`), is answered then. While polls keep coming,
 ///   the next snapshot is started ahead, 1.5 times as long before the view expires as the
-///   last one took, so that requests do not wait for it (seconds at 10^5 connections).
+///   last one took, so that requests do not wait for it (seconds at 10^5 connections). If
+///   dumps overrun the view's life (the host got busier: under heavy churn a dump of
+///   60,000 connections that took 1.4 s can take 4 to 40), requests are answered from the
+///   newest view while the next is read (its age is then at most its dump's duration, the
+///   TTL and the next dump's). After an idle period requests wait for a fresh view.
 ///   Nothing runs while nobody polls either.
 ///
 /// A view is built from a kernel snapshot and what `AgentState` adds to it.
@@ -36,7 +40,9 @@ public final class ViewCache: @unchecked Sendable {
 
     private struct Entry {
         let view: MIBView
+        /// When its dump began (what its age counts from), and when it was installed.
         let takenAt: Double
+        let installedAt: Double
     }
 
     /// Opens a snapshot source for the calling thread (each reading thread owns its
@@ -52,8 +58,10 @@ public final class ViewCache: @unchecked Sendable {
     /// Bumped by `invalidate()`: a dump that started before it must not be installed.
     private var generation = 0  // guarded by condition
     private var refreshWanted = false  // guarded by condition
-    /// Whether the background refresher is taking a snapshot now.
+    /// Whether the background refresher is taking a snapshot now, and since when (-inf: it
+    /// began before a SET, and its view will not be installed).
     private var refreshing = false  // guarded by condition
+    private var refreshStartedAt = -Double.infinity  // guarded by condition
     /// When a request last asked for a view (`onDemand`).
     private var lastAsked = -Double.infinity  // guarded by condition
     /// How long the last refresh took, dump and view (`delegated` starts the next that early).
@@ -146,9 +154,12 @@ public final class ViewCache: @unchecked Sendable {
     }
 
     /// `delegated`: the view if its dump began at `time` or later; else nil, and a
-    /// background refresh is wanted (`ready` rings when it is done). `ahead` (a request,
-    /// `time` being now - ttl): a refresh is also wanted if the view expires sooner than a
-    /// refresh takes and half as long again (dumps on a busy host vary that much).
+    /// background refresh is wanted unless one that began at `time` or later is under way
+    /// (`ready` rings when it is done). `ahead` (a request, `time` being now - ttl): a
+    /// refresh is also wanted if the view expires sooner than a refresh takes and half as
+    /// long again (dumps on a busy host vary that much), and an expired view is handed out
+    /// while polled: installed less than a TTL ago (its own dump overran), or replaced by a
+    /// dump under way that began then.
     func view(takenSince time: Double, ahead: Bool = false) -> MIBView? {
         condition.lock()
         defer { condition.unlock() }
@@ -156,7 +167,15 @@ public final class ViewCache: @unchecked Sendable {
             if ahead && !refreshing && e.takenAt - time < 1.5 * lastDuration { wantRefresh() }
             return e.view
         }
-        wantRefresh()
+        // Polled: the view was installed less than a TTL ago, or the dump replacing it began then.
+        if let e = entry, ahead && e.takenAt.isFinite {
+            if !refreshing && time <= e.installedAt {
+                wantRefresh()
+                return e.view
+            }
+            if refreshing && refreshStartedAt > e.takenAt && refreshStartedAt <= e.installedAt + ttl { return e.view }
+        }
+        if !(refreshing && refreshStartedAt >= time) { wantRefresh() }
         return nil
     }
 
@@ -173,7 +192,8 @@ public final class ViewCache: @unchecked Sendable {
     public func invalidate() {
         condition.lock()
         generation += 1
-        entry = entry.map { Entry(view: $0.view, takenAt: -.infinity) }
+        entry = entry.map { Entry(view: $0.view, takenAt: -.infinity, installedAt: $0.installedAt) }
+        refreshStartedAt = -.infinity
         condition.unlock()
     }
 
@@ -221,11 +241,13 @@ public final class ViewCache: @unchecked Sendable {
         let view = MIBView(snapshot: consume snapshot, facts: facts)
         var replaced: Entry?
         condition.lock()
+        let ttl = self.ttl
         // Install unless a newer view won, or a SET changed the kernel after this dump began.
         if generation == startGeneration && (entry.map { started > $0.takenAt } ?? true) {
             replaced = entry
-            entry = Entry(view: view, takenAt: started)
-            lastDuration = MonotonicClock.now - started
+            let now = MonotonicClock.now
+            entry = Entry(view: view, takenAt: started, installedAt: now)
+            lastDuration = now - started
             condition.broadcast()
         }
         condition.unlock()
@@ -240,7 +262,12 @@ public final class ViewCache: @unchecked Sendable {
         // A snapshot of a large host is tens of megabytes of short-lived allocations:
         // give the freed pages back instead of keeping the high-water mark.
         HeapTuning.returnFreeMemory()
-        logger.debug("snapshot: \(counts) in \(MonotonicClock.now - started) s")
+        let took = MonotonicClock.now - started
+        logger.debug("snapshot: \(counts) in \(took) s")
+        // The host is too busy (or too large) for the TTL: answers are that much older.
+        if took > ttl && failureLog.allow("slow snapshot") {
+            logger.warning("a snapshot took \(Int(took.rounded())) s, more than cache-ttl (\(ttl) s): data served meanwhile was older than cache-ttl")
+        }
         ready?.ring()
         return view
     }
@@ -278,6 +305,7 @@ public final class ViewCache: @unchecked Sendable {
                 }
                 refreshWanted = false
                 refreshing = true
+                refreshStartedAt = MonotonicClock.now
                 condition.unlock()
                 refresh(with: reader)
                 condition.lock()
