@@ -79,11 +79,9 @@ final class RequestHandler {
         }
     }
 
-    /// The cache rang: answers the delegated reads whose snapshot is in: one whose dump
-    /// began at most the TTL before the read arrived, as a read answered at once would get
-    /// (not only one begun after it: under load that is a whole second dump to wait for).
+    /// The cache rang: answers the delegated reads whose snapshot is in.
     func completeDelegated() {
-        delegated?.complete { cache.view(takenSince: $0 - cache.ttl) }
+        delegated?.complete { cache.view(forRequestAt: $0) }
     }
 }
 

@@ -179,6 +179,11 @@ public final class ViewCache: @unchecked Sendable {
         return nil
     }
 
+    /// `delegated`: the view for a request delegated at `arrival`, if its dump began at most
+    /// the TTL before then, as a request answered at once would get (not only one begun after
+    /// it: under load that is a whole second dump to wait for); else nil, as `view(takenSince:)`.
+    func view(forRequestAt arrival: Double) -> MIBView? { view(takenSince: arrival - ttl) }
+
     /// The current view as it is, without refreshing it (nil before the first).
     func peek() -> MIBView? {
         condition.lock()

@@ -254,51 +254,50 @@ struct ViewCacheTests {
         let cache = try Self.makeCache(ttl: ttl, policy: .delegated, makeReader: { gate.reader() })
         let ready = try #require(cache.ready)
         let connections = MPTCPMIB.General.currentConnections.oid + [0]
-        func view() -> MIBView? { cache.view(takenSince: MonotonicClock.now - ttl, ahead: true) }
         // The first dump takes 0.3 s: later ones are started 0.45 s before a view expires.
         gate.hold(true)
         let first = MonotonicClock.now
-        #expect(view() == nil)
+        #expect(cache.view() == nil)
         try waitUntil("the first dump", timeout: 5) { gate.waiting }
         usleep(300_000)
         gate.hold(false)
         try waitUntil("the first view", timeout: 5) { cache.peek() != nil }
-        #expect(view()?.get(connections) == .value(.unsigned(3)))
+        #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
         // Polled in its last 0.45 s: a dump starts ahead, and is held far past the expiry.
         gate.set(.synthetic(connections: 5))
         gate.hold(true)
         usleep(UInt32(max(0, first + 0.75 - MonotonicClock.now) * 1_000_000))
-        #expect(view()?.get(connections) == .value(.unsigned(3)))
+        #expect(cache.view()?.get(connections) == .value(.unsigned(3)))
         try waitUntil("the dump ahead", timeout: 5) { gate.waiting }
         usleep(UInt32(max(0, first + 2.3 - MonotonicClock.now) * 1_000_000))
-        #expect(view()?.get(connections) == .value(.unsigned(3)), "expired, answered while the dump ahead overruns")
+        #expect(cache.view()?.get(connections) == .value(.unsigned(3)), "expired, answered while the dump ahead overruns")
         // That dump's view is expired when installed: the next request is answered from it
         // and starts the next dump; while that is under way, the others are answered from it.
         gate.set(.synthetic(connections: 6))
         gate.hold(false)
         try waitUntil("the overrunning dump's view", timeout: 5) { cache.peek()?.get(connections) == .value(.unsigned(5)) }
         gate.hold(true)
-        #expect(view()?.get(connections) == .value(.unsigned(5)), "expired when installed, answered")
+        #expect(cache.view()?.get(connections) == .value(.unsigned(5)), "expired when installed, answered")
         try waitUntil("the next dump", timeout: 5) { gate.waiting }
-        #expect(view()?.get(connections) == .value(.unsigned(5)), "expired when installed, answered while the next dump runs")
+        #expect(cache.view()?.get(connections) == .value(.unsigned(5)), "expired when installed, answered while the next dump runs")
         gate.hold(false)
-        try waitUntil("the next view", timeout: 5) { view()?.get(connections) == .value(.unsigned(6)) }
+        try waitUntil("the next view", timeout: 5) { cache.view()?.get(connections) == .value(.unsigned(6)) }
         // Idle for more than the TTL: requests wait for a fresh view, all for the one dump.
         usleep(UInt32((ttl + 0.5) * 1_000_000))
         gate.set(.synthetic(connections: 7))
         gate.hold(true)
         let reads = gate.reads
-        #expect(view() == nil)
+        #expect(cache.view() == nil)
         try waitUntil("the dump after the idle period", timeout: 5) { gate.waiting }
         usleep(200_000)
         let later = MonotonicClock.now
-        #expect(view() == nil, "the view expired before this dump began: not handed out")
+        #expect(cache.view() == nil, "the view expired before this dump began: not handed out")
         ready.clear()
         gate.hold(false)
         var p = pollfd(fd: ready.fileDescriptor, events: Int16(POLLIN), revents: 0)
         #expect(poll(&p, 1, 5000) == 1)
         // The request that came during the dump is answered by it (it began less than a TTL before).
-        #expect(cache.view(takenSince: later - ttl)?.get(connections) == .value(.unsigned(7)))
+        #expect(cache.view(forRequestAt: later)?.get(connections) == .value(.unsigned(7)))
         usleep(300_000)
         #expect(gate.reads == reads + 1, "one dump for both requests")
         cache.stop()
