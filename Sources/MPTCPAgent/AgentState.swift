@@ -192,6 +192,7 @@ public final class AgentState: Sendable {
         facts.timeStamp = uptime.timeStamp(at:)
         facts.pendingEndpoints = shown.pendingEndpoints
         facts.endpointSpinLock = shown.spinLock
+        facts.snapshotTime = started
         facts.statsDiscontinuity = discontinuity
         facts.firstSeen = firstSeen
         facts.notifications = shown.notifications

@@ -24,10 +24,11 @@ struct Uptime: Sendable {
     }
 
     /// sysUpTime at `instant`; 0 for an instant before sysUpTime last started over, as
-    /// RFC 2579 says a TimeStamp of such an event is.
+    /// RFC 2579 says a TimeStamp of such an event is. An instant after the anchor is
+    /// predicted from it: the anchor is kept for as long as it predicts sysUpTime.
     func timeStamp(at instant: Double) -> UInt32 {
         let ago = ((monotonic - instant) * 100).rounded()
-        guard ago > 0 else { return ticks }
+        guard ago > 0 else { return ticks &+ UInt32(truncatingIfNeeded: Int64(-ago)) }
         return ago >= Double(ticks) ? 0 : ticks - UInt32(ago)
     }
 }

@@ -50,6 +50,7 @@ public enum MPTCPMIB {
                                                     units: "connections")
         public static let subflowsEstablished = o("mptcpSubflowsEstablished", 25, .gauge32, .readOnly, units: "subflows")
         public static let endpointSpinLock = o("mptcpEndpointSpinLock", 26, .testAndIncr, .readWrite)
+        public static let snapshotTime = o("mptcpSnapshotTime", 27, .timeStamp, .readOnly)
 
         public static let all: [MIBObject] = [
             enabled, pathManager, availablePathManagers, scheduler, availableSchedulers, checksumEnabled,
@@ -57,6 +58,7 @@ public enum MPTCPMIB {
             synRetransBeforeFallback, limitSubflows, limitAddAddrAccepted, currentConnections, currentSubflows,
             currentListeners, endpointNextID, statsDiscontinuityTime, connectionsOneSubflow, connectionsTwoSubflows,
             connectionsMoreSubflows, connectionsFallback, connectionsBackupOnly, subflowsEstablished, endpointSpinLock,
+            snapshotTime,
         ]
     }
 

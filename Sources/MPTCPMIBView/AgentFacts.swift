@@ -12,6 +12,8 @@ public struct AgentFacts: Sendable {
     /// Endpoint rows created with createAndWait that live in the agent.
     public var pendingEndpoints: [EndpointRow] = []
     public var endpointSpinLock: Int32 = 0
+    /// When the snapshot's dump began (monotonic seconds); nil: no agent behind the view.
+    public var snapshotTime: Double?
     /// When the counters last had a discontinuity (monotonic seconds); nil: never read.
     public var statsDiscontinuity: Double?
     /// When each connection was first seen (monotonic seconds), by token.

@@ -34,6 +34,7 @@ enum Bindings {
         case G.connectionsBackupOnly: return .gauge(s.host.backupOnly)
         case G.subflowsEstablished: return .gauge(s.host.establishedSubflows)
         case G.endpointSpinLock: return s.endpoints == nil ? nil : .integer(facts.endpointSpinLock)
+        case G.snapshotTime: return facts.snapshotTime.map { .timeticks(facts.timeStamp($0)) }
         default: return nil
         }
     }

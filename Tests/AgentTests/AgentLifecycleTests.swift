@@ -112,15 +112,19 @@ struct AgentLifecycleTests {
         defer { agent.stop() }
         try agent.waitForOutput("AgentX subagent connected", timeout: 120)
         let connections = MPTCPMIB.General.currentConnections.oid.dotted + ".0"
-        func timedGet() throws -> (String?, Double) {
+        let snapshotTime = MPTCPMIB.General.snapshotTime.oid.dotted + ".0"
+        /// The connections, and sysUpTime and mptcpSnapshotTime from the same response.
+        func timedGet() throws -> (String?, [UInt64], Double) {
             let start = MonotonicClock.now
             // net-snmp's default: 1 s, here without retries.
-            let r = try Command.run(["snmpget", "-v2c", "-c", "public", "-On", "-t", "1", "-r", "0", snmpd.target, connections],
-                                    timeout: 30, environment: ["MIBS": ""])
-            return (r.status == 0 ? SNMPTools.parse(r.stdout).first?.value : nil, MonotonicClock.now - start)
+            let r = try Command.run(["snmpget", "-v2c", "-c", "public", "-On", "-Ot", "-t", "1", "-r", "0", snmpd.target,
+                                     connections, "1.3.6.1.2.1.1.3.0", snapshotTime], timeout: 30, environment: ["MIBS": ""])
+            let vbs = r.status == 0 ? SNMPTools.parse(r.stdout) : []
+            return (vbs.first?.value, vbs.dropFirst().compactMap(\.number), MonotonicClock.now - start)
         }
-        let (first, firstTime) = try timedGet()
+        let (first, firstTimes, firstTime) = try timedGet()
         #expect(first == "\(n)", "first request after the start: \(firstTime) s")
+        #expect(firstTimes.count == 2 && firstTimes[0] >= firstTimes[1], "sysUpTime, mptcpSnapshotTime: \(firstTimes)")
         func snapshotTimes() -> [Double] {
             (agent.errors + agent.output).split(separator: "\n").compactMap { line in
                 line.firstRange(of: "subflows \(3 * n) in ").map { Double(line[$0.upperBound...].split(separator: " ")[0]) ?? 0 }
@@ -131,9 +135,17 @@ struct AgentLifecycleTests {
         // The premise: a snapshot takes longer than a client waits.
         #expect(snapshotTimes().allSatisfy { $0 > 1 }, "snapshot times: \(snapshotTimes())")
         usleep(2_500_000)  // more than two TTLs without a request: the next one wants a fresh view
-        let (idle, idleTime) = try timedGet()
+        let (idle, idleTimes, idleTime) = try timedGet()
         #expect(idle == "\(n)", "first request after 3 s idle: \(idleTime) s")
         #expect(idleTime >= 0.4, "the request waited for the refresh, bounded: \(idleTime) s")
+        // Answered from the view older than cache-ttl (1 s), and mptcpSnapshotTime says so: its
+        // dump began before the 2.5 s idle and the seconds that dump took.
+        #expect(idleTimes.count == 2 && idleTimes[0] >= idleTimes[1] + 250, "sysUpTime, mptcpSnapshotTime: \(idleTimes)")
+        // Once the refresh that request started is in, the data is from that dump.
+        try waitUntil("the refresh after the idle period", timeout: 60) { snapshotTimes().count >= 3 }
+        let (_, laterTimes, _) = try timedGet()
+        #expect(laterTimes.count == 2 && idleTimes.count == 2 && laterTimes[1] >= idleTimes[1] + 250,
+                "mptcpSnapshotTime \(idleTimes.last ?? 0) then \(laterTimes.last ?? 0)")
         #expect(agent.isRunning)
     }
 

@@ -35,14 +35,16 @@ struct AgentStateTests {
     @Test func timeStampsFollowTheAnchor() {
         let uptime = Uptime(ticks: 5000, at: 100)  // sysUpTime 50 s at monotonic 100 s
         #expect(uptime.timeStamp(at: 100) == 5000 && uptime.timeStamp(at: 90.5) == 4050 && uptime.timeStamp(at: 49) == 0)
-        #expect(uptime.timeStamp(at: 101) == 5000)  // not in the future
+        #expect(uptime.timeStamp(at: 101.5) == 5150)  // after the anchor: predicted from it
         // Readings that the anchor predicts (sysUpTime truncated to the tick) keep it, so a
         // TimeStamp reads the same at every request; snmpd restarted gets a new one.
-        let event = 95.337
+        // Events after the first anchor too: they are not all stamped with the anchor's time.
+        let event = 95.337, later = 125.5
         var anchor = uptime
         for (monotonic, ticks) in [(110.004, UInt32(6000)), (120.009, 7000), (130.0, 8000), (140.019, 9001)] {
             anchor = anchor.anchored(ticks: ticks, at: monotonic)
             #expect(anchor.timeStamp(at: event) == 4534, "\(monotonic)")
+            #expect(anchor.timeStamp(at: later) == 7550, "\(monotonic)")
         }
         let restarted = anchor.anchored(ticks: 12, at: 150)
         #expect(restarted.ticks == 12 && restarted.timeStamp(at: 149.9) == 2)

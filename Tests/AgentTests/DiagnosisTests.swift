@@ -97,13 +97,22 @@ struct DiagnosisTests {
         // A smaller log keeps the newest and counts every entry it let go.
         #expect(Self.succeeded(try s.v3.set([(L.size.oid.dotted + ".0", "u", "3")])))
         #expect(try Self.scalar(s.tools, L.size) == 3)
+        let before = try #require(try s.tools.get(["1.3.6.1.2.1.1.3.0"]).first?.number)  // sysUpTime.0
         try s.lab.connect(v4: 1, v6: 0)
         try waitUntil("the log to follow the new connection", timeout: 10, detail: { "\(seen.count) events" }) {
             seen = MonitorParser.events(monitor.output)
             return try Self.lastIndex(s.tools) == UInt64(seen.count)
         }
         let total = UInt32(seen.count)
-        #expect(try Self.logRows(s.tools).keys.sorted() == [total - 2, total - 1, total])
+        let newest = try Self.logRows(s.tools)
+        #expect(newest.keys.sorted() == [total - 2, total - 1, total])
+        // Stamped when they happened, by snmpd's sysUpTime: after it was read before the
+        // connection (within the 2 ticks the agent's uptime anchor may be off by).
+        let now = try #require(try s.tools.get(["1.3.6.1.2.1.1.3.0"]).first?.number)
+        for (index, row) in newest {
+            let time = try #require(row[2]?.number, "entry \(index): mptcpEventLogTime")
+            #expect(time + 2 >= before && time <= now + 2, "entry \(index): mptcpEventLogTime \(time), sysUpTime \(before) to \(now)")
+        }
         #expect(try Self.scalar(s.tools, L.dropped) == UInt64(total - 3))
         // Out of range: refused, the log unchanged.
         #expect(try s.v3.set([(L.size.oid.dotted + ".0", "u", "100001")]) == .error(status: "wrongValue", failed: L.size.oid + [0]))

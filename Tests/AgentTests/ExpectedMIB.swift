@@ -126,6 +126,7 @@ struct ExpectedMIB {
         }.count)))
         scalar(G.subflowsEstablished, .unsigned(UInt32(t.subflows.filter { $0.state == "ESTAB" }.count)))
         present.insert(G.statsDiscontinuityTime.oid + [0])
+        present.insert(G.snapshotTime.oid + [0])
         present.insert(G.endpointSpinLock.oid + [0])
         // Notification controls as the agent starts by default; what it sent moves with events.
         typealias NC = MPTCPMIB.NotificationControl

@@ -296,6 +296,10 @@ struct ModuleTests {
         // Answered from the dump that began after it: the connections opened before it.
         try waiting.waitForOutput("Gauge32: 7", timeout: 10)
         #expect(try m.tools.get([current]).first?.number == 7)
+        // The data's age, sysUpTime (as the request arrived) minus mptcpSnapshotTime in one
+        // response: at most cache-ttl (0.5 s), as every answer of the module.
+        let times = try m.tools.get(["1.3.6.1.2.1.1.3.0", G.snapshotTime.oid.dotted + ".0"]).compactMap(\.number)
+        #expect(times.count == 2 && Int(times[0]) - Int(times[1]) <= 51, "sysUpTime, mptcpSnapshotTime: \(times)")
     }
 
     @Test("Kernel dumps failing inside the module: snmpd keeps answering, the tables come back")

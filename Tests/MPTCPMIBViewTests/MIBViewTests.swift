@@ -277,6 +277,7 @@ struct PathViewTests {
         facts.timeStamp = { UInt32(max(0, 5000 - (100 - $0) * 100)) }  // sysUpTime 50 s at monotonic 100 s
         facts.endpointSpinLock = 17
         facts.statsDiscontinuity = 99
+        facts.snapshotTime = 99.25
         facts.firstSeen = [9: 97.5]
         let view = MIBView(snapshot: snapshot, facts: facts)
         typealias P = MPTCPMIB.PathTable
@@ -294,6 +295,7 @@ struct PathViewTests {
         #expect(view.get(P.discontinuityTime.oid + row) == .value(.timeticks(4500)))
         #expect(view.rowCounts[MPTCPMIB.PathTable.table] == 1)
         #expect(view.get(G.statsDiscontinuityTime.oid + [0]) == .value(.timeticks(4900)))
+        #expect(view.get(G.snapshotTime.oid + [0]) == .value(.timeticks(4925)))
         #expect(view.get(G.connectionsOneSubflow.oid + [0]) == .value(.unsigned(1)))
         #expect(view.get(G.subflowsEstablished.oid + [0]) == .value(.unsigned(1)))
         #expect(view.get(G.endpointSpinLock.oid + [0]) == .value(.integer(17)))
