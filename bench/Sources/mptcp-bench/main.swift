@@ -14,7 +14,7 @@ import Glibc
 @main
 struct MPTCPBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mptcp-bench", abstract: "Benchmark probes for mptcp-agentx.", subcommands: [Latency.self, Walk.self, ViewWalk.self])
+        commandName: "mptcp-bench", abstract: "Benchmark probes for mptcp-agentx.", subcommands: [Latency.self, Poll.self, Walk.self, ViewWalk.self])
 }
 
 struct Latency: ParsableCommand {
@@ -38,11 +38,46 @@ struct Latency: ParsableCommand {
             samples.append((MonotonicClock.now - t0) * 1000)
             usleep(UInt32(intervalMs * 1000))
         }
-        samples.sort()
-        func pct(_ p: Double) -> Double { samples.isEmpty ? 0 : samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
-        func f(_ v: Double) -> String { "\((v * 100).rounded() / 100)" }
-        print("gets \(samples.count) failures \(failures) p50-ms \(f(pct(0.5))) p99-ms \(f(pct(0.99))) max-ms \(f(samples.last ?? 0))")
+        print("gets \(samples.count) failures \(failures) \(percentiles(samples))")
     }
+}
+
+struct Poll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Poll subtrees repeatedly (SNMPv2c GETBULK walks of each, one after the other, as an NMS polls a table) and print the poll time's percentiles in milliseconds.")
+
+    @Option(help: "Agent, e.g. 127.0.0.1:16161.") var target: String
+    @Option(help: "Dotted OID of a subtree; repeat for several, walked in order.") var oid: [String]
+    @Option(help: "Seconds to run.") var duration = 10.0
+    @Option(help: "Pause between polls, milliseconds.") var intervalMs = 20.0
+
+    func run() throws {
+        let session = try benchSession(target, timeout: 2)
+        let roots = oid.map { $0.split(separator: ".").compactMap { UInt32($0) } }
+        var samples: [Double] = []
+        var failures = 0
+        var varbinds = 0
+        let end = MonotonicClock.now + duration
+        while MonotonicClock.now < end {
+            let t0 = MonotonicClock.now
+            var count = 0
+            do {
+                for root in roots { try session.walk(root, repetitions: 50) { _ in count += 1 } }
+                samples.append((MonotonicClock.now - t0) * 1000)
+                varbinds = count
+            } catch { failures += 1 }
+            usleep(UInt32(intervalMs * 1000))
+        }
+        print("polls \(samples.count) failures \(failures) varbinds \(varbinds) \(percentiles(samples))")
+    }
+}
+
+/// "p50-ms A p99-ms B max-ms C" of samples in milliseconds.
+func percentiles(_ samples: [Double]) -> String {
+    let sorted = samples.sorted()
+    func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+    func f(_ v: Double) -> String { "\((v * 100).rounded() / 100)" }
+    return "p50-ms \(f(pct(0.5))) p99-ms \(f(pct(0.99))) max-ms \(f(sorted.last ?? 0))"
 }
 
 struct Walk: ParsableCommand {
