@@ -19,6 +19,8 @@ final class DelegatedRequests {
     private var pending: [Pending] = []
     private var alarm: UInt32 = 0
     private let logger: Logger
+    /// The view for a request delegated at a time, or nil while it is to wait.
+    private let lookup: (Double) -> MIBView?
 
     /// How long a request may wait for its snapshot before it fails with genErr. net-snmp
     /// has no timeout of its own, and while anything is delegated a SET (and every PDU after
@@ -31,8 +33,9 @@ final class DelegatedRequests {
     static let mark = "mptcpAnswered"
     nonisolated(unsafe) private static var markData: UInt8 = 1
 
-    init(logger: Logger) {
+    init(logger: Logger, lookup: @escaping (Double) -> MIBView?) {
         self.logger = logger
+        self.lookup = lookup
     }
 
     /// Whether this PDU was answered once already after a delegation.
@@ -50,17 +53,21 @@ final class DelegatedRequests {
             return
         }
         pending.append(Pending(cache: cache, since: MonotonicClock.now))
+        // Every 0.25 s while any waits: a request that waited `ViewCache.freshWait` is answered
+        // from the view there is (`lookup`) even if no snapshot came in.
         if alarm == 0 {
-            alarm = snmp_alarm_register(1, UInt32(SA_REPEAT), { _, context in
+            alarm = snmp_alarm_register_hr(timeval(tv_sec: 0, tv_usec: 250_000), UInt32(SA_REPEAT), { _, context in
                 guard let context else { return }
-                Unmanaged<DelegatedRequests>.fromOpaque(context).takeUnretainedValue().expire()
+                let requests = Unmanaged<DelegatedRequests>.fromOpaque(context).takeUnretainedValue()
+                requests.complete()
+                requests.expire()
             }, Unmanaged.passUnretained(self).toOpaque())
         }
     }
 
     /// Answers what waits for a view that `lookup` now has (lookup(t): the view for a
     /// request delegated at t; else nil, and it asks for one).
-    func complete(_ lookup: (Double) -> MIBView?) {
+    func complete() {
         var waiting: [Pending] = []
         for p in pending {
             guard let view = lookup(p.since) else {

@@ -18,7 +18,7 @@ final class RequestHandler {
         self.state = state
         self.cache = cache
         self.sets = sets
-        delegated = cache.policy == .delegated ? DelegatedRequests(logger: logger) : nil
+        delegated = cache.policy == .delegated ? DelegatedRequests(logger: logger, lookup: { [cache] in cache.view(forRequestAt: $0) }) : nil
     }
 
     func handle(handler: UnsafeMutablePointer<netsnmp_mib_handler>?, reginfo: UnsafeMutablePointer<netsnmp_handler_registration>?,
@@ -81,7 +81,7 @@ final class RequestHandler {
 
     /// The cache rang: answers the delegated reads whose snapshot is in.
     func completeDelegated() {
-        delegated?.complete { cache.view(forRequestAt: $0) }
+        delegated?.complete()
     }
 }
 

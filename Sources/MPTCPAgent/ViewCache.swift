@@ -29,8 +29,9 @@ import Glibc
 ///   dumps overrun the view's life (the host got busier: under heavy churn a dump of
 ///   60,000 connections that took 1.4 s can take 4 to 40), requests are answered from the
 ///   newest view while the next is read (its age is then at most its dump's duration, the
-///   TTL and the next dump's). After an idle period requests wait for a fresh view.
-///   Nothing runs while nobody polls either.
+///   TTL and the next dump's). After an idle period a request waits for a fresh view, but
+///   at most `freshWait`, as above; then it is answered from the newest view, and so is
+///   every request while that dump runs on. Nothing runs while nobody polls either.
 ///
 /// A view is built from a kernel snapshot and what `AgentState` adds to it.
 public final class ViewCache: @unchecked Sendable {
@@ -50,8 +51,8 @@ public final class ViewCache: @unchecked Sendable {
     public typealias ReaderFactory = @Sendable () throws -> any SnapshotSource
 
     public private(set) var ttl: Double
-    /// How long a request waits for a view refreshed after an idle period (`onDemand`): half
-    /// of what net-snmp's clients (and snmpd, per try, for a subagent) wait by default.
+    /// How long a request waits for a view refreshed after an idle period (both policies):
+    /// half of what net-snmp's clients (and snmpd, per try, for a subagent) wait by default.
     static let freshWait = 0.5
     private let condition = Monitor()
     private var entry: Entry?  // guarded by condition
@@ -167,6 +168,11 @@ public final class ViewCache: @unchecked Sendable {
             if ahead && !refreshing && e.takenAt - time < 1.5 * lastDuration { wantRefresh() }
             return e.view
         }
+        // The dump under way has taken longer than a request waits (`freshWait`): answered from
+        // the newest view at once, as the requests that waited for it were.
+        if let e = entry, ahead && e.takenAt.isFinite && refreshing && MonotonicClock.now - refreshStartedAt >= Self.freshWait {
+            return e.view
+        }
         // Polled: the view was installed less than a TTL ago, or the dump replacing it began then.
         if let e = entry, ahead && e.takenAt.isFinite {
             if !refreshing && time <= e.installedAt {
@@ -182,7 +188,17 @@ public final class ViewCache: @unchecked Sendable {
     /// `delegated`: the view for a request delegated at `arrival`, if its dump began at most
     /// the TTL before then, as a request answered at once would get (not only one begun after
     /// it: under load that is a whole second dump to wait for); else nil, as `view(takenSince:)`.
-    func view(forRequestAt arrival: Double) -> MIBView? { view(takenSince: arrival - ttl) }
+    /// A request that has waited `freshWait` is answered from the newest view, older than the
+    /// TTL (mptcpSnapshotTime tells how old): on a host busy with churn a dump that takes a
+    /// second quiet takes up to a minute, and clients wait a second or two. Not after a SET:
+    /// that request waits for a view that shows the change.
+    func view(forRequestAt arrival: Double) -> MIBView? {
+        if let view = view(takenSince: arrival - ttl) { return view }
+        guard MonotonicClock.now - arrival >= Self.freshWait else { return nil }
+        condition.lock()
+        defer { condition.unlock() }
+        return entry.flatMap { $0.takenAt.isFinite ? $0.view : nil }
+    }
 
     /// The current view as it is, without refreshing it (nil before the first).
     func peek() -> MIBView? {

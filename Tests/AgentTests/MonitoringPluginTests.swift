@@ -81,7 +81,11 @@ struct MonitoringPluginIntegrationTests {
                                   checkCommand: "check_mptcp!public!--paths --paths-warning 0 --paths-critical 1")
         defer { core.stop() }
         func expectState(_ state: Int, paths down: Int, _ what: String) throws {
-            let status = try core.serviceStatus(what)
+            var status = try core.serviceStatus(what)
+            // A check that ran right after the change may have read the agent's snapshot from
+            // before it (up to two cache-ttl old while polled): a later one sees it.
+            let deadline = MonotonicClock.now + 20
+            while status["current_state"] != "\(state)" && MonotonicClock.now < deadline { status = try core.serviceStatus(what) }
             #expect(status["current_state"] == "\(state)", "\(what): \(status)")
             #expect(Self.perfdata("|" + (status["performance_data"] ?? ""))["paths_down"] == "\(down);0;1;0", "\(what): \(status)")
         }
