@@ -170,8 +170,8 @@ public final class ViewCache: @unchecked Sendable {
         }
         // The dump under way has taken longer than a request waits (`freshWait`): answered from
         // the newest view at once, as the requests that waited for it were.
-        if let e = entry, ahead && e.takenAt.isFinite && refreshing && MonotonicClock.now - refreshStartedAt >= Self.freshWait {
-            return e.view
+        if ahead && refreshing && MonotonicClock.now - refreshStartedAt >= Self.freshWait, let view = newestUnchanged {
+            return view
         }
         // Polled: the view was installed less than a TTL ago, or the dump replacing it began then.
         if let e = entry, ahead && e.takenAt.isFinite {
@@ -197,8 +197,11 @@ public final class ViewCache: @unchecked Sendable {
         guard MonotonicClock.now - arrival >= Self.freshWait else { return nil }
         condition.lock()
         defer { condition.unlock() }
-        return entry.flatMap { $0.takenAt.isFinite ? $0.view : nil }
+        return newestUnchanged
     }
+
+    /// The newest view, unless a SET changed the kernel since its dump began (condition held).
+    private var newestUnchanged: MIBView? { entry.flatMap { $0.takenAt.isFinite ? $0.view : nil } }
 
     /// The current view as it is, without refreshing it (nil before the first).
     func peek() -> MIBView? {

@@ -28,7 +28,7 @@ struct Latency: ParsableCommand {
 
     func run() throws {
         let session = try benchSession(target, timeout: 2)
-        let name = oid.split(separator: ".").compactMap { UInt32($0) }
+        let name = try dottedOID(oid)
         var samples: [Double] = []
         var failures = 0
         let end = MonotonicClock.now + duration
@@ -53,7 +53,7 @@ struct Poll: ParsableCommand {
 
     func run() throws {
         let session = try benchSession(target, timeout: 2)
-        let roots = oid.map { $0.split(separator: ".").compactMap { UInt32($0) } }
+        let roots = try oid.map(dottedOID)
         var samples: [Double] = []
         var failures = 0
         var varbinds = 0
@@ -70,6 +70,12 @@ struct Poll: ParsableCommand {
         }
         print("polls \(samples.count) failures \(failures) varbinds \(varbinds) \(percentiles(samples))")
     }
+}
+
+/// The value of an --oid option.
+func dottedOID(_ text: String) throws -> OID {
+    guard let oid = OID(dotted: text) else { throw ValidationError("--oid: not a dotted OID: \(text)") }
+    return oid
 }
 
 /// "p50-ms A p99-ms B max-ms C" of samples in milliseconds.
@@ -96,7 +102,7 @@ struct Walk: ParsableCommand {
 
     func run() throws {
         let session = try benchSession(target, timeout: 10)
-        let root = oid.split(separator: ".").compactMap { UInt32($0) }
+        let root = try dottedOID(oid)
         var count = 0
         let start = MonotonicClock.now
         do {
@@ -121,7 +127,7 @@ struct ViewWalk: ParsableCommand {
     @Option(help: "Walks; the fastest counts.") var rounds = 5
 
     func run() throws {
-        guard let root = OID(dotted: oid) else { throw ValidationError("--oid: not a dotted OID: \(oid)") }
+        let root = try dottedOID(oid)
         let view = MIBView(snapshot: Snapshot.synthetic(connections: connections))
         var best = Double.infinity
         var count = 0
